@@ -1,0 +1,102 @@
+# Keel: build, run and test. `make run` and `make test` install missing
+# Debian packages first (scripts/deps.sh). See README.md.
+
+BUILD   ?= build
+CC      := gcc
+LD      := ld
+NASM    := nasm
+OBJCOPY := objcopy
+PYTEST  := /usr/bin/python3 -m pytest
+
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+# The hypervisor never uses SSE/x87, so guest FPU state stays in the
+# registers across exits without being saved (docs/architecture.md).
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-ffreestanding -fno-builtin -fpic -fshort-wchar -fno-stack-protector \
+	-fno-strict-aliasing -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
+	-mno-80387 -DKEEL_HYPERVISOR
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld \
+	-L$(EFI_LIB)
+
+# Sources: every .c/.asm in these folders (one file per job; adding a file
+# needs no Makefile change).
+HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx hv hv/lib hv/dev hv/emulate \
+	hv/loader hv/virtio mm drivers
+HV_C    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c))
+HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
+HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
+
+# Pure parts compiled for the Linux host (unit tests): hv/ and mm/ without
+# the freestanding libc subset.
+HOST_C   := $(filter-out hv/lib/string.c,$(filter hv/% mm/%,$(HV_C)))
+HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
+	-fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+
+GUEST_ASM := $(wildcard guest/tests/*.asm)
+GUEST_BIN := $(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.elf,$(filter-out %-flat.asm,$(GUEST_ASM))) \
+	$(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.bin,$(filter %-flat.asm,$(GUEST_ASM)))
+
+.PHONY: all deps run test unit bench clean guests linux
+all: $(BUILD)/keel.efi guests
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -I. $< -o $@
+
+$(BUILD)/keel.so: $(HV_OBJ) linker.ld
+	$(LD) $(HV_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(HV_OBJ) -o $@ -lefi -lgnuefi
+
+$(BUILD)/keel.efi: $(BUILD)/keel.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "keel.efi: $$(stat -c %s $@) bytes"
+
+# Test guests: Multiboot ELF (*.asm) and flat binaries (*-flat.asm).
+guests: $(GUEST_BIN)
+$(BUILD)/guest/tests/%.elf: guest/tests/%.asm guest/tests/lib.inc guest/tests/guest.ld
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+$(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I guest/tests/ $< -o $@
+
+# Host unit tests (cmocka).
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/host/libkeel.a: $(HOST_OBJ)
+	rm -f $@; ar rcs $@ $^
+$(BUILD)/unit/%: test/unit/%.c test/unit/host_stubs.c $(BUILD)/host/libkeel.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $< test/unit/host_stubs.c $(BUILD)/host/libkeel.a \
+		-lcmocka -lcapstone -o $@
+unit: $(UNIT_BIN)
+
+# The Linux guest (Debian's kernel + busybox initramfs), issue 3.
+linux:
+	@$(MAKE) -s -f guest/linux/linux.mk BUILD=$(BUILD)
+
+run: deps all
+	@sh scripts/run.sh
+
+test: deps all unit
+	@$(PYTEST) -q test/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+/* The boot configuration \EFI\keel\keel.cfg: a line-based, INI-shaped text
+ * file naming every VM Keel starts (format in docs/config.md). The parser is
+ * pure and host-tested; boot/ reads the file and passes the text. */
+#ifndef KEEL_CONFIG_H
+#define KEEL_CONFIG_H
+
+#include "hv/log.h"
+#include "hv/types.h"
+
+#define CFG_MAX_VMS      8
+#define CFG_MAX_DEVICES  8
+#define CFG_MAX_VCPUS    8
+#define CFG_NAME_MAX     32
+#define CFG_PATH_MAX     128
+#define CFG_CMDLINE_MAX  2048   /* bytes including the NUL */
+#define CFG_MIN_MEMORY   MiB(1)
+#define CFG_MAX_MEMORY   GiB(64)
+
+enum payload_format {
+    FMT_LINUX,      /* bzImage, Linux x86 boot protocol */
+    FMT_MULTIBOOT,  /* Multiboot v1 ELF kernel */
+    FMT_FLAT,       /* raw binary at load_addr, entered at entry */
+};
+
+struct device_config {
+    char type[16];              /* "virtio-blk", "virtio-net", ... */
+    char arg[CFG_PATH_MAX];     /* e.g. an image path; may be empty */
+};
+
+struct vm_config {
+    char name[CFG_NAME_MAX];
+    unsigned line;              /* line of its [vm ...] header */
+    uint64_t memory;            /* bytes, multiple of 2 MiB */
+    unsigned vcpus;
+    enum payload_format format;
+    char kernel[CFG_PATH_MAX];  /* path on the boot volume, '\' separated */
+    char initrd[CFG_PATH_MAX];  /* empty: none */
+    char cmdline[CFG_CMDLINE_MAX];
+    uint64_t load_addr;         /* flat: GPA the file is copied to */
+    uint64_t entry;             /* flat: GPA of the first instruction */
+    bool has_entry;
+    struct device_config devices[CFG_MAX_DEVICES];
+    unsigned nr_devices;
+};
+
+struct keel_config {
+    enum log_level log_level;
+    bool test_exit;             /* end via isa-debug-exit (test harness) */
+    struct vm_config vms[CFG_MAX_VMS];
+    unsigned nr_vms;
+};
+
+/* Parse text (len bytes, need not be NUL-terminated) into *cfg. Returns 0,
+ * or -EINVAL with a message "keel.cfg:<line>: <reason>" in err (errlen
+ * bytes, NUL-terminated). Every VM must name a kernel; names are unique. */
+int config_parse(const char *text, size_t len, struct keel_config *cfg,
+                 char *err, size_t errlen);
+
+/* "linux", "multiboot", "flat". */
+const char *payload_format_name(enum payload_format f);
+
+#endif

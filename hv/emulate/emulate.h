@@ -1,0 +1,70 @@
+/* Keel's x86 instruction emulator. SVM under QEMU TCG gives no decode
+ * assists and no next-RIP, so Keel decodes guest instructions itself: for
+ * MMIO accesses (nested page faults on device pages) and to find the length
+ * of intercepted instructions. It sees the guest only through vcpu_state
+ * and struct emu_ops, so it runs unchanged in host unit tests.
+ * References: SDM 2 chapter 2 (instruction format), SDM 3A 4 (paging). */
+#ifndef KEEL_EMULATE_H
+#define KEEL_EMULATE_H
+
+#include "hv/types.h"
+#include "hv/vcpu_state.h"
+
+/* How the emulator reaches guest memory. ctx is passed back unchanged. */
+struct emu_ops {
+    void *ctx;
+    /* Guest RAM by guest-physical address (page-table walks, instruction
+     * fetch). Return 0, or -EFAULT if [gpa, gpa+len) is not RAM. */
+    int (*read_ram)(void *ctx, gpa_t gpa, void *buf, size_t len);
+    int (*write_ram)(void *ctx, gpa_t gpa, const void *buf, size_t len);
+    /* A data access of size 1, 2, 4 or 8 bytes (never crossing a page) at a
+     * guest-physical address that may be RAM or MMIO; the core routes it.
+     * Return 0, or a negative error (the VM is then stopped). */
+    int (*phys_read)(void *ctx, gpa_t gpa, unsigned size, uint64_t *val);
+    int (*phys_write)(void *ctx, gpa_t gpa, unsigned size, uint64_t val);
+};
+
+enum emu_status {
+    EMU_OK,          /* done: registers, flags and RIP updated */
+    EMU_FAULT,       /* an exception must be injected: see emu_result.fault */
+    EMU_UNHANDLED,   /* unknown or unsupported instruction: see bytes */
+    EMU_ERROR,       /* a phys_read/phys_write callback failed */
+};
+
+struct emu_result {
+    enum emu_status status;
+    uint8_t len;              /* instruction length in bytes (when decoded) */
+    uint8_t bytes[15];        /* instruction bytes fetched */
+    uint8_t nbytes;
+    struct {
+        uint8_t vector;       /* 13 (#GP), 14 (#PF), 6 (#UD), ... */
+        bool has_error;
+        uint32_t error_code;
+        uint64_t cr2;         /* faulting linear address for #PF */
+    } fault;
+};
+
+/* Emulate the one instruction at st->rip. On EMU_OK st is updated (GPRs,
+ * RFLAGS, RIP advanced past the instruction). On EMU_FAULT st is unchanged
+ * except as hardware would leave it (RIP still at the instruction). */
+enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
+                             struct emu_result *res);
+
+/* Only decode the instruction at st->rip and return its length in bytes
+ * (1..15), or a negative error: -EFAULT if it could not be fetched (res,
+ * if non-NULL, then holds the #PF to inject), -EINVAL if it is not a valid
+ * encoding. */
+int emulate_insn_length(const struct vcpu_state *st, const struct emu_ops *ops,
+                        struct emu_result *res);
+
+/* Translate a guest-linear address through the guest's page tables (as the
+ * CPU would for st's mode: none, 32-bit, PAE, 4- or 5-level), checking
+ * access rights for a read, write or fetch at the current privilege level
+ * and setting accessed/dirty bits. Returns 0 and *gpa, or -EFAULT with the
+ * #PF in res->fault. */
+enum emu_access { EMU_ACC_READ, EMU_ACC_WRITE, EMU_ACC_FETCH };
+int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
+                      gva_t gva, enum emu_access acc, gpa_t *gpa,
+                      struct emu_result *res);
+
+#endif

@@ -1,0 +1,86 @@
+/* A virtual machine: its memory map and nested page table, its vCPUs, its
+ * buses and devices, and how it ended. Created from one [vm] section of the
+ * boot configuration (hv/vm.c). */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include "hv/bus.h"
+#include "hv/config.h"
+#include "hv/types.h"
+#include "hv/vcpu.h"
+#include "mm/guest_mem.h"
+#include "mm/pt.h"
+
+struct uart16550;
+struct vioapic;
+struct vpic;
+struct vpit;
+struct vrtc;
+struct vm_devices;
+
+/* How a VM ended (reported in the summary). */
+enum vm_end {
+    VM_END_NONE,          /* still running */
+    VM_END_DEBUG_EXIT,    /* wrote a status to port 0xF4 */
+    VM_END_POWEROFF,      /* ACPI S5 */
+    VM_END_RESET,         /* reset requested (reported, not restarted) */
+    VM_END_HALTED,        /* every vCPU halted with interrupts disabled */
+    VM_END_TRIPLE_FAULT,
+    VM_END_CRASHED,       /* stopped by Keel for misbehaviour */
+};
+
+const char *vm_end_name(enum vm_end end);
+
+/* A file loaded by boot/ before ExitBootServices (kernel, initrd, image). */
+struct blob {
+    const void *data;
+    uint64_t size;        /* bytes */
+};
+
+struct vm {
+    unsigned id;
+    const struct vm_config *cfg;
+    char name[CFG_NAME_MAX];
+    struct guest_mem mem;
+    struct pt npt;                   /* GPA -> HPA, vendor entry format */
+    struct vcpu *vcpus[CFG_MAX_VCPUS];
+    unsigned nr_vcpus;
+    struct bus pio;
+    struct bus mmio;
+    struct uart16550 *uart;          /* COM1 */
+    struct vioapic *ioapic;
+    struct vpic *pic;
+    struct vpit *pit;
+    struct vrtc *rtc;
+    void *vendor;                    /* ASID / VPID */
+    uint64_t rsdp_gpa;               /* ACPI RSDP Keel built, 0 if none */
+    enum vm_end end;
+    int exit_status;                 /* debug-exit value */
+    char end_reason[160];
+    uint64_t start_ns, end_ns;
+};
+
+/* Create a VM from its configuration and loaded files (kernel, initrd may be
+ * NULL/empty), load the payload and set the BSP's entry state. Returns the
+ * VM, or NULL after logging a message naming the VM and the reason. */
+struct vm *vm_create(unsigned id, const struct vm_config *cfg,
+                     const struct blob *kernel, const struct blob *initrd);
+
+/* Stop the VM for good with how it ended and a reason (printf-style).
+ * All its vCPUs stop; other VMs are untouched. */
+void vm_stop(struct vm *vm, enum vm_end end, const char *fmt, ...)
+    PRINTF(3, 4);
+
+/* Guest misbehaviour: log "vm <name> crashed: <reason>", dump the vCPU,
+ * stop the VM (DESIGN.md, "Errors"). */
+void vm_crash(struct vm *vm, const char *fmt, ...) PRINTF(2, 3);
+
+static inline bool vm_running(const struct vm *vm)
+{
+    return vm->end == VM_END_NONE;
+}
+
+/* Print the summary line and exit statistics of a VM. */
+void vm_report(const struct vm *vm);
+
+#endif

@@ -1,0 +1,39 @@
+/* The platform functions (hv/platform.h) and kzalloc (hv/heap.h) for host
+ * unit tests: the console is stdout, time is a variable the test moves. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "hv/heap.h"
+#include "hv/platform.h"
+#include "test/unit/host_stubs.h"
+
+uint64_t stub_now_ns;
+uint64_t stub_tsc_hz = 1000000000ULL; /* 1 GHz: one tick per nanosecond */
+uint64_t stub_wall_seconds = 1700000000ULL;
+
+void console_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
+int console_getc(void) { return -1; }
+uint64_t platform_now_ns(void) { return stub_now_ns; }
+uint64_t platform_tsc_hz(void) { return stub_tsc_hz; }
+uint64_t platform_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
+uint64_t platform_wall_seconds(void) { return stub_wall_seconds; }
+
+void platform_halt(void)
+{
+    fprintf(stderr, "platform_halt() called in a unit test\n");
+    abort();
+}
+
+void platform_poweroff(int status)
+{
+    fprintf(stderr, "platform_poweroff(%d) called in a unit test\n", status);
+    abort();
+}
+
+void platform_fatal(void)
+{
+    fprintf(stderr, "panic in a unit test\n");
+    abort();
+}
+
+void *kzalloc(size_t size) { return calloc(1, size); }
