@@ -1,0 +1,273 @@
+/* The virtual local APIC of one vCPU: the xAPIC register page (MMIO), the
+ * x2APIC MSRs, interrupt priority, EOI, IPIs and the APIC timer.
+ * Intel SDM Volume 3A (Order 325384-080), chapter 11 "Advanced Programmable
+ * Interrupt Controller (APIC)".
+ *
+ * A plain object: it never injects anything itself. The core's injection
+ * point asks vlapic_pending_vector() and calls vlapic_accept() when it has
+ * injected that vector; it polls NMI/INIT/SIPI with vlapic_take_*(). Not
+ * thread-safe: the caller serialises all calls for one VM. */
+#ifndef KEEL_DEV_VLAPIC_H
+#define KEEL_DEV_VLAPIC_H
+
+#include "hv/dev/irq.h"
+#include "hv/types.h"
+
+/* Guest-physical base of the xAPIC page and its length in bytes. */
+#define APIC_DEFAULT_BASE 0xFEE00000ULL
+#define APIC_MMIO_SIZE    0x1000ULL
+
+/* The APIC timer's input clock ("bus clock" / core crystal): 1 GHz, so one
+ * timer tick with divide-by-1 is exactly one nanosecond. The core reports it
+ * to the guest (CPUID 0x15 ECX, 0x16 ECX in MHz, 0x40000010 EBX in kHz), so
+ * Linux needs no calibration of the LAPIC timer against the PIT. */
+#define VLAPIC_BUS_HZ       1000000000ULL
+#define VLAPIC_NS_PER_TICK  (1000000000ULL / VLAPIC_BUS_HZ)
+
+/* Shortest period of the periodic timer, in ns: a guest programming a
+ * tinier one would starve every other vCPU (KVM clamps the same way). */
+#define VLAPIC_MIN_PERIOD_NS 100000ULL
+
+/* xAPIC register offsets in the APIC page (bytes). The x2APIC MSR of each is
+ * MSR_X2APIC_BASE + (offset >> 4). See: SDM 3A 11.4.1 Table 11-1 "Local
+ * APIC Register Address Map" and 11.12.1.2 Table 11-6. */
+enum {
+    APIC_REG_ID = 0x020,
+    APIC_REG_VERSION = 0x030,
+    APIC_REG_TPR = 0x080,      /* task priority */
+    APIC_REG_APR = 0x090,      /* arbitration priority (xAPIC only) */
+    APIC_REG_PPR = 0x0A0,      /* processor priority */
+    APIC_REG_EOI = 0x0B0,
+    APIC_REG_RRD = 0x0C0,      /* remote read (xAPIC only, reads 0) */
+    APIC_REG_LDR = 0x0D0,      /* logical destination */
+    APIC_REG_DFR = 0x0E0,      /* destination format (xAPIC only) */
+    APIC_REG_SVR = 0x0F0,      /* spurious interrupt vector */
+    APIC_REG_ISR = 0x100,      /* in-service, 8 x 32 bits, stride 0x10 */
+    APIC_REG_TMR = 0x180,      /* trigger mode */
+    APIC_REG_IRR = 0x200,      /* interrupt request */
+    APIC_REG_ESR = 0x280,      /* error status */
+    APIC_REG_LVT_CMCI = 0x2F0, /* not implemented: max LVT entry is 5 */
+    APIC_REG_ICR_LO = 0x300,
+    APIC_REG_ICR_HI = 0x310,   /* xAPIC only; x2APIC ICR is one 64-bit MSR */
+    APIC_LVT_TIMER = 0x320,
+    APIC_LVT_THERMAL = 0x330,
+    APIC_LVT_PMC = 0x340,
+    APIC_LVT_LINT0 = 0x350,
+    APIC_LVT_LINT1 = 0x360,
+    APIC_LVT_ERROR = 0x370,
+    APIC_REG_TMICT = 0x380,    /* timer initial count */
+    APIC_REG_TMCCT = 0x390,    /* timer current count */
+    APIC_REG_TDCR = 0x3E0,     /* timer divide configuration */
+    APIC_REG_SELF_IPI = 0x3F0, /* x2APIC only */
+};
+
+/* MSRs. See: SDM 4 Table 2-2 "IA-32 Architectural MSRs". */
+#define MSR_IA32_APIC_BASE    0x1B
+#define MSR_IA32_TSC_DEADLINE 0x6E0
+#define MSR_X2APIC_BASE       0x800
+#define MSR_X2APIC_LAST       0x8FF
+#define MSR_X2APIC_ICR        0x830
+
+/* IA32_APIC_BASE bits. See: SDM 3A 11.4.4 Figure 11-5 and 11.12.1. */
+#define APIC_BASE_BSP       BIT(8)
+#define APIC_BASE_EXTD      BIT(10)   /* x2APIC mode */
+#define APIC_BASE_EN        BIT(11)   /* APIC global enable */
+#define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ULL
+
+/* Version register: version 0x14 (integrated xAPIC), max LVT entry 5 (six
+ * LVTs: timer, thermal, PMC, LINT0, LINT1, error), no directed EOI. See:
+ * SDM 3A 11.4.8 "Local APIC Version Register". */
+#define APIC_VERSION_VALUE  0x00050014u
+
+/* SVR bits. See: SDM 3A 11.9 "Spurious Interrupt". */
+#define APIC_SVR_VECTOR     0x000000FFu
+#define APIC_SVR_ENABLE     BIT(8)    /* APIC software enable */
+#define APIC_SVR_FOCUS_OFF  BIT(9)    /* focus processor checking disabled */
+
+/* LVT bits. See: SDM 3A 11.5.1 Figure 11-8 "Local Vector Table". */
+#define APIC_LVT_VECTOR     0x000000FFu
+#define APIC_LVT_DM_SHIFT   8
+#define APIC_LVT_DM_MASK    (7u << APIC_LVT_DM_SHIFT)
+#define APIC_LVT_PENDING    BIT(12)   /* delivery status (read-only) */
+#define APIC_LVT_POLARITY   BIT(13)   /* LINT0/1 input pin polarity */
+#define APIC_LVT_REMOTE_IRR BIT(14)   /* LINT0/1 (read-only) */
+#define APIC_LVT_LEVEL      BIT(15)   /* LINT0/1 trigger mode */
+#define APIC_LVT_MASKED     BIT(16)
+#define APIC_LVT_TIMER_MODE_SHIFT 17
+#define APIC_LVT_TIMER_MODE_MASK  (3u << APIC_LVT_TIMER_MODE_SHIFT)
+
+/* Timer modes, LVT timer bits 18:17. See: SDM 3A 11.5.4 "APIC Timer". */
+enum apic_timer_mode {
+    APIC_TIMER_ONESHOT = 0,
+    APIC_TIMER_PERIODIC = 1,
+    APIC_TIMER_TSC_DEADLINE = 2,
+};
+
+/* ICR bits (low word; the destination is in bits 63:56 for xAPIC, 63:32 for
+ * x2APIC). See: SDM 3A 11.6.1 Figure 11-12. */
+#define APIC_ICR_VECTOR      0x000000FFu
+#define APIC_ICR_DM_SHIFT    8
+#define APIC_ICR_DM_MASK     (7u << APIC_ICR_DM_SHIFT)
+#define APIC_ICR_LOGICAL     BIT(11)
+#define APIC_ICR_PENDING     BIT(12)  /* delivery status: always idle here */
+#define APIC_ICR_ASSERT      BIT(14)
+#define APIC_ICR_LEVEL       BIT(15)
+#define APIC_ICR_SH_SHIFT    18
+#define APIC_ICR_SH_MASK     (3u << APIC_ICR_SH_SHIFT)
+#define APIC_ICR_XAPIC_DEST_SHIFT 24  /* in ICR_HI */
+
+/* ESR bits. See: SDM 3A 11.5.3 Figure 11-9 "Error Status Register". */
+#define APIC_ESR_SEND_ILLEGAL_VECTOR BIT(5)
+#define APIC_ESR_RECV_ILLEGAL_VECTOR BIT(6)
+#define APIC_ESR_ILLEGAL_REGISTER    BIT(7)
+
+/* DFR models, bits 31:28. See: SDM 3A 11.6.2.2 "Logical Destination Mode". */
+#define APIC_DFR_FLAT    0xFFFFFFFFu
+#define APIC_DFR_CLUSTER 0x0FFFFFFFu
+
+/* Indices of the six LVT entries in struct vlapic.lvt. */
+enum { LVT_TIMER, LVT_THERMAL, LVT_PMC, LVT_LINT0, LVT_LINT1, LVT_ERROR,
+       LVT_COUNT };
+
+/* What the VM provides to a LAPIC. Every function may be NULL. */
+struct vlapic_host_ops {
+    /* Send an IPI written to the ICR to the other LAPICs of the VM (normally
+     * through apic_route()). Self-only IPIs never come here. */
+    void (*send_ipi)(void *ctx, unsigned src_id, const struct apic_irq *irq);
+    /* The guest ended a level-triggered interrupt (its TMR bit was set):
+     * broadcast the EOI to the IOAPIC (vioapic_eoi()). */
+    void (*eoi_level)(void *ctx, uint8_t vector);
+    /* The guest's TSC now (host TSC + offset). NULL: platform_rdtsc(). */
+    uint64_t (*guest_tsc)(void *ctx);
+    /* Something became pending (interrupt, NMI, INIT, SIPI): wake the vCPU
+     * if it is halted or waiting, or make it exit if it is running. */
+    void (*kick)(void *ctx);
+};
+
+/* The state of one LAPIC. Fields are private to hv/dev/vlapic*.c; use the
+ * functions below. The 256-bit sets are 8 words, bit v%32 of word v/32. */
+struct vlapic {
+    uint32_t id;                 /* x2APIC ID = vCPU id; xAPIC ID = id<<24 */
+    const struct vlapic_host_ops *ops;
+    void *ctx;
+    uint64_t apic_base;          /* IA32_APIC_BASE */
+    uint32_t tpr, ldr, dfr, svr;
+    uint32_t isr[8], tmr[8], irr[8];
+    uint32_t esr;                /* value the guest reads */
+    uint32_t esr_pending;        /* errors since the last ESR write */
+    uint32_t icr_lo, icr_hi;
+    uint32_t lvt[LVT_COUNT];
+    uint32_t tmict, tdcr;        /* timer initial count, divide config */
+    uint64_t tsc_deadline;       /* IA32_TSC_DEADLINE as written (0: off) */
+    bool timer_armed;
+    uint64_t timer_deadline_ns;  /* next expiry, when armed */
+    uint64_t timer_period_ns;    /* periodic mode: reload interval */
+    bool nmi_pending, init_pending, sipi_pending;
+    uint8_t sipi_vector;
+};
+
+/* Allocate a LAPIC in its reset state (xAPIC mode, enabled, software
+ * disabled, all LVTs masked) for vCPU `id`; vCPU 0 is the BSP. ops (which
+ * must outlive it) and ctx are passed to the callbacks. Returns NULL when
+ * out of memory. See: SDM 3A 11.4.7.1 "Local APIC State After Power-Up". */
+struct vlapic *vlapic_create(unsigned id, const struct vlapic_host_ops *ops,
+                             void *ctx);
+
+/* Back to the power-up state (INIT keeps the ID and IA32_APIC_BASE; a full
+ * reset does not). See: SDM 3A 11.4.7.3 "Local APIC State After an INIT
+ * Reset (Wait-for-SIPI State)". */
+void vlapic_reset(struct vlapic *lapic, bool init_only);
+
+/* The MMIO bus callbacks for [APIC_DEFAULT_BASE, +APIC_MMIO_SIZE): 4-byte
+ * accesses at 16-byte aligned offsets (others are logged and read as 0 /
+ * dropped). dev is the struct vlapic. Return 0 (hardware never faults an
+ * xAPIC access; bad registers set ESR bit 7). */
+int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size,
+                     uint64_t *val);
+int vlapic_mmio_write(void *dev, uint64_t offset, unsigned size,
+                      uint64_t val);
+
+/* True for the MSRs the LAPIC owns: IA32_APIC_BASE, IA32_TSC_DEADLINE and
+ * 0x800-0x8FF. */
+bool vlapic_msr_owned(uint32_t msr);
+
+/* RDMSR/WRMSR of one of those MSRs. Return 0, -ENOENT if the MSR is not
+ * the LAPIC's, or -EINVAL when the CPU would raise #GP(0) (the core injects
+ * it): x2APIC MSRs outside x2APIC mode, reads of write-only and writes of
+ * read-only registers, reserved bits, invalid IA32_APIC_BASE transitions.
+ * See: SDM 3A 11.12.1.2 "x2APIC Register Address Space", 11.12.5 "x2APIC
+ * State Transitions". */
+int vlapic_rdmsr(struct vlapic *lapic, uint32_t msr, uint64_t *val);
+int vlapic_wrmsr(struct vlapic *lapic, uint32_t msr, uint64_t val);
+
+/* Mode queries. */
+bool vlapic_hw_enabled(const struct vlapic *lapic);   /* IA32_APIC_BASE.EN */
+bool vlapic_sw_enabled(const struct vlapic *lapic);   /* and SVR bit 8 */
+bool vlapic_x2apic_mode(const struct vlapic *lapic);  /* EXTD */
+
+/* Offer an interrupt message already routed to this LAPIC (fixed, lowest
+ * priority, NMI, INIT, SIPI, ExtINT is ignored: see vlapic_accepts_pic()).
+ * Returns true if it was accepted. Calls ops->kick when something became
+ * pending. See: SDM 3A 11.6.1 Table "Delivery Mode". */
+bool vlapic_deliver_irq(struct vlapic *lapic, const struct apic_irq *irq);
+
+/* Set the IRR bit of a fixed interrupt (level: remember it in the TMR so
+ * its EOI reaches the IOAPIC). Vectors below 16 are refused with ESR bit 6.
+ * Returns true if accepted (false also when software disabled). */
+bool vlapic_deliver(struct vlapic *lapic, uint8_t vector, bool level);
+
+/* Does irq (its destination fields, not its shorthand) name this LAPIC?
+ * See: SDM 3A 11.6.2.1 physical and 11.6.2.2 logical destination mode. */
+bool vlapic_match_dest(const struct vlapic *lapic, const struct apic_irq *irq);
+
+/* The highest requested vector whose priority class is above the PPR, or -1
+ * when none may be injected now. See: SDM 3A 11.8.3 "Interrupt, Task, and
+ * Processor Priority". */
+int vlapic_pending_vector(struct vlapic *lapic);
+
+/* The processor priority (PPR, 0-255): TPR if TPR's class is at least the
+ * highest in-service class, else that class. See: SDM 3A 11.8.3.1 "Task
+ * and Processor Priorities". */
+uint32_t vlapic_ppr(const struct vlapic *lapic);
+
+/* The core injected `vector` (from vlapic_pending_vector()): move it from
+ * the IRR to the ISR. See: SDM 3A 11.8.4 "Interrupt Acceptance". */
+void vlapic_accept(struct vlapic *lapic, uint8_t vector);
+
+/* Should a halted vCPU wake: an injectable vector, NMI, INIT or SIPI. */
+bool vlapic_has_pending_wakeup(struct vlapic *lapic);
+
+/* Does the 8259's INTR reach this CPU: the APIC is globally disabled (the
+ * pin goes straight to the core) or LVT LINT0 is unmasked in ExtINT mode.
+ * See: SDM 3A 11.5.1 and 10.1 "Local and I/O APIC Overview". */
+bool vlapic_accepts_pic(const struct vlapic *lapic);
+
+/* Poll and clear the NMI / INIT pending flags; the SIPI also yields its
+ * vector (start address = vector << 12). Return true if one was pending. */
+bool vlapic_take_nmi(struct vlapic *lapic);
+bool vlapic_take_init(struct vlapic *lapic);
+bool vlapic_take_sipi(struct vlapic *lapic, uint8_t *vector);
+
+/* The APIC timer (hv/dev/vlapic_timer.c). See: SDM 3A 11.5.4 "APIC Timer".
+ *
+ * vlapic_next_deadline: if the timer is armed, store its next expiry (ns on
+ * the platform_now_ns() clock) in *ns and return 0; else return -ENOENT.
+ * vlapic_update_timer: fire a timer that expired by now_ns (ns) into the
+ * IRR (unless its LVT is masked); periodic timers reload from their own
+ * deadline, so periods do not drift with exit latency. */
+int vlapic_next_deadline(struct vlapic *lapic, uint64_t *ns);
+void vlapic_update_timer(struct vlapic *lapic, uint64_t now_ns);
+
+/* Timer register accesses, used by the register file (now_ns in ns). */
+uint32_t vlapic_timer_read_tmcct(struct vlapic *lapic, uint64_t now_ns);
+void vlapic_timer_write_tmict(struct vlapic *lapic, uint32_t val,
+                              uint64_t now_ns);
+void vlapic_timer_write_tdcr(struct vlapic *lapic, uint32_t val,
+                             uint64_t now_ns);
+void vlapic_timer_write_lvt(struct vlapic *lapic, uint32_t val,
+                            uint64_t now_ns);
+uint64_t vlapic_timer_read_deadline(struct vlapic *lapic);
+void vlapic_timer_write_deadline(struct vlapic *lapic, uint64_t tsc,
+                                 uint64_t now_ns);
+
+#endif
