@@ -22,6 +22,10 @@ struct emu_ops {
      * Return 0, or a negative error (the VM is then stopped). */
     int (*phys_read)(void *ctx, gpa_t gpa, unsigned size, uint64_t *val);
     int (*phys_write)(void *ctx, gpa_t gpa, unsigned size, uint64_t val);
+    /* The guest's MAXPHYADDR in bits (CPUID 80000008h EAX[7:0]); paging
+     * entry bits from here up to bit 51 are reserved (SDM 3A 4.1.4).
+     * 0 means 52, the architectural maximum. */
+    uint8_t maxphyaddr;
 };
 
 enum emu_status {
@@ -53,7 +57,8 @@ enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
 /* Only decode the instruction at st->rip and return its length in bytes
  * (1..15), or a negative error: -EFAULT if it could not be fetched (res,
  * if non-NULL, then holds the #PF to inject), -EINVAL if it is not a valid
- * encoding. */
+ * encoding, -EIO if the code is not in guest RAM or a page-table read
+ * failed. res->bytes/nbytes hold the bytes fetched. */
 int emulate_insn_length(const struct vcpu_state *st, const struct emu_ops *ops,
                         struct emu_result *res);
 
@@ -61,7 +66,9 @@ int emulate_insn_length(const struct vcpu_state *st, const struct emu_ops *ops,
  * CPU would for st's mode: none, 32-bit, PAE, 4- or 5-level), checking
  * access rights for a read, write or fetch at the current privilege level
  * and setting accessed/dirty bits. Returns 0 and *gpa, or -EFAULT with the
- * #PF in res->fault. */
+ * #PF in res->fault (error code per SDM 3A 4.7, cr2 = gva), or -EIO if a
+ * paging-structure entry is not in guest RAM. See hv/emulate/translate.c;
+ * SDM 3A 4.3-4.8. */
 enum emu_access { EMU_ACC_READ, EMU_ACC_WRITE, EMU_ACC_FETCH };
 int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
                       gva_t gva, enum emu_access acc, gpa_t *gpa,
