@@ -50,9 +50,13 @@ struct keel_config {
     unsigned nr_vms;
 };
 
-/* Parse text (len bytes, need not be NUL-terminated) into *cfg. Returns 0,
- * or -EINVAL with a message "keel.cfg:<line>: <reason>" in err (errlen
- * bytes, NUL-terminated). Every VM must name a kernel; names are unique. */
+/* Parse text (len bytes, need not be NUL-terminated; may start with a UTF-8
+ * BOM, may use CRLF, may lack a final newline) into *cfg, which is zeroed
+ * first and filled with defaults. Returns 0, or -EINVAL with a message
+ * "keel.cfg:<line>: <reason>" ("keel.cfg: <reason>" when no line applies)
+ * in err (errlen bytes, NUL-terminated, truncated to fit; err may be NULL);
+ * *cfg is then partial and must not be used. Every VM must name a kernel;
+ * names are unique; there is at least one VM. Format: docs/config.md. */
 int config_parse(const char *text, size_t len, struct keel_config *cfg,
                  char *err, size_t errlen);
 

@@ -21,16 +21,21 @@ int frame_add_free(hpa_t base, uint64_t pages);
 
 /* Allocate pages contiguous 4 KiB frames whose first address is a multiple
  * of align (bytes, a power of two >= 4 KiB). Takes the lowest fitting
- * address at or above `min`. Returns the host-physical address, or 0 when no
- * run fits. */
+ * address at or above `min` (first fit). Returns the host-physical address,
+ * or 0 when no run fits or the arguments are bad (pages 0, align not a power
+ * of two >= 4 KiB). Frame 0 is never returned. A fit that would split a free
+ * range while the range table is full is passed over.
+ * No lock: callers serialise (Keel allocates while setting up VMs). */
 hpa_t frame_alloc_above(uint64_t pages, uint64_t align, hpa_t min);
 
 /* frame_alloc_above(pages, align, 1 MiB): the default; leaves low memory
  * alone. */
 hpa_t frame_alloc(uint64_t pages, uint64_t align);
 
-/* Return a run obtained from frame_alloc. Returns 0 or -EEXIST if any part
- * is already free (a double free). */
+/* Return a run obtained from frame_alloc. Returns 0, -EINVAL (misaligned or
+ * empty), -EEXIST if any part is already free (a double free; nothing is
+ * freed then) or -ENOMEM (range table full). A run that was never added
+ * cannot be told from a returned one: freeing it adds it. */
 int frame_free(hpa_t base, uint64_t pages);
 
 /* Number of free 4 KiB frames. */

@@ -9,7 +9,7 @@
 #include "hv/types.h"
 
 /* Access permissions of a mapping (format-neutral). */
-#define PT_R   BIT(0)   /* readable (implied by present on x86) */
+#define PT_R   BIT(0)   /* readable (implied by present; EPT sets R too) */
 #define PT_W   BIT(1)
 #define PT_X   BIT(2)
 #define PT_UC  BIT(3)   /* uncached memory type (MMIO); default write-back */
@@ -28,7 +28,9 @@ struct pt_format {
     bool (*is_large)(uint64_t e);       /* a leaf above level 1 */
     hpa_t (*addr)(uint64_t e, unsigned level);
     unsigned (*perms)(uint64_t e);      /* PT_* of a leaf */
-    unsigned max_leaf_level;            /* 2 or 3 (1 GiB pages if the CPU has them) */
+    /* Highest level with leaves: 2 (2 MiB) for all three formats today;
+     * 3 (1 GiB) would need a CPUID / VMX capability check first. */
+    unsigned max_leaf_level;
 };
 
 extern const struct pt_format pt_format_host; /* x86-64 paging, supervisor */
@@ -41,18 +43,25 @@ struct pt {
     uint64_t table_pages;         /* frames used by tables (for stats) */
 };
 
-/* Allocate an empty root. Returns 0 or -ENOMEM. */
+/* Allocate an empty, zeroed root (one frame from frame_alloc). Returns 0 or
+ * -ENOMEM. */
 int pt_init(struct pt *pt, const struct pt_format *fmt);
 
 /* Map [va, va+size) to [hpa, hpa+size) with perms. va, hpa and size must be
- * 4 KiB aligned; large pages are used where va and hpa are both aligned to
- * them and the format allows. Replaces existing mappings (splitting large
- * pages as needed). Returns 0, -EINVAL or -ENOMEM. Callers flush TLBs. */
+ * 4 KiB aligned and size non-zero; va+size <= 2^48 (four levels; the upper
+ * canonical half is not supported), hpa+size <= 2^52. Large pages are used
+ * where va and hpa are both aligned to them, the range covers them and the
+ * format allows (max_leaf_level). Replaces existing mappings, splitting large
+ * pages as needed and freeing tables a new large leaf replaces.
+ * Returns 0, -EINVAL or -ENOMEM; after -ENOMEM a prefix of the range may be
+ * mapped, but every table stays consistent. Callers flush TLBs. */
 int pt_map(struct pt *pt, uint64_t va, hpa_t hpa, uint64_t size,
            unsigned perms);
 
-/* Remove [va, va+size) (4 KiB aligned), splitting large pages at the edges.
- * Returns 0, -EINVAL or -ENOMEM (a split needed a table). */
+/* Remove [va, va+size) (4 KiB aligned, non-zero, below 2^48), splitting
+ * large pages at the edges; unmapped parts are skipped. Tables left empty are
+ * freed (not the root). Returns 0, -EINVAL or -ENOMEM (a split needed a
+ * table). */
 int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
 
 /* Translate va. On success returns 0 and fills *hpa (the full address,
@@ -61,7 +70,7 @@ int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
 int pt_lookup(const struct pt *pt, uint64_t va, hpa_t *hpa, unsigned *perms,
               uint64_t *page_size);
 
-/* Free every table frame (not the mapped memory). */
+/* Free every table frame (not the mapped memory); pt->root becomes 0. */
 void pt_destroy(struct pt *pt);
 
 #endif
