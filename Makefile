@@ -11,7 +11,7 @@ PYTEST  := /usr/bin/python3 -m pytest
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 # The hypervisor never uses SSE/x87, so guest FPU state stays in the
 # registers across exits without being saved (docs/architecture.md).
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \

@@ -25,7 +25,7 @@ enum section { SECT_NONE, SECT_KEEL, SECT_VM };
 enum key_id {
     KEY_LOG, KEY_TEST_EXIT,
     KEY_MEMORY, KEY_VCPUS, KEY_FORMAT, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE,
-    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE,
+    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT,
     NR_KEYS,
 };
 
@@ -284,6 +284,36 @@ static int set_entry(struct parser *p, struct span v)
     return number(p, "entry", v, &p->vm->entry);
 }
 
+/* expect = pass | halted | triple-fault | crashed | poweroff | status N */
+static int set_expect(struct parser *p, struct span v)
+{
+    static const struct {
+        const char *name;
+        enum cfg_expect e;
+    } names[] = {
+        { "pass", EXPECT_PASS }, { "halted", EXPECT_HALTED },
+        { "triple-fault", EXPECT_TRIPLE_FAULT },
+        { "crashed", EXPECT_CRASHED }, { "poweroff", EXPECT_POWEROFF },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+        if (span_is(v, names[i].name)) {
+            p->vm->expect = names[i].e;
+            return 0;
+        }
+    }
+    if (v.n > 7 && !strncmp(v.s, "status ", 7)) {
+        uint64_t x;
+        struct span num = { v.s + 7, v.n - 7 };
+        if (parse_u64(num, &x) || x > UINT32_MAX)
+            return fail(p, "expect: bad status number: '%.*s'", QUOTE(v));
+        p->vm->expect = EXPECT_STATUS;
+        p->vm->expect_status = (uint32_t)x;
+        return 0;
+    }
+    return fail(p, "expect: expected pass, halted, triple-fault, crashed, "
+                "poweroff or status N: '%.*s'", QUOTE(v));
+}
+
 /* Device types Keel knows, and whether each takes an argument after ':'.
  * Extend this table when a device model lands. */
 enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH };
@@ -366,6 +396,7 @@ static const struct {
     [KEY_LOAD_ADDR] = { "load-addr", SECT_VM,   false, set_load_addr },
     [KEY_ENTRY]     = { "entry",     SECT_VM,   false, set_entry },
     [KEY_DEVICE]    = { "device",    SECT_VM,   true,  set_device },
+    [KEY_EXPECT]    = { "expect",    SECT_VM,   false, set_expect },
 };
 
 /* ---------------------------------------------------------------------- */

@@ -22,6 +22,17 @@ enum payload_format {
     FMT_FLAT,       /* raw binary at load_addr, entered at entry */
 };
 
+/* How a VM is expected to end (keel.cfg "expect"); Keel's exit status in
+ * test mode says whether every VM ended as expected. */
+enum cfg_expect {
+    EXPECT_PASS,          /* debug-exit status 0, or ACPI power-off */
+    EXPECT_STATUS,        /* debug-exit with expect_status */
+    EXPECT_HALTED,        /* every vCPU in HLT with interrupts off */
+    EXPECT_TRIPLE_FAULT,
+    EXPECT_CRASHED,       /* stopped by Keel for misbehaviour */
+    EXPECT_POWEROFF,
+};
+
 struct device_config {
     char type[16];              /* "virtio-blk", "virtio-net", ... */
     char arg[CFG_PATH_MAX];     /* e.g. an image path; may be empty */
@@ -41,6 +52,8 @@ struct vm_config {
     bool has_entry;
     struct device_config devices[CFG_MAX_DEVICES];
     unsigned nr_devices;
+    enum cfg_expect expect;
+    uint32_t expect_status;     /* EXPECT_STATUS only */
 };
 
 struct keel_config {

@@ -6,8 +6,32 @@
 
 #include "hv/types.h"
 
+struct boot_info;
+
+/* Status values Keel writes to isa-debug-exit in test mode; QEMU exits with
+ * (v << 1) | 1: 1 when every guest passed, 3 when one failed, 5 on a
+ * hypervisor panic. */
+#define KEEL_STATUS_PASS  0
+#define KEEL_STATUS_FAIL  1
+#define KEEL_STATUS_FATAL 2
+
+/* Bring up the console (COM1) so logging works; first thing hv_main does. */
+void platform_console_init(void);
+
+/* Bring up the boot CPU's own state (GDT/TSS/IDT, identity-mapped page
+ * tables covering every range in bi's memory map), host time and host ACPI.
+ * Needs the frame allocator. Panics on failure. */
+void platform_init(const struct boot_info *bi);
+
+/* In test mode power-off and fatal errors leave QEMU through isa-debug-exit
+ * (keel.cfg: test-exit = yes). */
+void platform_set_test_exit(bool on);
+
 /* Write n bytes to the hypervisor's console (the physical serial port). */
 void console_write(const char *s, size_t n);
+
+/* Write n bytes unchanged (guest output, which carries its own CR LF). */
+void console_write_raw(const char *s, size_t n);
 
 /* Read one byte from the console if one is waiting; returns -1 if none. */
 int console_getc(void);
@@ -23,6 +47,16 @@ uint64_t platform_rdtsc(void);
 
 /* Wall-clock time from the host RTC, seconds since 1970-01-01 UTC. */
 uint64_t platform_wall_seconds(void);
+
+/* Execute CPUID on the host CPU: out[0..3] = EAX, EBX, ECX, EDX. */
+void platform_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* Arm the host timer to interrupt at deadline_ns (platform_now_ns time);
+ * 0 disarms. A guest running then exits (INTR), an idle CPU wakes. */
+void platform_timer_arm(uint64_t deadline_ns);
+
+/* Sleep until the next host interrupt (STI; HLT; CLI). */
+void platform_idle(void);
 
 /* Stop this CPU for good (interrupts off, HLT loop). */
 NORETURN void platform_halt(void);

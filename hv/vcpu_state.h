@@ -86,6 +86,7 @@ struct vcpu_state {
     uint64_t rflags;
     uint64_t cr0, cr2, cr3, cr4;
     uint64_t efer;
+    uint64_t pat;        /* IA32_PAT as the guest set it (SVM G_PAT) */
     struct segment seg[SEG_COUNT];
     struct dtable gdtr, idtr;
     /* Blocking by STI or MOV SS (SDM 3C 24.4.2 "interruptibility state",

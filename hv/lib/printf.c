@@ -20,9 +20,10 @@ static void pad(struct out *o, char c, int n)
         put(o, c);
 }
 
-/* Emit one number: digits of v in base, with sign, width and fill. */
+/* Emit one number: digits of v in base, with sign or "0x" prefix, width
+ * and fill. */
 static void put_num(struct out *o, uint64_t v, unsigned base, bool upper,
-                    bool neg, int width, bool left, char fill)
+                    bool neg, bool alt, int width, bool left, char fill)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -33,11 +34,16 @@ static void put_num(struct out *o, uint64_t v, unsigned base, bool upper,
         v /= base;
     } while (v);
 
-    int len = n + (neg ? 1 : 0);
+    const char *prefix = neg ? "-" : (alt && base == 16) ? (upper ? "0X" : "0x")
+                                : (alt && base == 8) ? "0" : "";
+    int plen = 0;
+    while (prefix[plen])
+        plen++;
+    int len = n + plen;
     if (!left && fill == ' ')
         pad(o, ' ', width - len);
-    if (neg)
-        put(o, '-');
+    for (int i = 0; i < plen; i++)
+        put(o, prefix[i]);
     if (!left && fill == '0')
         pad(o, '0', width - len);
     while (n)
@@ -56,11 +62,13 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
         fmt++;
-        bool left = false;
+        bool left = false, alt = false;
         char fill = ' ';
         for (;; fmt++) {
             if (*fmt == '-')
                 left = true;
+            else if (*fmt == '#')
+                alt = true;
             else if (*fmt == '0')
                 fill = '0';
             else
@@ -110,7 +118,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             else if (lng <= -2)
                 s = (signed char)s;
             put_num(&o, s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s, 10,
-                    false, s < 0, width, left, fill);
+                    false, s < 0, false, width, left, fill);
             break;
         case 'u':
         case 'x':
@@ -127,13 +135,11 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             else if (lng <= -2)
                 u = (uint8_t)u;
             put_num(&o, u, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
-                    *fmt == 'X', false, width, left, fill);
+                    *fmt == 'X', false, alt && u != 0, width, left, fill);
             break;
         case 'p':
-            put(&o, '0');
-            put(&o, 'x');
             put_num(&o, (uintptr_t)va_arg(ap, void *), 16, false, false,
-                    width, left, fill);
+                    true, width, left, fill);
             break;
         case 'c':
             if (!left)

@@ -1,6 +1,6 @@
 /* Keel's own formatted output (freestanding; named k* so that host unit
  * tests can link it beside the C library).
- * Supports: %d %i %u %x %X %o %c %s %p %% with flags '-' '0', a width,
+ * Supports: %d %i %u %x %X %o %c %s %p %% with flags '-' '0' '#', a width,
  * a precision for %s (also '.*'), and the length modifiers hh h l ll z. */
 #ifndef KEEL_PRINTF_H
 #define KEEL_PRINTF_H

@@ -1,15 +1,8 @@
 /* Freestanding implementations of the <string.h> subset in hv/lib/string.h.
- * Built only for the hypervisor; host builds use the C library. */
+ * Built only for the hypervisor; host builds use the C library. memcpy and
+ * memset come from GNU-EFI's libefi, which must define them for its own
+ * compiler-generated calls; two definitions would clash at link time. */
 #include "hv/lib/string.h"
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
-    return dst;
-}
 
 void *memmove(void *dst, const void *src, size_t n)
 {
@@ -22,14 +15,6 @@ void *memmove(void *dst, const void *src, size_t n)
         while (n--)
             d[n] = s[n];
     }
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
     return dst;
 }
 

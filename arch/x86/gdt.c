@@ -1,0 +1,60 @@
+/* Keel's own GDT and TSS (SDM 3A 3.4.5 "Segment Descriptors", 7.7 "Task
+ * Management in 64-bit Mode"). UEFI's GDT lives in boot-services memory,
+ * which Keel no longer owns after ExitBootServices. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
+
+/* 64-bit TSS (SDM 3A Figure 7-11): Keel uses it only for the IST stacks. */
+struct PACKED tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+};
+_Static_assert(sizeof(struct tss64) == 104, "TSS is 104 bytes");
+
+static struct tss64 tss;
+static uint8_t ist_stack[IST_COUNT][8192] __attribute__((aligned(16)));
+static uint64_t gdt[5] __attribute__((aligned(16)));
+
+/* Code/data descriptors: access byte and flags (L for 64-bit code). */
+#define GDT_CODE64 0x00af9a000000ffffULL /* P, DPL0, code RX, L=1, G */
+#define GDT_DATA   0x00cf92000000ffffULL /* P, DPL0, data RW, D/B, G */
+
+void arch_gdt_init(void)
+{
+    uint64_t base = (uint64_t)(uintptr_t)&tss;
+    uint64_t limit = sizeof(tss) - 1;
+
+    for (int i = 0; i < IST_COUNT; i++)
+        tss.ist[i] = (uint64_t)(uintptr_t)&ist_stack[i][sizeof(ist_stack[i])];
+    tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+
+    gdt[0] = 0;
+    gdt[HOST_CS / 8] = GDT_CODE64;
+    gdt[HOST_DS / 8] = GDT_DATA;
+    /* 16-byte available 64-bit TSS descriptor, type 9 (SDM 3A 7.2.3). */
+    gdt[HOST_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+                        (0x89ULL << 40) | (((limit >> 16) & 0xf) << 48) |
+                        (((base >> 24) & 0xff) << 56);
+    gdt[HOST_TSS / 8 + 1] = base >> 32;
+
+    struct dt_ptr p = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+    lgdt(&p);
+    /* Reload CS with a far return, then the data segments. */
+    __asm__ volatile("pushq %0\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "mov %1, %%ds\n\t"
+                     "mov %1, %%es\n\t"
+                     "mov %1, %%ss\n\t"
+                     "mov %1, %%fs\n\t"
+                     "mov %1, %%gs\n\t"
+                     :: "i"(HOST_CS), "r"((uint64_t)HOST_DS) : "rax", "memory");
+    ltr(HOST_TSS);
+}

@@ -1,0 +1,284 @@
+/* AMD SVM: detection, enabling, the VMCB of each vCPU and one guest entry.
+ * Reference: AMD64 Architecture Programmer's Manual Volume 2, Revision
+ * 3.40, chapter 15 "Secure Virtual Machine". See: 15.4 "Enabling SVM",
+ * 15.5 "VMRUN", 15.9-15.13 intercepts, 15.20 "Event Injection", 15.25
+ * "Nested Paging". */
+#include "arch/x86/cpu.h"
+#include "arch/x86/svm/svm.h"
+#include "hv/errno.h"
+#include "hv/heap.h"
+#include "hv/lib/string.h"
+#include "hv/log.h"
+#include "hv/msr.h"
+#include "hv/panic.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "mm/frame.h"
+
+/* CPUID Fn8000_0001 ECX and Fn8000_000A EDX feature bits (APM2 15.4). */
+#define CPUID_80000001_ECX_SVM  BIT(2)
+#define CPUID_8000000A_EDX_NP   BIT(0)
+#define CPUID_8000000A_EDX_NRIPS BIT(3)
+#define VM_CR_SVMDIS            BIT(4)
+#define VM_CR_LOCK              BIT(3)
+
+#define IOPM_PAGES   3   /* 12 KiB: one bit per port plus spill (15.10.1) */
+#define MSRPM_PAGES  2   /* 8 KiB: two bits per MSR (15.11) */
+
+/* The intercepts every guest runs with, and why (docs/svm.md has the
+ * table). Intercept vector 3: */
+#define SVM_MISC1_INTERCEPTS                                                \
+    (SVM_INTERCEPT_INTR         /* host timer: Keel's scheduler */          \
+     | SVM_INTERCEPT_NMI        /* host NMIs belong to Keel */              \
+     | SVM_INTERCEPT_SMI                                                    \
+     | SVM_INTERCEPT_INIT                                                   \
+     | SVM_INTERCEPT_CPUID      /* CPUID policy (hv/cpuid.c) */             \
+     | SVM_INTERCEPT_INVD       /* would drop host cache lines */           \
+     | SVM_INTERCEPT_HLT        /* idle the vCPU, not the host */           \
+     | SVM_INTERCEPT_IOIO_PROT  /* every port goes to the pio bus */        \
+     | SVM_INTERCEPT_MSR_PROT   /* MSR policy, bitmap below */              \
+     | SVM_INTERCEPT_RSM                                                    \
+     | SVM_INTERCEPT_FERR_FREEZE                                            \
+     | SVM_INTERCEPT_SHUTDOWN)  /* triple fault: stop the VM, not the host */
+/* Intercept vector 4: the guest sees no SVM, so SVM instructions #UD. */
+#define SVM_MISC2_INTERCEPTS                                                \
+    (SVM_INTERCEPT_VMRUN        /* required by VMRUN (15.5.1) */            \
+     | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE  \
+     | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT       \
+     | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT)
+
+static hpa_t host_save_area;
+static struct vmcb *host_vmcb;   /* VMSAVE area for host-only state */
+static uint32_t max_asid;
+bool svm_has_nrips;
+
+static int svm_detect(void)
+{
+    if (cpuid(0x80000000, 0).eax < 0x8000000a ||
+        !(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
+        log_info("SVM: not offered by this CPU");
+        return -ENODEV;
+    }
+    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+        log_err("SVM: disabled by firmware (VM_CR.SVMDIS=1%s); enable "
+                "virtualization in the firmware set-up",
+                rdmsr(MSR_VM_CR) & VM_CR_LOCK ? ", locked" : "");
+        return -ENODEV;
+    }
+    struct cpuid_regs r = cpuid(0x8000000a, 0);
+    if (!(r.edx & CPUID_8000000A_EDX_NP)) {
+        log_err("SVM: no nested paging (CPUID 8000000A EDX.NP=0); Keel "
+                "needs NPT");
+        return -ENODEV;
+    }
+    max_asid = r.ebx;
+    svm_has_nrips = r.edx & CPUID_8000000A_EDX_NRIPS;
+    log_info("SVM: revision %u, %u ASIDs, nested paging, next-RIP save %s",
+             r.eax & 0xff, max_asid, svm_has_nrips ? "yes" : "no (decoder)");
+    return 0;
+}
+
+static int svm_hw_enable(void)
+{
+    host_save_area = frame_alloc(1, PAGE_SIZE);
+    host_vmcb = kzalloc(sizeof(struct vmcb));
+    if (!host_save_area || !host_vmcb)
+        return -ENOMEM;
+    memset(hpa_ptr(host_save_area), 0, PAGE_SIZE);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, host_save_area);
+    return 0;
+}
+
+static int svm_vm_init(struct vm *vm)
+{
+    /* One ASID per VM (ASID 0 is the host's): its TLB entries are tagged
+     * and need no flush on a switch between VMs (15.16 "TLB Control"). */
+    if (vm->id + 1 >= max_asid)
+        return -ENOMEM;
+    vm->vendor = (void *)(uintptr_t)(vm->id + 1);
+    return 0;
+}
+
+/* Clear the intercept bits of one MSR in the permission map (15.11:
+ * MSRs 0-1FFF at offset 0, C000_0000-C000_1FFF at 0x800, C001_0000-
+ * C001_1FFF at 0x1000; two bits each, read then write). */
+static void msrpm_allow(uint8_t *msrpm, uint32_t msr)
+{
+    uint32_t base;
+    if (msr < 0x2000)
+        base = 0;
+    else if (msr - 0xc0000000u < 0x2000)
+        base = 0x800, msr -= 0xc0000000u;
+    else if (msr - 0xc0010000u < 0x2000)
+        base = 0x1000, msr -= 0xc0010000u;
+    else
+        return;
+    uint32_t bit = msr * 2;
+    msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+}
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+    struct svm_vcpu *s = kzalloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->vmcb = kzalloc(sizeof(struct vmcb));
+    hpa_t iopm = frame_alloc(IOPM_PAGES, PAGE_SIZE);
+    hpa_t msrpm = frame_alloc(MSRPM_PAGES, PAGE_SIZE);
+    if (!s->vmcb || !iopm || !msrpm)
+        return -ENOMEM;
+    memset(hpa_ptr(iopm), 0xff, IOPM_PAGES * PAGE_SIZE);
+    memset(hpa_ptr(msrpm), 0xff, MSRPM_PAGES * PAGE_SIZE);
+    for (unsigned i = 0; i < msr_passthrough_count; i++)
+        msrpm_allow(hpa_ptr(msrpm), msr_passthrough[i]);
+
+    struct vmcb_control *c = &s->vmcb->control;
+    c->intercept_misc1 = SVM_MISC1_INTERCEPTS;
+    c->intercept_misc2 = SVM_MISC2_INTERCEPTS;
+    /* #MC in a guest is a host machine check: let Keel see it. */
+    c->intercept_exceptions = BIT(VEC_MC);
+    c->iopm_base_pa = iopm;
+    c->msrpm_base_pa = msrpm;
+    c->guest_asid = (uint32_t)(uintptr_t)v->vm->vendor;
+    c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+    /* Virtual interrupt masking: the guest's IF masks only virtual
+     * interrupts; host interrupts exit (15.21.1). */
+    c->v_intr = SVM_V_INTR_MASKING;
+    c->np_enable = 1;
+    c->n_cr3 = v->vm->npt.root;
+
+    struct vmcb_save *sv = &s->vmcb->save;
+    sv->g_pat = 0x0007040600070406ULL;  /* the power-on PAT (SDM 3A 11.12.4) */
+    sv->dr6 = 0xffff0ff0;
+    sv->dr7 = 0x400;
+    v->vendor = s;
+    return 0;
+}
+
+static void seg_to_vmcb(struct vmcb_seg *d, const struct segment *s)
+{
+    d->selector = s->selector;
+    d->attrib = s->attr;
+    d->limit = s->limit;
+    d->base = s->base;
+}
+
+static void seg_from_vmcb(struct segment *d, const struct vmcb_seg *s)
+{
+    d->selector = s->selector;
+    d->attr = s->attrib;
+    d->limit = s->limit;
+    d->base = s->base;
+}
+
+static void state_to_vmcb(const struct vcpu *v, struct vmcb *vmcb)
+{
+    const struct vcpu_state *st = &v->state;
+    struct vmcb_save *sv = &vmcb->save;
+    struct vmcb_seg *segs[SEG_COUNT] = {
+        &sv->es, &sv->cs, &sv->ss, &sv->ds, &sv->fs, &sv->gs, &sv->ldtr,
+        &sv->tr,
+    };
+    for (int i = 0; i < SEG_COUNT; i++)
+        seg_to_vmcb(segs[i], &st->seg[i]);
+    sv->gdtr.base = st->gdtr.base;
+    sv->gdtr.limit = st->gdtr.limit;
+    sv->idtr.base = st->idtr.base;
+    sv->idtr.limit = st->idtr.limit;
+    /* CPL is SS.DPL in protected mode, 0 in real mode (15.5.1). */
+    sv->cpl = (st->cr0 & CR0_PE) ? SEG_ATTR_DPL(st->seg[SEG_SS].attr) : 0;
+    sv->efer = st->efer | EFER_SVME; /* VMRUN requires SVME in the guest */
+    sv->cr0 = st->cr0;
+    sv->cr2 = st->cr2;
+    sv->cr3 = st->cr3;
+    sv->cr4 = st->cr4;
+    sv->rflags = st->rflags;
+    sv->rip = st->rip;
+    sv->rsp = st->gpr[GPR_RSP];
+    sv->rax = st->gpr[GPR_RAX];
+    vmcb->control.interrupt_shadow = st->interrupt_shadow ? 1 : 0;
+}
+
+static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
+{
+    struct vcpu_state *st = &v->state;
+    const struct vmcb_save *sv = &vmcb->save;
+    const struct vmcb_seg *segs[SEG_COUNT] = {
+        &sv->es, &sv->cs, &sv->ss, &sv->ds, &sv->fs, &sv->gs, &sv->ldtr,
+        &sv->tr,
+    };
+    for (int i = 0; i < SEG_COUNT; i++)
+        seg_from_vmcb(&st->seg[i], segs[i]);
+    st->gdtr.base = sv->gdtr.base;
+    st->gdtr.limit = (uint16_t)sv->gdtr.limit;
+    st->idtr.base = sv->idtr.base;
+    st->idtr.limit = (uint16_t)sv->idtr.limit;
+    st->efer = sv->efer & ~EFER_SVME;
+    st->cr0 = sv->cr0;
+    st->cr2 = sv->cr2;
+    st->cr3 = sv->cr3;
+    st->cr4 = sv->cr4;
+    st->rflags = sv->rflags;
+    st->rip = sv->rip;
+    st->gpr[GPR_RSP] = sv->rsp;
+    st->gpr[GPR_RAX] = sv->rax;
+    st->interrupt_shadow = vmcb->control.interrupt_shadow & 1;
+}
+
+static void svm_run(struct vcpu *v, struct vm_exit *exit)
+{
+    struct svm_vcpu *s = v->vendor;
+    struct vmcb *vmcb = s->vmcb;
+    struct vmcb_control *c = &vmcb->control;
+
+    state_to_vmcb(v, vmcb);
+    c->tsc_offset = v->tsc_offset;
+    if (v->event.valid) {
+        c->eventinj = v->event.vector |
+                      ((uint64_t)v->event.type << SVM_EVTINJ_TYPE_SHIFT) |
+                      (v->event.has_error ? SVM_EVTINJ_EV : 0) |
+                      SVM_EVTINJ_V |
+                      ((uint64_t)v->event.error_code << 32);
+        v->event.valid = false;
+    } else {
+        c->eventinj = 0;
+    }
+    /* The interrupt window: a virtual interrupt request (V_IRQ) with the
+     * VINTR intercept exits as soon as the guest could take it (15.21.4).
+     * V_IGN_TPR: the priority check is the vLAPIC's, not V_TPR's. */
+    if (v->want_intr_window) {
+        c->v_intr |= SVM_V_IRQ | SVM_V_IGN_TPR;
+        c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+    } else {
+        c->v_intr &= ~(SVM_V_IRQ | SVM_V_IGN_TPR);
+        c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+    }
+    if (s->flush) {
+        c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+        s->flush = false;
+    }
+
+    svm_vmrun(ptr_hpa(vmcb), v->state.gpr, ptr_hpa(host_vmcb));
+
+    c->tlb_control = SVM_TLB_CONTROL_DO_NOTHING;
+    state_from_vmcb(v, vmcb);
+    svm_decode_exit(v, vmcb, exit);
+}
+
+static void svm_flush_guest_tlb(struct vcpu *v)
+{
+    ((struct svm_vcpu *)v->vendor)->flush = true;
+}
+
+const struct vendor_ops svm_ops = {
+    .name = "SVM",
+    .npt_format = &pt_format_npt,
+    .detect = svm_detect,
+    .hw_enable = svm_hw_enable,
+    .vm_init = svm_vm_init,
+    .vcpu_init = svm_vcpu_init,
+    .run = svm_run,
+    .flush_guest_tlb = svm_flush_guest_tlb,
+    .dump = svm_dump,
+};

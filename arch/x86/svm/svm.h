@@ -1,0 +1,27 @@
+/* Internals of the SVM vendor code shared by its files. */
+#ifndef KEEL_SVM_H
+#define KEEL_SVM_H
+
+#include "arch/x86/svm/vmcb.h"
+#include "hv/vcpu.h"
+
+/* Per-vCPU SVM state (vcpu->vendor). */
+struct svm_vcpu {
+    struct vmcb *vmcb;   /* 4 KiB aligned; hpa == pointer */
+    bool flush;          /* flush this ASID's TLB on the next VMRUN */
+};
+
+/* Does the CPU save the next RIP on intercepts (CPUID 8000000A EDX.NRIPS)?
+ * QEMU TCG does not. */
+extern bool svm_has_nrips;
+
+/* Turn EXITCODE/EXITINFO* of vmcb into the neutral *exit (APM2 Appendix C)
+ * and re-queue an event whose delivery the exit interrupted
+ * (EXITINTINFO, 15.7.2). */
+void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
+                     struct vm_exit *exit);
+
+/* Print the VMCB fields Keel uses, by their APM names. */
+void svm_dump(const struct vcpu *v);
+
+#endif

@@ -1,0 +1,113 @@
+/* Host time: the TSC, calibrated once against the 8254 PIT channel 2 (the
+ * same gate-and-poll method Linux uses; 8254 datasheet, mode 0 "interrupt
+ * on terminal count"), and wall-clock time from the host CMOS RTC. */
+#include "arch/x86/cpu.h"
+#include "drivers/timer.h"
+#include "hv/log.h"
+#include "hv/platform.h"
+
+#define PIT_HZ       1193182ULL
+#define PIT_CH2      0x42
+#define PIT_CMD      0x43
+#define PORT_B       0x61    /* bit 0: gate 2, bit 1: speaker, bit 5: OUT2 */
+#define CAL_MS       20
+
+static uint64_t tsc_hz;
+static uint64_t tsc_at_boot;
+static uint64_t wall_at_boot;
+
+static uint64_t calibrate_pit(void)
+{
+    uint16_t count = (uint16_t)(PIT_HZ * CAL_MS / 1000);
+
+    outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01);  /* gate on, speaker off */
+    outb(PIT_CMD, 0xb0);      /* channel 2, lobyte/hibyte, mode 0, binary */
+    outb(PIT_CH2, count & 0xff);
+    outb(PIT_CH2, count >> 8);
+    uint64_t t0 = rdtsc();
+    /* OUT2 rises when the count reaches zero; bound the wait in case the
+     * PIT is absent (then fall back to a guess rather than hang). */
+    for (uint64_t spins = 0; !(inb(PORT_B) & 0x20); spins++)
+        if (spins > 100000000ULL)
+            return 0;
+    uint64_t t1 = rdtsc();
+    return (t1 - t0) * 1000 / CAL_MS;
+}
+
+/* CMOS RTC (MC146818) register read. */
+static uint8_t cmos_read(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static unsigned bcd(uint8_t v, bool is_bcd)
+{
+    return is_bcd ? (v >> 4) * 10 + (v & 0xf) : v;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static uint64_t days_from_civil(unsigned y, unsigned m, unsigned d)
+{
+    static const unsigned cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243,
+                                      273, 304, 334 };
+    uint64_t days = (uint64_t)(y - 1970) * 365;
+    for (unsigned yy = 1970; yy < y; yy++)
+        days += (yy % 4 == 0 && (yy % 100 != 0 || yy % 400 == 0));
+    days += cum[(m - 1) % 12] + d - 1;
+    if (m > 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+        days++;
+    return days;
+}
+
+static uint64_t read_rtc(void)
+{
+    /* Wait out an update in progress (status A bit 7), bounded. */
+    for (int i = 0; i < 100000 && (cmos_read(0x0a) & 0x80); i++)
+        pause();
+    uint8_t b = cmos_read(0x0b);
+    bool is_bcd = !(b & 0x04);
+    unsigned sec = bcd(cmos_read(0x00), is_bcd);
+    unsigned min = bcd(cmos_read(0x02), is_bcd);
+    uint8_t hr = cmos_read(0x04);
+    unsigned hour = bcd(hr & 0x7f, is_bcd);
+    if (!(b & 0x02) && (hr & 0x80))   /* 12-hour mode, PM */
+        hour = (hour % 12) + 12;
+    unsigned day = bcd(cmos_read(0x07), is_bcd);
+    unsigned mon = bcd(cmos_read(0x08), is_bcd);
+    unsigned year = 2000 + bcd(cmos_read(0x09), is_bcd);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31)
+        return 0;
+    return days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 +
+           sec;
+}
+
+void timer_init(void)
+{
+    tsc_hz = calibrate_pit();
+    if (!tsc_hz) {
+        tsc_hz = 1000000000ULL;
+        log_warn("PIT calibration failed; assuming a 1 GHz TSC");
+    }
+    tsc_at_boot = rdtsc();
+    wall_at_boot = read_rtc();
+    log_info("TSC %llu.%03llu MHz (PIT calibration), RTC %llu s since 1970",
+             (unsigned long long)(tsc_hz / 1000000),
+             (unsigned long long)(tsc_hz / 1000 % 1000),
+             (unsigned long long)wall_at_boot);
+}
+
+uint64_t platform_tsc_hz(void) { return tsc_hz; }
+uint64_t platform_rdtsc(void) { return rdtsc(); }
+
+uint64_t platform_now_ns(void)
+{
+    /* Split the division so tsc * 1e9 never overflows 64 bits. */
+    uint64_t t = rdtsc() - tsc_at_boot;
+    return t / tsc_hz * 1000000000ULL + t % tsc_hz * 1000000000ULL / tsc_hz;
+}
+
+uint64_t platform_wall_seconds(void)
+{
+    return wall_at_boot + platform_now_ns() / 1000000000ULL;
+}

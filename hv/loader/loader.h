@@ -1,0 +1,41 @@
+/* Payload loaders: each validates a file, copies it into guest RAM and
+ * sets the boot vCPU's entry state. Errors are returned as a negative code
+ * with a message in err naming the file and the reason; nothing is run. */
+#ifndef KEEL_LOADER_H
+#define KEEL_LOADER_H
+
+#include "hv/types.h"
+#include "hv/vcpu_state.h"
+#include "mm/guest_mem.h"
+
+struct vm_config;
+
+/* Inputs common to every loader. */
+struct load_request {
+    struct guest_mem *mem;
+    const struct vm_config *cfg;
+    const void *kernel;           /* host pointer to the file */
+    uint64_t kernel_size;         /* bytes */
+    const void *initrd;           /* NULL: none */
+    uint64_t initrd_size;
+    uint64_t ram_top_low;         /* end of guest RAM below 4 GiB (bytes) */
+    char *err;                    /* message buffer */
+    size_t errlen;
+};
+
+/* Multiboot v1 ELF kernel (Multiboot Specification 0.6.96, section 3):
+ * ELF32 or ELF64 PT_LOAD segments at their physical addresses, the
+ * multiboot information structure with memory fields, memory map, command
+ * line and the initrd as module 0, entry in 32-bit protected mode with
+ * EAX = 0x2BADB002, EBX = GPA of the information structure. */
+int multiboot_load(const struct load_request *req, struct vcpu_state *st);
+
+/* Flat binary: the file at cfg->load_addr, entry at cfg->entry in 32-bit
+ * protected mode (flat 4 GiB segments, paging off, EAX = EBX = 0). */
+int flat_load(const struct load_request *req, struct vcpu_state *st);
+
+/* Set st to the Multiboot machine state (spec 3.2): 32-bit flat CS/DS,
+ * CR0.PE, paging off, interrupts off, at entry. Used by both loaders. */
+void loader_set_prot32(struct vcpu_state *st, uint32_t entry);
+
+#endif

@@ -1,0 +1,101 @@
+/* hv_main: the vendor-neutral core's start. Brings up memory, the CPU and
+ * the host drivers, picks the vendor, creates every configured VM, runs
+ * them to the end, prints the summary and ends the machine. */
+#include "hv/boot_info.h"
+#include "hv/errno.h"
+#include "hv/log.h"
+#include "hv/panic.h"
+#include "hv/platform.h"
+#include "hv/sched.h"
+#include "hv/vconsole.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "mm/frame.h"
+
+/* Keel leaves the first MiB alone (real-mode firmware structures). */
+#define LOW_RESERVED MiB(1)
+
+static void init_frames(const struct boot_info *bi)
+{
+    frame_init();
+    for (unsigned i = 0; i < bi->nr_mem; i++) {
+        const struct mem_range *r = &bi->mem[i];
+        if (r->kind != MEM_FREE)
+            continue;
+        hpa_t base = MAX(r->base, LOW_RESERVED);
+        hpa_t end = r->base + r->pages * PAGE_SIZE;
+        if (end > base && frame_add_free(base, (end - base) / PAGE_SIZE))
+            log_warn("memory map: range %#llx-%#llx overlaps another; "
+                     "skipped", (unsigned long long)base,
+                     (unsigned long long)end);
+    }
+    log_info("memory: %llu MiB free for guests and Keel",
+             (unsigned long long)(frame_free_pages() >> 8));
+}
+
+/* Did vm end the way its configuration expects (keel.cfg "expect")? By
+ * default a guest passes by writing 0 to the debug-exit port or by
+ * powering off. */
+static bool vm_passed(const struct vm *vm)
+{
+    switch (vm->cfg->expect) {
+    case EXPECT_PASS:
+        return (vm->end == VM_END_DEBUG_EXIT && vm->exit_status == 0) ||
+               vm->end == VM_END_POWEROFF;
+    case EXPECT_STATUS:
+        return vm->end == VM_END_DEBUG_EXIT &&
+               (uint32_t)vm->exit_status == vm->cfg->expect_status;
+    case EXPECT_HALTED:
+        return vm->end == VM_END_HALTED;
+    case EXPECT_TRIPLE_FAULT:
+        return vm->end == VM_END_TRIPLE_FAULT;
+    case EXPECT_CRASHED:
+        return vm->end == VM_END_CRASHED;
+    case EXPECT_POWEROFF:
+        return vm->end == VM_END_POWEROFF;
+    }
+    return false;
+}
+
+void hv_main(struct boot_info *bi)
+{
+    static struct vm *vms[CFG_MAX_VMS];
+    unsigned nr = 0, failed = 0;
+
+    log_set_level(bi->cfg.log_level);
+    platform_set_test_exit(bi->cfg.test_exit);
+    log_info("boot services exited; hypervisor core starting (image %#llx)",
+             (unsigned long long)bi->image_base);
+    init_frames(bi);
+    platform_init(bi);
+
+    if (vendor_select() || vendor->hw_enable())
+        panic("cannot enable hardware virtualization");
+    log_info("%s enabled", vendor->name);
+
+    for (unsigned i = 0; i < bi->cfg.nr_vms; i++) {
+        struct vm *vm = vm_create(i, &bi->cfg.vms[i], &bi->files[i].kernel,
+                                  &bi->files[i].initrd);
+        if (vm)
+            vms[nr++] = vm;
+        else
+            failed++;
+    }
+    vconsole_set_raw(nr == 1 && bi->cfg.nr_vms == 1);
+    sched_run(vms, nr);
+
+    kprintf("keel: summary: %u VM%s\n", bi->cfg.nr_vms,
+            bi->cfg.nr_vms == 1 ? "" : "s");
+    for (unsigned i = 0; i < nr; i++) {
+        bool ok = vm_passed(vms[i]);
+        vm_report(vms[i]);
+        kprintf("keel: vm %s: %s\n", vms[i]->name,
+                ok ? "ended as expected" : "did NOT end as expected");
+        failed += !ok;
+    }
+    if (failed)
+        kprintf("keel: %u VM%s did not pass (not created, crashed, or "
+                "non-zero status)\n", failed, failed == 1 ? "" : "s");
+    kprintf("keel: all VMs have ended; powering off\n");
+    platform_poweroff(failed ? KEEL_STATUS_FAIL : KEEL_STATUS_PASS);
+}

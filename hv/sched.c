@@ -1,0 +1,53 @@
+/* Round-robin scheduling of all vCPUs on the boot CPU (hv/sched.h). A
+ * vCPU runs until its slice ends (the host timer makes the guest exit),
+ * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
+ * next timer or a typed key. */
+#include "hv/irq.h"
+#include "hv/platform.h"
+#include "hv/sched.h"
+#include "hv/vconsole.h"
+#include "hv/vm.h"
+
+/* How often an idle Keel looks at the console for typed input. */
+#define IDLE_POLL_NS 10000000ULL
+
+static bool vcpu_ready(struct vcpu *v)
+{
+    if (v->run_state == VCPU_HALTED && irq_pending(v))
+        v->run_state = VCPU_RUNNABLE;
+    return v->run_state == VCPU_RUNNABLE;
+}
+
+static void run_slice(struct vcpu *v)
+{
+    uint64_t end = platform_now_ns() + SCHED_SLICE_NS;
+    platform_timer_arm(end);
+    while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
+           platform_now_ns() < end)
+        vcpu_run_once(v);
+}
+
+void sched_run(struct vm **vms, unsigned n)
+{
+    for (;;) {
+        bool alive = false, ran = false;
+        vconsole_poll_input(vms, n);
+        for (unsigned i = 0; i < n; i++) {
+            struct vm *vm = vms[i];
+            for (unsigned c = 0; c < vm->nr_vcpus && vm_running(vm); c++) {
+                alive = true;
+                if (vcpu_ready(vm->vcpus[c])) {
+                    run_slice(vm->vcpus[c]);
+                    ran = true;
+                }
+            }
+        }
+        if (!alive)
+            break;
+        if (!ran) {
+            platform_timer_arm(platform_now_ns() + IDLE_POLL_NS);
+            platform_idle();
+        }
+    }
+    platform_timer_arm(0);
+}

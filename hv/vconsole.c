@@ -1,0 +1,65 @@
+/* Guest console multiplexing (hv/vconsole.h). */
+#include "hv/config.h"
+#include "hv/dev/uart16550.h"
+#include "hv/lib/printf.h"
+#include "hv/platform.h"
+#include "hv/vconsole.h"
+#include "hv/vm.h"
+
+#define LINE_MAX 256
+
+static bool raw_mode = true;
+static char line[CFG_MAX_VMS][LINE_MAX];
+static unsigned line_len[CFG_MAX_VMS];
+static int pending_in = -1;   /* a typed byte the guest had no room for */
+
+void vconsole_set_raw(bool raw) { raw_mode = raw; }
+
+void vconsole_flush(struct vm *vm)
+{
+    unsigned id = vm->id % CFG_MAX_VMS;
+    if (raw_mode || !line_len[id])
+        return;
+    char out[LINE_MAX + CFG_NAME_MAX + 8];
+    int n = ksnprintf(out, sizeof(out), "[%s] %.*s\n", vm->name,
+                      (int)line_len[id], line[id]);
+    console_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    line_len[id] = 0;
+}
+
+void vconsole_putc(struct vm *vm, char c)
+{
+    if (raw_mode) {
+        console_write_raw(&c, 1);
+        return;
+    }
+    unsigned id = vm->id % CFG_MAX_VMS;
+    if (c == '\r')
+        return;
+    if (c == '\n' || line_len[id] == LINE_MAX) {
+        vconsole_flush(vm);
+        if (c == '\n')
+            return;
+    }
+    line[id][line_len[id]++] = c;
+}
+
+void vconsole_poll_input(struct vm **vms, unsigned n)
+{
+    struct vm *target = NULL;
+    for (unsigned i = 0; i < n && !target; i++)
+        if (vm_running(vms[i]) && vms[i]->uart)
+            target = vms[i];
+    for (;;) {
+        int c = pending_in >= 0 ? pending_in : console_getc();
+        if (c < 0)
+            return;
+        pending_in = -1;
+        if (!target)
+            continue;   /* no guest to type to: drop */
+        if (!uart_receive(target->uart, (uint8_t)c)) {
+            pending_in = c;   /* keep it until the guest reads */
+            return;
+        }
+    }
+}

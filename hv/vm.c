@@ -1,0 +1,237 @@
+/* Creating, stopping and reporting VMs (hv/vm.h). */
+#include <stdarg.h>
+#include "hv/dev/uart16550.h"
+#include "hv/errno.h"
+#include "hv/heap.h"
+#include "hv/lib/printf.h"
+#include "hv/lib/string.h"
+#include "hv/loader/loader.h"
+#include "hv/log.h"
+#include "hv/platform.h"
+#include "hv/vconsole.h"
+#include "hv/vendor.h"
+#include "hv/vm.h"
+#include "mm/frame.h"
+
+/* Guest RAM below 4 GiB ends at 3 GiB at most; the rest of the top GiB is
+ * left for device MMIO (PCI, IOAPIC, LAPIC), as on PC hardware. */
+#define LOW_RAM_LIMIT GiB(3)
+
+const char *vm_end_name(enum vm_end end)
+{
+    static const char *const names[] = {
+        [VM_END_NONE] = "running",
+        [VM_END_DEBUG_EXIT] = "debug-exit",
+        [VM_END_POWEROFF] = "power-off",
+        [VM_END_RESET] = "reset",
+        [VM_END_HALTED] = "halted",
+        [VM_END_TRIPLE_FAULT] = "triple fault",
+        [VM_END_CRASHED] = "crashed",
+    };
+    return end < ARRAY_SIZE(names) ? names[end] : "?";
+}
+
+/* Back [gpa, gpa+size) with host frames: 2 MiB-aligned runs as large as
+ * the allocator has, so NPT can use large pages. */
+static int alloc_ram(struct vm *vm, gpa_t gpa, uint64_t size)
+{
+    while (size) {
+        uint64_t chunk = size;
+        hpa_t hpa = 0;
+        while (chunk >= LARGE_PAGE_SIZE) {
+            hpa = frame_alloc(chunk / PAGE_SIZE, LARGE_PAGE_SIZE);
+            if (hpa)
+                break;
+            chunk = ALIGN_DOWN(chunk / 2, LARGE_PAGE_SIZE);
+        }
+        if (!hpa)
+            return -ENOMEM;
+        /* Fresh frames may hold firmware data: a guest never sees it. */
+        memset(hpa_ptr(hpa), 0, chunk);
+        int err = gmem_add_slot(&vm->mem, gpa, chunk, hpa);
+        if (err)
+            return err;
+        err = pt_map(&vm->npt, gpa, hpa, chunk, PT_RWX);
+        if (err)
+            return err;
+        gpa += chunk;
+        size -= chunk;
+    }
+    return 0;
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+    vconsole_putc(ctx, (char)byte);
+}
+
+static int add_devices(struct vm *vm)
+{
+    vm->uart = kzalloc(sizeof(*vm->uart));
+    if (!vm->uart)
+        return -ENOMEM;
+    uart_init(vm->uart, uart_tx, NULL, vm);
+    return bus_register(&vm->pio, 0x3f8, 8, vm->uart, uart_read, uart_write,
+                        "uart16550 COM1");
+}
+
+static int load_payload(struct vm *vm, const struct blob *kernel,
+                        const struct blob *initrd, char *err, size_t errlen)
+{
+    struct load_request req = {
+        .mem = &vm->mem,
+        .cfg = vm->cfg,
+        .kernel = kernel->data,
+        .kernel_size = kernel->size,
+        .initrd = initrd && initrd->size ? initrd->data : NULL,
+        .initrd_size = initrd ? initrd->size : 0,
+        .ram_top_low = MIN(vm->cfg->memory, LOW_RAM_LIMIT),
+        .err = err,
+        .errlen = errlen,
+    };
+    struct vcpu_state *st = &vm->vcpus[0]->state;
+
+    switch (vm->cfg->format) {
+    case FMT_MULTIBOOT:
+        return multiboot_load(&req, st);
+    case FMT_FLAT:
+        return flat_load(&req, st);
+    case FMT_LINUX:
+        ksnprintf(err, errlen, "the Linux boot protocol is not implemented "
+                  "yet");
+        return -ENOSYS;
+    }
+    return -EINVAL;
+}
+
+struct vm *vm_create(unsigned id, const struct vm_config *cfg,
+                     const struct blob *kernel, const struct blob *initrd)
+{
+    char err[200] = "";
+    struct vm *vm = kzalloc(sizeof(*vm));
+    int rc;
+
+    if (!vm) {
+        log_err("vm %s: out of memory for the VM structure", cfg->name);
+        return NULL;
+    }
+    vm->id = id;
+    vm->cfg = cfg;
+    strlcpy(vm->name, cfg->name, sizeof(vm->name));
+    vm->pio.name = "pio";
+    vm->mmio.name = "mmio";
+
+    rc = pt_init(&vm->npt, vendor->npt_format);
+    if (!rc) {
+        uint64_t low = MIN(cfg->memory, LOW_RAM_LIMIT);
+        rc = alloc_ram(vm, 0, low);
+        if (!rc && cfg->memory > low)
+            rc = alloc_ram(vm, GiB(4), cfg->memory - low);
+    }
+    if (rc) {
+        log_err("vm %s: cannot allocate %llu MiB of guest RAM (%llu MiB "
+                "free, largest run %llu MiB)", vm->name,
+                (unsigned long long)(cfg->memory >> 20),
+                (unsigned long long)(frame_free_pages() >> 8),
+                (unsigned long long)(frame_largest_run() >> 8));
+        return NULL;
+    }
+    rc = vendor->vm_init(vm);
+    if (!rc)
+        rc = add_devices(vm);
+    for (unsigned i = 0; !rc && i < cfg->vcpus; i++) {
+        struct vcpu *v = kzalloc(sizeof(*v));
+        if (!v) {
+            rc = -ENOMEM;
+            break;
+        }
+        v->vm = vm;
+        v->id = i;
+        v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+        for (int e = 0; e < EXIT_REASON_COUNT; e++)
+            v->stats.min[e] = ~0ULL;
+        vm->vcpus[vm->nr_vcpus++] = v;
+    }
+    if (rc) {
+        log_err("vm %s: set-up failed (%s)", vm->name, err_name(rc));
+        return NULL;
+    }
+    rc = load_payload(vm, kernel, initrd, err, sizeof(err));
+    if (rc) {
+        log_err("vm %s: %s %s: %s", vm->name, payload_format_name(cfg->format),
+                cfg->kernel, err);
+        return NULL;
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        rc = vendor->vcpu_init(vm->vcpus[i]);
+        if (rc) {
+            log_err("vm %s: vCPU %u set-up failed (%s)", vm->name, i,
+                    err_name(rc));
+            return NULL;
+        }
+    }
+    vm->start_ns = platform_now_ns();
+    log_info("vm %s: %llu MiB RAM, %u vCPU%s, %s payload %s, entry %#llx",
+             vm->name, (unsigned long long)(cfg->memory >> 20), vm->nr_vcpus,
+             vm->nr_vcpus == 1 ? "" : "s", payload_format_name(cfg->format),
+             cfg->kernel, (unsigned long long)vm->vcpus[0]->state.rip);
+    return vm;
+}
+
+static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
+                     va_list ap)
+{
+    if (!vm_running(vm))
+        return;
+    vconsole_flush(vm);
+    vm->end = end;
+    vm->end_ns = platform_now_ns();
+    kvsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vm->vcpus[i]->run_state = VCPU_STOPPED;
+    log_info("vm %s: ended (%s): %s", vm->name, vm_end_name(end),
+             vm->end_reason);
+}
+
+void vm_stop(struct vm *vm, enum vm_end end, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vm_vstop(vm, end, fmt, ap);
+    va_end(ap);
+}
+
+void vm_crash(struct vm *vm, const char *fmt, ...)
+{
+    va_list ap;
+    if (!vm_running(vm))
+        return;
+    va_start(ap, fmt);
+    vm_vstop(vm, VM_END_CRASHED, fmt, ap);
+    va_end(ap);
+    log_err("vm %s crashed: %s", vm->name, vm->end_reason);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_dump(vm->vcpus[i]);
+}
+
+void vm_report(const struct vm *vm)
+{
+    uint64_t ms = (vm->end_ns - vm->start_ns) / 1000000;
+    kprintf("keel: vm %s: %s", vm->name, vm_end_name(vm->end));
+    if (vm->end == VM_END_DEBUG_EXIT)
+        kprintf(" status %d (%s)", vm->exit_status,
+                vm->exit_status == 0 ? "pass" : "fail");
+    kprintf(" after %llu ms: %s\n", (unsigned long long)ms, vm->end_reason);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        const struct exit_stats *s = &vm->vcpus[i]->stats;
+        uint64_t total = 0;
+        for (int r = 0; r < EXIT_REASON_COUNT; r++)
+            total += s->count[r];
+        kprintf("keel:   vcpu%u: %llu exits", i, (unsigned long long)total);
+        for (int r = 0; r < EXIT_REASON_COUNT; r++)
+            if (s->count[r])
+                kprintf(" %s=%llu", exit_reason_name(r),
+                        (unsigned long long)s->count[r]);
+        kprintf("\n");
+    }
+}

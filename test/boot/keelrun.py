@@ -1,0 +1,141 @@
+"""Boot Keel under QEMU (or Bochs) from a FAT image: shared by `make run`,
+the boot tests and `make bench`.
+
+An ESP image is built with Debian's dosfstools and mtools: keel.efi as
+EFI/BOOT/BOOTX64.EFI (OVMF boots it without a startup script), keel.cfg in
+EFI/keel/, plus the guest files the configuration names.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("KEEL_BUILD", ROOT / "build"))
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+
+# QEMU exits with (v << 1) | 1 for a write of v to isa-debug-exit.
+EXIT_PASS = (0 << 1) | 1
+EXIT_FAIL = (1 << 1) | 1
+EXIT_FATAL = (2 << 1) | 1
+
+
+def make_esp(workdir, cfg_text, files=None, with_keel=True):
+    """Build workdir/esp.img holding keel.efi, keel.cfg and files.
+
+    files maps a path on the volume ("EFI/keel/hlt.elf") to a host path.
+    cfg_text None leaves keel.cfg out (the missing-config case).
+    """
+    workdir = Path(workdir)
+    files = dict(files or {})
+    payload = sum(Path(src).stat().st_size for src in files.values())
+    size_mb = max(64, 48 + (payload >> 20) * 11 // 10)
+    img = workdir / "esp.img"
+    img.unlink(missing_ok=True)
+    subprocess.run(["truncate", "-s", f"{size_mb}M", str(img)], check=True)
+    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "KEEL", str(img)],
+                   check=True, stdout=subprocess.DEVNULL)
+    dirs = {"EFI", "EFI/BOOT", "EFI/keel"}
+    for dest in files:
+        parts = Path(dest).parts[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    for d in sorted(dirs, key=lambda d: d.count("/")):
+        subprocess.run(["mmd", "-i", str(img), "::/" + d], check=True, env=env)
+    if with_keel:
+        files["EFI/BOOT/BOOTX64.EFI"] = BUILD / "keel.efi"
+    if cfg_text is not None:
+        cfg = workdir / "keel.cfg"
+        cfg.write_text(cfg_text)
+        files["EFI/keel/keel.cfg"] = cfg
+    for dest, src in files.items():
+        subprocess.run(["mcopy", "-i", str(img), str(src), "::/" + dest],
+                       check=True, env=env)
+    return img
+
+
+def kvm_nested():
+    """The host KVM module that can run nested SVM/VMX guests, or None.
+
+    /dev/kvm alone is not enough (here it is a PVM module that runs no
+    ordinary guest): the vendor module must be loaded with nesting on.
+    """
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return None
+    for mod in ("kvm_amd", "kvm_intel"):
+        p = Path(f"/sys/module/{mod}/parameters/nested")
+        if p.exists() and p.read_text().strip() in ("1", "Y"):
+            return mod
+    return None
+
+
+def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
+                 extra=()):
+    """The QEMU command line for booting esp under OVMF.
+
+    Without nested KVM: TCG with an SVM + NPT CPU (qemu64 is the reference
+    model: TCG has no next-RIP save, so Keel decodes instructions itself).
+    """
+    workdir = Path(workdir)
+    vars_copy = workdir / "OVMF_VARS.fd"
+    if not vars_copy.exists():
+        shutil.copy(OVMF_VARS, vars_copy)
+    if accel is None:
+        accel = "kvm" if kvm_nested() else "tcg"
+    cpu = "host" if accel == "kvm" else "qemu64,+svm,+npt"
+    cmd = [
+        "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
+        "-cpu", cpu, "-m", memory, "-smp", "1",
+        "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+        "-drive", f"if=pflash,format=raw,file={vars_copy}",
+        "-drive", f"format=raw,file={esp}",
+        "-display", "none", "-no-reboot", "-net", "none",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]
+    if interactive:
+        cmd += ["-serial", "mon:stdio"]   # Ctrl-A X quits QEMU
+    else:
+        cmd += ["-serial", "stdio", "-monitor", "none"]
+    return cmd + list(extra)
+
+
+def default_config():
+    """What `make run` boots when no Linux guest is built: test guests."""
+    tests = BUILD / "guest" / "tests"
+    cfg = """# Keel default configuration (make run): two small test guests.
+[keel]
+log = info
+
+[vm uart]
+memory = 16M
+format = multiboot
+kernel = \\EFI\\keel\\uart.elf
+
+[vm mbinfo]
+memory = 16M
+format = multiboot
+kernel = \\EFI\\keel\\mbinfo.elf
+cmdline = hello from keel.cfg
+"""
+    files = {"EFI/keel/uart.elf": tests / "uart.elf",
+             "EFI/keel/mbinfo.elf": tests / "mbinfo.elf"}
+    return cfg, files
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="keel-run-"))
+    cfg, files = default_config()
+    esp = make_esp(work, cfg, files)
+    cmd = qemu_command(esp, work, interactive=True)
+    print("keel: booting under", " ".join(cmd[:8]), "... (Ctrl-A X quits)")
+    rc = subprocess.call(cmd)
+    shutil.rmtree(work, ignore_errors=True)
+    # QEMU's isa-debug-exit status 1 means Keel ended normally.
+    return 0 if rc in (0, EXIT_PASS) else rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
