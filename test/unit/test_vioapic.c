@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#define UNUSED __attribute__((unused))
+
 #include "hv/dev/irq.h"
 #include "hv/dev/vioapic.h"
 #include "hv/dev/vlapic.h"
@@ -18,14 +20,14 @@ static struct apic_irq last;
 static unsigned sent;
 static struct vlapic *cpu;      /* when set, messages go to this LAPIC */
 
-static void t_deliver(void *ctx, const struct apic_irq *irq)
+static void t_deliver(void *ctx UNUSED, const struct apic_irq *irq)
 {
     last = *irq;
     sent++;
     if (cpu)
         apic_route(&cpu, 1, irq, -1);
 }
-static void t_eoi_level(void *ctx, uint8_t vector) { vioapic_eoi(io, vector); }
+static void t_eoi_level(void *ctx UNUSED, uint8_t vector) { vioapic_eoi(io, vector); }
 static const struct vlapic_host_ops lapic_ops = { .eoi_level = t_eoi_level };
 
 static uint32_t rd(uint32_t reg)
@@ -51,21 +53,21 @@ static uint64_t get_rte(unsigned pin)
            rd(IOAPIC_REDTBL + 2 * pin);
 }
 
-static int setup(void **state)
+static int setup(void **state UNUSED)
 {
     io = vioapic_create(t_deliver, NULL);
     sent = 0;
     cpu = NULL;
     return io ? 0 : -1;
 }
-static int teardown(void **state)
+static int teardown(void **state UNUSED)
 {
     free(io);
     free(cpu);
     return 0;
 }
 
-static void test_registers(void **state)
+static void test_registers(void **state UNUSED)
 {
     assert_int_equal(rd(IOAPIC_REG_VER), 0x00170020);
     wr(IOAPIC_REG_ID, 0x0A000000);
@@ -86,7 +88,7 @@ static void test_registers(void **state)
     assert_int_equal(v, 0);
 }
 
-static void test_edge(void **state)
+static void test_edge(void **state UNUSED)
 {
     set_rte(1, (2ULL << 56) | 0x41);
     vioapic_set_irq(io, 1, true);
@@ -104,7 +106,7 @@ static void test_edge(void **state)
     assert_int_equal(get_rte(1) & IOAPIC_RTE_REMOTE_IRR, 0);
 }
 
-static void test_masked(void **state)
+static void test_masked(void **state UNUSED)
 {
     set_rte(3, IOAPIC_RTE_MASKED | 0x43);
     vioapic_set_irq(io, 3, true);
@@ -121,7 +123,7 @@ static void test_masked(void **state)
     assert_int_equal(sent, 1);
 }
 
-static void test_level_remote_irr(void **state)
+static void test_level_remote_irr(void **state UNUSED)
 {
     set_rte(9, IOAPIC_RTE_LEVEL | 0x59);
     vioapic_set_irq(io, 9, true);
@@ -152,7 +154,7 @@ static void test_level_remote_irr(void **state)
 }
 
 /* IOAPIC -> LAPIC -> EOI -> IOAPIC, as kvm-unit-tests' level tests do. */
-static void test_level_through_lapic(void **state)
+static void test_level_through_lapic(void **state UNUSED)
 {
     uint64_t v;
     cpu = vlapic_create(0, &lapic_ops, NULL);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#define UNUSED __attribute__((unused))
+
 #include "hv/dev/irq.h"
 #include "hv/dev/vlapic.h"
 #include "hv/errno.h"
@@ -21,16 +23,16 @@ static unsigned eoi_count;
 static uint8_t eoi_vector;
 static unsigned kicks;
 
-static void t_send_ipi(void *ctx, unsigned src, const struct apic_irq *irq)
+static void t_send_ipi(void *ctx UNUSED, unsigned src, const struct apic_irq *irq)
 {
     apic_route(cpus, NCPU, irq, (int)src);
 }
-static void t_eoi_level(void *ctx, uint8_t vector)
+static void t_eoi_level(void *ctx UNUSED, uint8_t vector)
 {
     eoi_count++;
     eoi_vector = vector;
 }
-static void t_kick(void *ctx) { kicks++; }
+static void t_kick(void *ctx UNUSED) { kicks++; }
 
 static const struct vlapic_host_ops ops = {
     .send_ipi = t_send_ipi, .eoi_level = t_eoi_level, .kick = t_kick,
@@ -47,7 +49,7 @@ static void wr(struct vlapic *l, uint32_t off, uint32_t v)
     assert_int_equal(vlapic_mmio_write(l, off, 4, v), 0);
 }
 
-static int setup(void **state)
+static int setup(void **state UNUSED)
 {
     stub_now_ns = 1000000;
     stub_tsc_hz = 1000000000ULL;
@@ -60,7 +62,7 @@ static int setup(void **state)
     }
     return 0;
 }
-static int teardown(void **state)
+static int teardown(void **state UNUSED)
 {
     for (unsigned i = 0; i < NCPU; i++)
         free(cpus[i]);
@@ -85,7 +87,7 @@ static int take(struct vlapic *l)
     return v;
 }
 
-static void test_reset_state(void **state)
+static void test_reset_state(void **state UNUSED)
 {
     struct vlapic *l = vlapic_create(0, &ops, NULL);
     uint64_t base;
@@ -102,7 +104,7 @@ static void test_reset_state(void **state)
     free(l);
 }
 
-static void test_timer_oneshot(void **state)
+static void test_timer_oneshot(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     uint64_t dl;
@@ -131,7 +133,7 @@ static void test_timer_oneshot(void **state)
     assert_int_equal(vlapic_pending_vector(l), -1);   /* fired only once */
 }
 
-static void test_timer_periodic_no_drift(void **state)
+static void test_timer_periodic_no_drift(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     uint64_t dl, t0 = stub_now_ns;
@@ -163,7 +165,7 @@ static void test_timer_periodic_no_drift(void **state)
     assert_int_equal(vlapic_next_deadline(l, &dl), -ENOENT);
 }
 
-static void test_timer_masked(void **state)
+static void test_timer_masked(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     uint64_t dl, t0 = stub_now_ns;
@@ -182,7 +184,7 @@ static void test_timer_masked(void **state)
     assert_int_equal(vlapic_pending_vector(l), -1);
 }
 
-static void test_timer_divide(void **state)
+static void test_timer_divide(void **state UNUSED)
 {
     static const struct { uint32_t tdcr; uint64_t div; } t[] = {
         {0x0, 2}, {0x1, 4}, {0x2, 8}, {0x3, 16}, {0x8, 32}, {0x9, 64},
@@ -215,7 +217,7 @@ static void test_timer_divide(void **state)
     assert_int_equal(dl, t0 + 400 + 1200);
 }
 
-static void test_timer_tsc_deadline(void **state)
+static void test_timer_tsc_deadline(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     uint64_t v, dl, t0 = stub_now_ns;   /* stub TSC = ns at 1 GHz */
@@ -256,7 +258,7 @@ static void test_timer_tsc_deadline(void **state)
     assert_int_equal(dl, t0 + 2500);
 }
 
-static void test_priority_tpr_ppr(void **state)
+static void test_priority_tpr_ppr(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     wr(l, APIC_REG_TPR, 0x40);
@@ -281,7 +283,7 @@ static void test_priority_tpr_ppr(void **state)
     assert_int_equal(rd(l, APIC_REG_IRR + 0x10), 1u << (0x35 - 32));
 }
 
-static void test_eoi_highest_isr(void **state)
+static void test_eoi_highest_isr(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     vlapic_deliver(l, 0x30, false);
@@ -306,7 +308,7 @@ static void test_eoi_highest_isr(void **state)
     assert_int_equal(eoi_count, 1);
 }
 
-static void test_self_ipi(void **state)
+static void test_self_ipi(void **state UNUSED)
 {
     struct vlapic *l = cpus[1];
     wr(l, APIC_REG_ICR_LO, (APIC_SH_SELF << 18) | 0x70);
@@ -322,7 +324,7 @@ static void test_self_ipi(void **state)
     assert_int_equal(vlapic_wrmsr(l, 0x83F, 0x100), -EINVAL);
 }
 
-static void test_ipi_between_cpus(void **state)
+static void test_ipi_between_cpus(void **state UNUSED)
 {
     /* Physical fixed to CPU 2. */
     wr(cpus[0], APIC_REG_ICR_HI, 2u << 24);
@@ -368,7 +370,7 @@ static void test_ipi_between_cpus(void **state)
     assert_int_equal(vlapic_pending_vector(cpus[1]), -1);
 }
 
-static void test_init_sipi_nmi(void **state)
+static void test_init_sipi_nmi(void **state UNUSED)
 {
     uint8_t vec = 0;
     kicks = 0;
@@ -394,7 +396,7 @@ static void test_init_sipi_nmi(void **state)
     assert_true(kicks >= 3);
 }
 
-static void test_x2apic_msr_rules(void **state)
+static void test_x2apic_msr_rules(void **state UNUSED)
 {
     struct vlapic *l = cpus[1];
     uint64_t v;
@@ -461,7 +463,7 @@ static void test_x2apic_msr_rules(void **state)
     assert_int_equal(rd(l, APIC_REG_SVR), 0xFF);   /* reset on disable */
 }
 
-static void test_esr_and_svr(void **state)
+static void test_esr_and_svr(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
     /* ESR: errors show only after a write. */

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#define UNUSED __attribute__((unused))
+
 #include "hv/dev/vpic.h"
 
 static struct vpic *pic;
 static unsigned kicks;
 
-static void t_kick(void *ctx) { kicks++; }
+static void t_kick(void *ctx UNUSED) { kicks++; }
 
 /* Port I/O as the guest sees it. */
 static void outb(uint8_t v, uint16_t port)
@@ -53,19 +55,19 @@ static void linux_init(void)
     outb(0xfb, 0x21);            /* all but the cascade masked */
 }
 
-static int setup(void **state)
+static int setup(void **state UNUSED)
 {
     kicks = 0;
     pic = vpic_create(t_kick, NULL);
     return pic ? 0 : -1;
 }
-static int teardown(void **state)
+static int teardown(void **state UNUSED)
 {
     free(pic);
     return 0;
 }
 
-static void test_linux_probe(void **state)
+static void test_linux_probe(void **state UNUSED)
 {
     /* probe_8259A(): write the IMR, read it back. */
     outb(0xff, 0xA1);
@@ -78,7 +80,7 @@ static void test_linux_probe(void **state)
     assert_int_equal(vpic_pending_vector(pic), -1);
 }
 
-static void test_irq_isr_eoi(void **state)
+static void test_irq_isr_eoi(void **state UNUSED)
 {
     linux_init();
     outb(0xfa, 0x21);                              /* unmask IRQ0 */
@@ -109,7 +111,7 @@ static void test_irq_isr_eoi(void **state)
     assert_int_equal(vpic_ack(pic), 0x31);
 }
 
-static void test_priority(void **state)
+static void test_priority(void **state UNUSED)
 {
     linux_init();
     outb(0x00, 0x21);
@@ -133,7 +135,7 @@ static void test_priority(void **state)
     assert_int_equal(vpic_ack(pic), 0x36);
 }
 
-static void test_cascade(void **state)
+static void test_cascade(void **state UNUSED)
 {
     linux_init();
     outb(0xfe, 0xA1);                              /* unmask IRQ8 */
@@ -160,7 +162,7 @@ static void test_cascade(void **state)
     assert_int_equal(vpic_ack(pic), 0x3A);
 }
 
-static void test_level_elcr(void **state)
+static void test_level_elcr(void **state UNUSED)
 {
     linux_init();
     outb(0x02, 0x4D1);                             /* IRQ9 level */
@@ -177,7 +179,7 @@ static void test_level_elcr(void **state)
     assert_int_equal(vpic_pending_vector(pic), -1);
 }
 
-static void test_spurious_poll_aeoi(void **state)
+static void test_spurious_poll_aeoi(void **state UNUSED)
 {
     linux_init();
     outb(0xfe, 0x21);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#define UNUSED __attribute__((unused))
+
 #include "hv/dev/vpit.h"
 #include "hv/errno.h"
 #include "test/unit/host_stubs.h"
@@ -17,7 +19,7 @@ static struct vpit *pit;
 static unsigned irq0_pulses;
 static bool irq0_level;
 
-static void t_set_irq(void *ctx, unsigned irq, bool level)
+static void t_set_irq(void *ctx UNUSED, unsigned irq, bool level)
 {
     assert_int_equal(irq, PIT_IRQ);
     if (level && !irq0_level)
@@ -45,7 +47,7 @@ static uint8_t inb(uint16_t port)
 /* ns for t PIT ticks, rounded up. */
 static uint64_t tick_ns(uint64_t t) { return (t * 1000000000ULL + PIT_HZ - 1) / PIT_HZ; }
 
-static int setup(void **state)
+static int setup(void **state UNUSED)
 {
     stub_now_ns = 5000000000ULL;
     irq0_pulses = 0;
@@ -53,13 +55,13 @@ static int setup(void **state)
     pit = vpit_create(t_set_irq, NULL);
     return pit ? 0 : -1;
 }
-static int teardown(void **state)
+static int teardown(void **state UNUSED)
 {
     free(pit);
     return 0;
 }
 
-static void test_linux_pit_calibrate_tsc(void **state)
+static void test_linux_pit_calibrate_tsc(void **state UNUSED)
 {
     const unsigned latch = PIT_HZ / (1000 / 50);   /* 50 ms */
     /* Set the gate high, disable the speaker. */
@@ -83,7 +85,7 @@ static void test_linux_pit_calibrate_tsc(void **state)
     assert_int_equal(irq0_pulses, 0);
 }
 
-static void test_linux_quick_pit_calibrate(void **state)
+static void test_linux_quick_pit_calibrate(void **state UNUSED)
 {
     outb((inb(0x61) & ~0x02) | 0x01, 0x61);
     outb(0xb0, 0x43);
@@ -103,7 +105,7 @@ static void test_linux_quick_pit_calibrate(void **state)
     }
 }
 
-static void test_latch_and_readback(void **state)
+static void test_latch_and_readback(void **state UNUSED)
 {
     uint64_t t0 = stub_now_ns;
     outb(0x34, 0x43);                              /* ch0, LSB/MSB, mode 2 */
@@ -143,7 +145,7 @@ static void test_latch_and_readback(void **state)
     assert_int_equal(inb(0x42), 0x40);
 }
 
-static void test_channel0_periodic_irq(void **state)
+static void test_channel0_periodic_irq(void **state UNUSED)
 {
     uint64_t dl, t0 = stub_now_ns;
     const unsigned n = PIT_HZ / 1000;              /* 1 kHz, mode 2 */
@@ -170,7 +172,7 @@ static void test_channel0_periodic_irq(void **state)
     assert_int_equal(dl, t0 + tick_ns((uint64_t)n * 10));
 }
 
-static void test_channel0_oneshot_and_mode3(void **state)
+static void test_channel0_oneshot_and_mode3(void **state UNUSED)
 {
     uint64_t dl, t0 = stub_now_ns;
     outb(0x30, 0x43);                              /* mode 0 */
@@ -204,7 +206,7 @@ static void test_channel0_oneshot_and_mode3(void **state)
     assert_int_equal(irq0_pulses, 2);
 }
 
-static void test_gate_pauses_mode0(void **state)
+static void test_gate_pauses_mode0(void **state UNUSED)
 {
     outb(0x01, 0x61);
     outb(0xb0, 0x43);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#define UNUSED __attribute__((unused))
+
 #include "hv/dev/vrtc.h"
 #include "hv/errno.h"
 #include "test/unit/host_stubs.h"
@@ -16,7 +18,7 @@ static struct vrtc *rtc;
 static bool irq8;
 static unsigned irq8_rises;
 
-static void t_set_irq(void *ctx, unsigned irq, bool level)
+static void t_set_irq(void *ctx UNUSED, unsigned irq, bool level)
 {
     assert_int_equal(irq, RTC_IRQ);
     if (level && !irq8)
@@ -37,7 +39,7 @@ static void cmos_write(uint8_t idx, uint8_t val)
     vrtc_write(rtc, 1, 1, val);
 }
 
-static int setup(void **state)
+static int setup(void **state UNUSED)
 {
     stub_now_ns = 7000000000ULL;                  /* on a second boundary */
     stub_wall_seconds = 1700000000ULL;            /* 2023-11-14 22:13:20 Tue */
@@ -46,7 +48,7 @@ static int setup(void **state)
     rtc = vrtc_create(t_set_irq, NULL);
     return rtc ? 0 : -1;
 }
-static int teardown(void **state)
+static int teardown(void **state UNUSED)
 {
     free(rtc);
     return 0;
@@ -67,7 +69,7 @@ static void check_date(uint64_t secs, unsigned y, unsigned mo, unsigned d,
     assert_int_equal(rtc_mktime(&t), (int64_t)secs);
 }
 
-static void test_calendar(void **state)
+static void test_calendar(void **state UNUSED)
 {
     check_date(0, 1970, 1, 1, 0, 0, 0, 4);
     check_date(951782400, 2000, 2, 29, 0, 0, 0, 2);   /* 400-year leap */
@@ -94,7 +96,7 @@ static void test_calendar(void **state)
     assert_int_equal(rtc_mktime(&bad), -1);
 }
 
-static void test_bcd_24h(void **state)
+static void test_bcd_24h(void **state UNUSED)
 {
     assert_int_equal(cmos_read(RTC_SECONDS), 0x20);
     assert_int_equal(cmos_read(RTC_MINUTES), 0x13);
@@ -117,7 +119,7 @@ static void test_bcd_24h(void **state)
     assert_int_equal(v, 0x14);
 }
 
-static void test_binary_12h(void **state)
+static void test_binary_12h(void **state UNUSED)
 {
     cmos_write(RTC_REG_B, RTC_B_DM_BINARY);       /* binary, 12-hour */
     assert_int_equal(cmos_read(RTC_SECONDS), 20);
@@ -134,7 +136,7 @@ static void test_binary_12h(void **state)
     assert_int_equal(cmos_read(RTC_HOURS), RTC_HOUR_PM | 0x12);
 }
 
-static void test_set_time(void **state)
+static void test_set_time(void **state UNUSED)
 {
     /* The Linux way: SET, write the fields, clear SET. */
     cmos_write(RTC_REG_B, RTC_B_SET | RTC_B_24H | RTC_B_UIE);
@@ -163,7 +165,7 @@ static void test_set_time(void **state)
     assert_int_equal(cmos_read(RTC_MONTH), 0x06);
 }
 
-static void test_uip_and_ram(void **state)
+static void test_uip_and_ram(void **state UNUSED)
 {
     uint64_t t0 = stub_now_ns;
     assert_int_equal(cmos_read(RTC_REG_A), RTC_A_DV_NORMAL | RTC_A_RS_1024HZ);
@@ -187,7 +189,7 @@ static void test_uip_and_ram(void **state)
             assert_int_equal(cmos_read((uint8_t)i), (uint8_t)(i * 3));
 }
 
-static void test_reg_c_and_update_irq(void **state)
+static void test_reg_c_and_update_irq(void **state UNUSED)
 {
     uint64_t dl;
     cmos_write(RTC_REG_A, RTC_A_DV_NORMAL);          /* no periodic flag */
@@ -210,7 +212,7 @@ static void test_reg_c_and_update_irq(void **state)
     assert_false(irq8);
 }
 
-static void test_periodic_and_alarm(void **state)
+static void test_periodic_and_alarm(void **state UNUSED)
 {
     uint64_t dl, t0 = stub_now_ns;
     cmos_write(RTC_REG_B, RTC_B_24H | RTC_B_PIE);   /* 1024 Hz */
