@@ -166,11 +166,52 @@ enum alu_op { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR,
 uint64_t emu_alu(enum alu_op op, uint64_t dst, uint64_t src, unsigned size,
                  uint64_t *rflags);
 
-/* Emulate MOVS/STOS/LODS (with REP). Returns as emulate_insn. */
-enum emu_status emu_exec_string(struct vcpu_state *st,
-                                const struct emu_ops *ops,
-                                const struct emu_insn *insn,
-                                struct emu_result *res);
+/* Everything an instruction handler works on. */
+struct emu_ctx {
+    struct vcpu_state *st;
+    const struct emu_ops *ops;
+    const struct emu_insn *in;
+    struct emu_result *res;
+};
+
+/* An operand: a register (number in x86 encoding, size bytes) or memory at
+ * a linear address (segmentation already applied). */
+struct emu_operand {
+    bool mem;
+    unsigned reg;
+    gva_t la;
+    unsigned size;
+};
+
+/* The effective address (segment offset) of the ModRM memory operand,
+ * truncated to the address size; RIP-relative forms count from the next
+ * instruction (SDM 2 2.2.1.6). */
+uint64_t emu_ea(const struct emu_ctx *x);
+
+/* The ModRM r/m operand of `size` bytes, checked by segmentation for the
+ * access acc. Returns 0, or -EFAULT (#GP/#SS in res). */
+int emu_op_rm(const struct emu_ctx *x, unsigned size, enum emu_access acc,
+              struct emu_operand *op);
+/* A memory operand at seg:offset (offset already truncated). */
+int emu_op_mem(const struct emu_ctx *x, int seg, uint64_t offset,
+               unsigned size, enum emu_access acc, struct emu_operand *op);
+/* The ModRM reg operand. */
+void emu_op_reg(const struct emu_ctx *x, unsigned size, struct emu_operand *op);
+
+/* Read/write an operand. rmw: the read half of a read-modify-write, which
+ * the CPU checks for write access. Return 0, -EFAULT or -EIO. */
+int emu_op_read(const struct emu_ctx *x, const struct emu_operand *op,
+                bool rmw, uint64_t *val);
+int emu_op_write(const struct emu_ctx *x, const struct emu_operand *op,
+                 uint64_t val);
+
+/* EMU_FAULT for -EFAULT (res->fault filled), else EMU_ERROR. */
+enum emu_status emu_status_of(const struct emu_ctx *x, int err);
+
+/* Handlers outside exec.c; each returns as emulate_insn and advances RIP
+ * itself. */
+enum emu_status emu_exec_string(const struct emu_ctx *x);
+enum emu_status emu_exec_bt(const struct emu_ctx *x);
 
 /* Advance RIP past insn, wrapping as the mode's IP width does. */
 void emu_advance_rip(struct vcpu_state *st, const struct emu_insn *insn);
