@@ -50,7 +50,12 @@ struct emu_result {
 
 /* Emulate the one instruction at st->rip. On EMU_OK st is updated (GPRs,
  * RFLAGS, RIP advanced past the instruction). On EMU_FAULT st is unchanged
- * except as hardware would leave it (RIP still at the instruction). */
+ * except as hardware would leave it (RIP still at the instruction; a REP
+ * string instruction keeps its finished iterations). A REP string
+ * instruction stops after a batch of iterations with EMU_OK and RIP still
+ * at the instruction, so the guest re-executes it. res must not be NULL;
+ * res->bytes/nbytes/len describe the instruction for EMU_UNHANDLED. The
+ * supported forms are listed in docs/emulator.md. */
 enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
                              struct emu_result *res);
 

@@ -13,6 +13,7 @@
 #include "hv/errno.h"
 #include "hv/emulate/emulate.h"
 
+#define UNUSED __attribute__((unused))
 #define RAM_SIZE   (4u << 20)
 #define MMIO_GPA   0xfee00000ULL
 #define MMIO_SIZE  0x2000u
@@ -34,7 +35,7 @@ static struct mmio_access mlog[256];
 static unsigned nlog;
 static bool fail_phys;
 
-static int f_read_ram(void *ctx, gpa_t gpa, void *buf, size_t len)
+static int f_read_ram(void *ctx UNUSED, gpa_t gpa, void *buf, size_t len)
 {
     if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
         return -EFAULT;
@@ -42,7 +43,8 @@ static int f_read_ram(void *ctx, gpa_t gpa, void *buf, size_t len)
     return 0;
 }
 
-static int f_write_ram(void *ctx, gpa_t gpa, const void *buf, size_t len)
+static int f_write_ram(void *ctx UNUSED, gpa_t gpa, const void *buf,
+                       size_t len)
 {
     if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
         return -EFAULT;
@@ -203,7 +205,7 @@ static void expect_fault(uint8_t vector, uint32_t ec, uint64_t cr2)
         assert_int_equal(res.fault.cr2, cr2);
 }
 
-static void test_mov_store_mmio(void **state)
+static void test_mov_store_mmio(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RAX] = VA(P_MMIO0) + 0x300;
@@ -235,7 +237,7 @@ static void test_mov_store_mmio(void **state)
     assert_int_equal(res.len, 7);
 }
 
-static void test_mov_load_mmio(void **state)
+static void test_mov_load_mmio(void **state UNUSED)
 {
     setup64();
     memcpy(mmio_mem + 0x20, "\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 8);
@@ -271,7 +273,7 @@ static void test_mov_load_mmio(void **state)
     assert_int_equal(st.gpr[GPR_R15], 0xffeeddccbbaa9988ULL);
 }
 
-static void test_mov_imm_moffs_movnti(void **state)
+static void test_mov_imm_moffs_movnti(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = VA(P_MMIO0);
@@ -390,7 +392,7 @@ static size_t encode_op(enum top op, unsigned size, uint8_t *c)
     return n;
 }
 
-static void test_alu_flags_vs_host(void **state)
+static void test_alu_flags_vs_host(void **state UNUSED)
 {
     static const uint64_t vals[] = {
         0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x0f, 0x10,
@@ -448,7 +450,7 @@ static void test_alu_flags_vs_host(void **state)
 }
 
 /* Register-destination forms and the accumulator/immediate forms. */
-static void test_alu_forms(void **state)
+static void test_alu_forms(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = VA(P_MMIO0);
@@ -485,7 +487,7 @@ static void test_alu_forms(void **state)
     assert_int_equal(RUN(0xf0, 0x01, 0xc8), EMU_FAULT); /* lock add eax,ecx */
 }
 
-static void test_bit_ops(void **state)
+static void test_bit_ops(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = VA(P_MMIO0) + 0x100;
@@ -513,7 +515,7 @@ static void test_bit_ops(void **state)
     assert_int_equal(RUN(0x0f, 0xba, 0x03, 1), EMU_FAULT);    /* /0: #UD */
 }
 
-static void test_string_ops(void **state)
+static void test_string_ops(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RDI] = VA(P_MMIO0) + 0x10;
@@ -573,7 +575,7 @@ static void test_string_ops(void **state)
     assert_int_equal(st.rip, VA(P_CODE));
 }
 
-static void test_straddle(void **state)
+static void test_straddle(void **state UNUSED)
 {
     setup64();
     /* RAM page A -> RAM page B, which are 64 KiB apart in GPA space. */
@@ -611,7 +613,7 @@ static void test_straddle(void **state)
     assert_int_equal(st.rip, VA(P_CODE));
 }
 
-static void test_page_faults(void **state)
+static void test_page_faults(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RAX] = 0x55;
@@ -693,7 +695,7 @@ static void test_page_faults(void **state)
     expect_fault(14, 0xb, VA(P_DATA_A));
 }
 
-static void test_accessed_dirty(void **state)
+static void test_accessed_dirty(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = VA(P_DATA_B);
@@ -708,7 +710,7 @@ static void test_accessed_dirty(void **state)
     assert_true(rd64(PT_GPA + 8 * P_CODE) & PTE_A);  /* the fetch */
 }
 
-static void test_canonical_and_segments64(void **state)
+static void test_canonical_and_segments64(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = 0x0000800000000000ULL;
@@ -729,7 +731,7 @@ static void test_canonical_and_segments64(void **state)
     expect_mmio(1, true, MMIO_GPA + 0x90, 4, 7);
 }
 
-static void test_fetch_across_pages(void **state)
+static void test_fetch_across_pages(void **state UNUSED)
 {
     setup64();
     /* mov eax,[rbx] at the last byte of the code page continues on the
@@ -752,7 +754,7 @@ static void test_fetch_across_pages(void **state)
     assert_int_equal(emulate_insn(&st, &ops, &res), EMU_OK);
 }
 
-static void test_unhandled_and_lengths(void **state)
+static void test_unhandled_and_lengths(void **state UNUSED)
 {
     setup64();
     st.gpr[GPR_RBX] = VA(P_MMIO0);
@@ -822,7 +824,7 @@ static enum emu_status run_at(gpa_t gpa, const void *code, size_t n)
 #define RUN_AT(gpa, ...) run_at(gpa, (const uint8_t[]){ __VA_ARGS__ }, \
                                 sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
-static void test_protected32(void **state)
+static void test_protected32(void **state UNUSED)
 {
     setup32();
     st.seg[SEG_DS].base = 0x1000;
@@ -869,7 +871,7 @@ static void test_protected32(void **state)
     assert_int_equal(rd32(0x8), 0xcafef00d);
 }
 
-static void test_paging32_and_pae(void **state)
+static void test_paging32_and_pae(void **state UNUSED)
 {
     gpa_t gpa;
 
@@ -940,7 +942,7 @@ static void test_paging32_and_pae(void **state)
                                        &gpa, &res), -EFAULT);
 }
 
-static void test_real_mode(void **state)
+static void test_real_mode(void **state UNUSED)
 {
     reset_ram();
     memset(&st, 0, sizeof(st));
