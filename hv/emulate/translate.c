@@ -203,7 +203,7 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
         } else if (leaf && level == 2) {
             /* 32-bit 4-MiB page: bits 20:13 are PA 39:32 (PSE-36), bit 21
              * reserved (SDM 3A 4.3 table 4-4). */
-            unsigned hi_bits = maxphy > 40 ? 8 : maxphy - 32;
+            unsigned hi_bits = maxphy >= 40 ? 8 : maxphy > 32 ? maxphy - 32 : 0;
             uint64_t rsvd = BIT(21) | (((1ULL << 21) - 1) &
                                        ~((1ULL << (13 + hi_bits)) - 1));
             if (e & rsvd)
