@@ -124,6 +124,7 @@ enum apic_timer_mode {
 /* DFR models, bits 31:28. See: SDM 3A 11.6.2.2 "Logical Destination Mode". */
 #define APIC_DFR_FLAT    0xFFFFFFFFu
 #define APIC_DFR_CLUSTER 0x0FFFFFFFu
+#define APIC_DFR_MODEL_MASK 0xF0000000u
 
 /* Indices of the six LVT entries in struct vlapic.lvt. */
 enum { LVT_TIMER, LVT_THERMAL, LVT_PMC, LVT_LINT0, LVT_LINT1, LVT_ERROR,
@@ -257,6 +258,14 @@ bool vlapic_take_sipi(struct vlapic *lapic, uint8_t *vector);
  * deadline, so periods do not drift with exit latency. */
 int vlapic_next_deadline(struct vlapic *lapic, uint64_t *ns);
 void vlapic_update_timer(struct vlapic *lapic, uint64_t now_ns);
+
+/* Internal to hv/dev/vlapic*.c. */
+uint32_t vlapic_x2apic_ldr(uint32_t x2apic_id);     /* SDM 3A 11.12.10.2 */
+uint32_t vlapic_apr(const struct vlapic *lapic);    /* SDM 3A 11.6.2.4 */
+void vlapic_error(struct vlapic *lapic, uint32_t esr_bit);
+void vlapic_eoi(struct vlapic *lapic);
+void vlapic_send_icr(struct vlapic *lapic, uint32_t icr_lo, uint32_t dest,
+                     bool x2apic);
 
 /* Timer register accesses, used by the register file (now_ns in ns). */
 uint32_t vlapic_timer_read_tmcct(struct vlapic *lapic, uint64_t now_ns);
