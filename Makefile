@@ -18,12 +18,14 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-ffreestanding -fno-builtin -fpic -fshort-wchar -fno-stack-protector \
 	-fno-strict-aliasing -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx \
 	-mno-80387 -DKEEL_HYPERVISOR
-HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld \
+# -z defs: a shared object may otherwise link with undefined symbols that
+# only fail (as a jump to nowhere) at run time.
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z defs -T linker.ld \
 	-L$(EFI_LIB)
 
 # Sources: every .c/.asm in these folders (one file per job; adding a file
 # needs no Makefile change).
-HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx hv hv/lib hv/dev hv/emulate \
+HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx hv hv/lib hv/dev hv/emulate hv/acpi \
 	hv/loader hv/virtio mm drivers
 HV_C    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c))
 HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))

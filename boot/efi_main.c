@@ -7,6 +7,7 @@
  * "Memory Allocation Services" (GetMemoryMap), 13.5 "File Protocol". */
 #include <efi.h>
 #include <efilib.h>
+#include "arch/x86/trap.h"
 #include "boot/boot.h"
 #include "hv/boot_info.h"
 #include "hv/config.h"
@@ -169,6 +170,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     }
     bi.image_base = (hpa_t)(uintptr_t)li->ImageBase;
     bi.image_size = li->ImageSize;
+    keel_image_base = bi.image_base;
+    keel_image_size = bi.image_size;
     boot_msg("keel: Keel hypervisor, image at %#llx (%llu bytes)\n",
              (unsigned long long)bi.image_base,
              (unsigned long long)bi.image_size);

@@ -2,6 +2,7 @@
  * host CPU with every feature Keel does not virtualise removed.
  * Reference: SDM 2 "CPUID" (Tables 3-8 to 3-17), APM3 Appendix E. */
 #include "hv/cpuid.h"
+#include "hv/dev/vlapic.h"
 #include "hv/lib/string.h"
 #include "hv/platform.h"
 #include "hv/vcpu.h"
@@ -55,7 +56,9 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         out[B] = (h[B] & 0x0000ff00u)                /* CLFLUSH line size */
                  | (1u << 16)                        /* one logical CPU */
                  | ((uint32_t)v->id << 24);          /* initial APIC id */
-        out[C] = (h[C] & LEAF1_ECX_KEEP) | CPUID_1_ECX_HYPERVISOR;
+        /* x2APIC and TSC-deadline: Keel's own vLAPIC offers both. */
+        out[C] = (h[C] & LEAF1_ECX_KEEP) | CPUID_1_ECX_HYPERVISOR |
+                 CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
         /* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
         if (v->state.cr4 & CR4_OSXSAVE)
             out[C] |= CPUID_1_ECX_OSXSAVE;
@@ -81,6 +84,7 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         break;
     case CPUID_KEEL_TIMING:
         out[A] = (uint32_t)(platform_tsc_hz() / 1000);
+        out[B] = (uint32_t)(VLAPIC_BUS_HZ / 1000);
         break;
     case 0x80000000:
         host(0x80000000, 0, h);

@@ -3,6 +3,7 @@
  * Reference: SDM 4 "Model-Specific Registers" (names), SDM 3A 2.2.1
  * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER). */
 #include "hv/cpuid.h"
+#include "hv/dev/vlapic.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/msr.h"
@@ -12,7 +13,6 @@
 
 #define MSR_IA32_TSC             0x00000010
 #define MSR_IA32_PLATFORM_ID     0x00000017
-#define MSR_IA32_APIC_BASE       0x0000001b
 #define MSR_IA32_BIOS_SIGN_ID    0x0000008b
 #define MSR_IA32_MTRRCAP         0x000000fe
 #define MSR_IA32_SYSENTER_CS     0x00000174
@@ -72,6 +72,10 @@ static void log_unknown(const struct vcpu *v, uint32_t index, bool write)
 
 int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 {
+    /* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range belong to
+     * the vCPU's virtual LAPIC. */
+    if (v->lapic && vlapic_msr_owned(index))
+        return vlapic_rdmsr(v->lapic, index, val) ? -EINVAL : 0;
     switch (index) {
     case MSR_IA32_TSC:
         *val = platform_rdtsc() + v->tsc_offset;
@@ -81,11 +85,6 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
         return 0;
     case MSR_IA32_PAT:
         *val = v->state.pat;
-        return 0;
-    case MSR_IA32_APIC_BASE:
-        /* xAPIC at the architectural base, enabled; bit 8 marks the BSP
-         * (SDM 3A 10.4.4). */
-        *val = 0xfee00000ULL | BIT(11) | (v->id == 0 ? BIT(8) : 0);
         return 0;
     case MSR_IA32_PLATFORM_ID:
     case MSR_IA32_BIOS_SIGN_ID:   /* no microcode revision to report */
@@ -105,6 +104,8 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 
 int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 {
+    if (v->lapic && vlapic_msr_owned(index))
+        return vlapic_wrmsr(v->lapic, index, val) ? -EINVAL : 0;
     switch (index) {
     case MSR_IA32_TSC:
         v->tsc_offset = val - platform_rdtsc();
@@ -124,13 +125,6 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
             return -EINVAL;
         v->state.pat = val;
         return 0;
-    case MSR_IA32_APIC_BASE:
-        /* Accept the value that is already there; anything else needs the
-         * vLAPIC (relocation is not supported). */
-        if ((val & ~0xfffULL) == 0xfee00000ULL)
-            return 0;
-        log_unknown(v, index, true);
-        return -EINVAL;
     case MSR_IA32_BIOS_SIGN_ID:   /* writing 0 before CPUID(1) is the
                                    * microcode-revision idiom */
     case MSR_IA32_MCG_STATUS:

@@ -3,6 +3,7 @@
  * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
  * next timer or a typed key. */
 #include "hv/irq.h"
+#include "hv/pc.h"
 #include "hv/platform.h"
 #include "hv/sched.h"
 #include "hv/vconsole.h"
@@ -10,6 +11,16 @@
 
 /* How often an idle Keel looks at the console for typed input. */
 #define IDLE_POLL_NS 10000000ULL
+
+/* The host timer must fire at the slice end or at the VM's next device
+ * timer, whichever is first, so guest timer interrupts are on time. */
+static uint64_t next_wakeup(struct vm *vm, uint64_t limit)
+{
+    uint64_t t;
+    if (pc_next_deadline(vm, &t) && t < limit)
+        return t;
+    return limit;
+}
 
 static bool vcpu_ready(struct vcpu *v)
 {
@@ -21,10 +32,11 @@ static bool vcpu_ready(struct vcpu *v)
 static void run_slice(struct vcpu *v)
 {
     uint64_t end = platform_now_ns() + SCHED_SLICE_NS;
-    platform_timer_arm(end);
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
-           platform_now_ns() < end)
+           platform_now_ns() < end) {
+        platform_timer_arm(next_wakeup(v->vm, end));
         vcpu_run_once(v);
+    }
 }
 
 void sched_run(struct vm **vms, unsigned n)
@@ -45,8 +57,18 @@ void sched_run(struct vm **vms, unsigned n)
         if (!alive)
             break;
         if (!ran) {
-            platform_timer_arm(platform_now_ns() + IDLE_POLL_NS);
+            uint64_t now = platform_now_ns();
+            uint64_t wake = now + IDLE_POLL_NS;
+            for (unsigned i = 0; i < n; i++)
+                if (vm_running(vms[i])) {
+                    pc_update(vms[i], now);
+                    wake = next_wakeup(vms[i], wake);
+                }
+            platform_timer_arm(wake);
             platform_idle();
+            for (unsigned i = 0; i < n; i++)
+                if (vm_running(vms[i]))
+                    pc_update(vms[i], platform_now_ns());
         }
     }
     platform_timer_arm(0);

@@ -5,6 +5,7 @@
 #include "hv/exit.h"
 #include "hv/irq.h"
 #include "hv/log.h"
+#include "hv/pc.h"
 #include "hv/platform.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
@@ -112,6 +113,8 @@ void vcpu_run_once(struct vcpu *v)
 {
     struct vm_exit exit;
 
+    v->vm->current = v;
+    pc_update(v->vm, platform_now_ns());
     irq_prepare_entry(v);
     vendor->run(v, &exit);
 

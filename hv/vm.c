@@ -1,12 +1,14 @@
 /* Creating, stopping and reporting VMs (hv/vm.h). */
 #include <stdarg.h>
-#include "hv/dev/uart16550.h"
+#include "hv/acpi/acpi.h"
 #include "hv/errno.h"
 #include "hv/heap.h"
 #include "hv/lib/printf.h"
 #include "hv/lib/string.h"
+#include "hv/loader/linux.h"
 #include "hv/loader/loader.h"
 #include "hv/log.h"
+#include "hv/pc.h"
 #include "hv/platform.h"
 #include "hv/vconsole.h"
 #include "hv/vendor.h"
@@ -60,19 +62,49 @@ static int alloc_ram(struct vm *vm, gpa_t gpa, uint64_t size)
     return 0;
 }
 
-static void uart_tx(void *ctx, uint8_t byte)
+/* Linux: ACPI tables in the BIOS area, an e820 map of exactly the guest's
+ * RAM and reserved ranges, then the 64-bit boot protocol (hv/loader). */
+static int load_linux(struct vm *vm, const struct load_request *req)
 {
-    vconsole_putc(ctx, (char)byte);
-}
+    struct boot_e820_entry map[32];
+    struct acpi_tables tables;
+    struct acpi_config acfg = { .nr_vcpus = vm->nr_vcpus };
+    struct linux_layout layout;
+    struct linux_placement place;
+    int rc;
 
-static int add_devices(struct vm *vm)
-{
-    vm->uart = kzalloc(sizeof(*vm->uart));
-    if (!vm->uart)
-        return -ENOMEM;
-    uart_init(vm->uart, uart_tx, NULL, vm);
-    return bus_register(&vm->pio, 0x3f8, 8, vm->uart, uart_read, uart_write,
-                        "uart16550 COM1");
+    rc = acpi_build(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &acfg,
+                    &tables);
+    if (rc) {
+        ksnprintf(req->err, req->errlen, "cannot build ACPI tables (%s)",
+                  err_name(rc));
+        return rc;
+    }
+    int n = linux_e820_default(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE,
+                               map, ARRAY_SIZE(map));
+    if (n < 0) {
+        ksnprintf(req->err, req->errlen, "cannot build the e820 map (%s)",
+                  err_name(n));
+        return n;
+    }
+    linux_layout_default(&layout);
+    layout.rsdp = tables.rsdp;
+    layout.e820 = map;
+    layout.e820_entries = (unsigned)n;
+    rc = linux_load(&vm->mem, req->kernel, req->kernel_size, req->initrd,
+                    req->initrd_size, vm->cfg->cmdline, &layout,
+                    &vm->vcpus[0]->state, &place, req->err, req->errlen);
+    if (rc)
+        return rc;
+    vm->rsdp_gpa = tables.rsdp;
+    log_info("vm %s: kernel at %#llx (%llu MiB reserved), initrd at %#llx "
+             "(%llu bytes), ACPI RSDP at %#llx, %d e820 entries", vm->name,
+             (unsigned long long)place.kernel,
+             (unsigned long long)(place.kernel_span >> 20),
+             (unsigned long long)place.initrd,
+             (unsigned long long)place.initrd_size,
+             (unsigned long long)tables.rsdp, n);
+    return 0;
 }
 
 static int load_payload(struct vm *vm, const struct blob *kernel,
@@ -97,9 +129,7 @@ static int load_payload(struct vm *vm, const struct blob *kernel,
     case FMT_FLAT:
         return flat_load(&req, st);
     case FMT_LINUX:
-        ksnprintf(err, errlen, "the Linux boot protocol is not implemented "
-                  "yet");
-        return -ENOSYS;
+        return load_linux(vm, &req);
     }
     return -EINVAL;
 }
@@ -137,8 +167,6 @@ struct vm *vm_create(unsigned id, const struct vm_config *cfg,
         return NULL;
     }
     rc = vendor->vm_init(vm);
-    if (!rc)
-        rc = add_devices(vm);
     for (unsigned i = 0; !rc && i < cfg->vcpus; i++) {
         struct vcpu *v = kzalloc(sizeof(*v));
         if (!v) {
@@ -152,6 +180,8 @@ struct vm *vm_create(unsigned id, const struct vm_config *cfg,
             v->stats.min[e] = ~0ULL;
         vm->vcpus[vm->nr_vcpus++] = v;
     }
+    if (!rc)
+        rc = pc_create(vm);
     if (rc) {
         log_err("vm %s: set-up failed (%s)", vm->name, err_name(rc));
         return NULL;

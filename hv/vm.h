@@ -11,8 +11,11 @@
 #include "mm/guest_mem.h"
 #include "mm/pt.h"
 
+struct acpi_pm;
+struct pci_host;
 struct uart16550;
 struct vioapic;
+struct vlapic;
 struct vpic;
 struct vpit;
 struct vrtc;
@@ -44,7 +47,9 @@ struct vm {
     struct guest_mem mem;
     struct pt npt;                   /* GPA -> HPA, vendor entry format */
     struct vcpu *vcpus[CFG_MAX_VCPUS];
+    struct vlapic *lapics[CFG_MAX_VCPUS]; /* vcpus[i]->lapic, for routing */
     unsigned nr_vcpus;
+    struct vcpu *current;            /* the vCPU whose exit is handled */
     struct bus pio;
     struct bus mmio;
     struct uart16550 *uart;          /* COM1 */
@@ -52,6 +57,8 @@ struct vm {
     struct vpic *pic;
     struct vpit *pit;
     struct vrtc *rtc;
+    struct acpi_pm *pm;
+    struct pci_host *pci;
     void *vendor;                    /* ASID / VPID */
     uint64_t rsdp_gpa;               /* ACPI RSDP Keel built, 0 if none */
     enum vm_end end;

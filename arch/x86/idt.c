@@ -57,16 +57,35 @@ void trap_set_irq_handler(uint8_t vector, irq_handler_t h)
     irq_handlers[vector] = h;
 }
 
+/* Where UEFI loaded Keel, so addresses print as image offsets that
+ * `addr2line -e build/keel.so` understands (set by boot/). */
+uint64_t keel_image_base, keel_image_size;
+
+static void dump_stack(uint64_t rsp)
+{
+    const uint64_t *sp = (const uint64_t *)(uintptr_t)rsp;
+    kprintf("  stack words that point into Keel's image (offset for "
+            "addr2line -e build/keel.so):\n");
+    for (int i = 0; i < 64; i++) {
+        uint64_t w = sp[i];
+        if (w >= keel_image_base && w < keel_image_base + keel_image_size)
+            kprintf("    [rsp+%#x] %#llx (image +%#llx)\n", i * 8,
+                    (unsigned long long)w,
+                    (unsigned long long)(w - keel_image_base));
+    }
+}
+
 static void dump_frame(const struct trap_frame *f)
 {
+    kprintf("  rip %016llx (image +%llx)\n", (unsigned long long)f->rip,
+            (unsigned long long)(f->rip - keel_image_base));
     kprintf("  rip %016llx  cs %04llx  rflags %016llx\n"
             "  rsp %016llx  ss %04llx  error %016llx\n"
             "  rax %016llx  rbx %016llx  rcx %016llx\n"
             "  rdx %016llx  rsi %016llx  rdi %016llx\n"
             "  rbp %016llx  r8  %016llx  r9  %016llx\n"
             "  r10 %016llx  r11 %016llx  r12 %016llx\n"
-            "  r13 %016llx  r14 %016llx  r15 %016llx\n"
-            "  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
+            "  r13 %016llx  r14 %016llx  r15 %016llx\n",
             (unsigned long long)f->rip, (unsigned long long)f->cs,
             (unsigned long long)f->rflags, (unsigned long long)f->rsp,
             (unsigned long long)f->ss, (unsigned long long)f->error_code,
@@ -77,9 +96,11 @@ static void dump_frame(const struct trap_frame *f)
             (unsigned long long)f->r9, (unsigned long long)f->r10,
             (unsigned long long)f->r11, (unsigned long long)f->r12,
             (unsigned long long)f->r13, (unsigned long long)f->r14,
-            (unsigned long long)f->r15, (unsigned long long)r_cr0(),
-            (unsigned long long)r_cr2(), (unsigned long long)r_cr3(),
-            (unsigned long long)r_cr4());
+            (unsigned long long)f->r15);
+    kprintf("  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n",
+            (unsigned long long)r_cr0(), (unsigned long long)r_cr2(),
+            (unsigned long long)r_cr3(), (unsigned long long)r_cr4());
+    dump_stack(f->rsp);
 }
 
 void trap_dispatch(struct trap_frame *f)

@@ -22,6 +22,10 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/* Where UEFI loaded keel.efi (bytes), for image-relative addresses in
+ * crash dumps. */
+extern uint64_t keel_image_base, keel_image_size;
+
 void arch_gdt_init(void);
 void arch_idt_init(void);
 
