@@ -92,10 +92,10 @@ unit: $(UNIT_BIN)
 linux:
 	@$(MAKE) -s -f guest/linux/linux.mk BUILD=$(BUILD)
 
-run: deps all
+run: deps all linux
 	@sh scripts/run.sh
 
-test: deps all unit
+test: deps all unit linux
 	@$(PYTEST) -q test/
 
 clean:

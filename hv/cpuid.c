@@ -5,6 +5,7 @@
 #include "hv/dev/vlapic.h"
 #include "hv/lib/string.h"
 #include "hv/platform.h"
+#include "hv/pvclock.h"
 #include "hv/vcpu.h"
 
 #define A 0
@@ -85,6 +86,15 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
     case CPUID_KEEL_TIMING:
         out[A] = (uint32_t)(platform_tsc_hz() / 1000);
         out[B] = (uint32_t)(VLAPIC_BUS_HZ / 1000);
+        break;
+    case CPUID_KVM_BASE:
+        out[A] = CPUID_KVM_FEATURES;
+        memcpy(&out[B], CPUID_KVM_SIGNATURE, 4);
+        memcpy(&out[C], CPUID_KVM_SIGNATURE + 4, 4);
+        memcpy(&out[D], CPUID_KVM_SIGNATURE + 8, 4);
+        break;
+    case CPUID_KVM_FEATURES:  /* only the clock (hv/pvclock.h) */
+        out[A] = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
         break;
     case 0x80000000:
         host(0x80000000, 0, h);

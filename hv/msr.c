@@ -8,6 +8,7 @@
 #include "hv/log.h"
 #include "hv/msr.h"
 #include "hv/platform.h"
+#include "hv/pvclock.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
@@ -31,6 +32,7 @@
 #define MSR_GS_BASE              0xc0000101
 #define MSR_KERNEL_GS_BASE       0xc0000102
 #define MSR_TSC_AUX              0xc0000103
+#define MSR_K8_INT_PENDING_MSG   0xc0010055 /* AMD C1E state, BKDG fam 10h-16h */
 
 const uint32_t msr_passthrough[] = {
     MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
@@ -76,6 +78,8 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
      * the vCPU's virtual LAPIC. */
     if (v->lapic && vlapic_msr_owned(index))
         return vlapic_rdmsr(v->lapic, index, val) ? -EINVAL : 0;
+    if (pvclock_msr_owned(index))
+        return pvclock_rdmsr(v, index, val);
     switch (index) {
     case MSR_IA32_TSC:
         *val = platform_rdtsc() + v->tsc_offset;
@@ -96,6 +100,9 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
     case MSR_IA32_MISC_ENABLE:
         *val = BIT(0);            /* fast strings enabled */
         return 0;
+    case MSR_K8_INT_PENDING_MSG:  /* no C1E: Linux reads it on AMD CPUs */
+        *val = 0;
+        return 0;
     default:
         log_unknown(v, index, false);
         return -EINVAL;
@@ -106,6 +113,8 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 {
     if (v->lapic && vlapic_msr_owned(index))
         return vlapic_wrmsr(v->lapic, index, val) ? -EINVAL : 0;
+    if (pvclock_msr_owned(index))
+        return pvclock_wrmsr(v, index, val);
     switch (index) {
     case MSR_IA32_TSC:
         v->tsc_offset = val - platform_rdtsc();

@@ -103,7 +103,28 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
 
 
 def default_config():
-    """What `make run` boots when no Linux guest is built: test guests."""
+    """What `make run` boots: Debian's kernel with the busybox initramfs
+    (built by `make linux`), console on the terminal."""
+    linux = BUILD / "linux"
+    if (linux / "vmlinuz").exists() and (linux / "initrd.img").exists():
+        cfg = """# Keel default configuration (make run): Debian's stock kernel.
+[keel]
+log = info
+
+[vm linux]
+memory = 512M
+format = linux
+kernel = \\EFI\\keel\\vmlinuz
+initrd = \\EFI\\keel\\initrd.img
+cmdline = console=ttyS0
+"""
+        return cfg, {"EFI/keel/vmlinuz": linux / "vmlinuz",
+                     "EFI/keel/initrd.img": linux / "initrd.img"}
+    return test_guest_config()
+
+
+def test_guest_config():
+    """Two small test guests (used when no Linux guest is built)."""
     tests = BUILD / "guest" / "tests"
     cfg = """# Keel default configuration (make run): two small test guests.
 [keel]
