@@ -98,6 +98,10 @@ run: deps all linux
 test: deps all unit linux
 	@$(PYTEST) -q test/
 
+# Speed: Linux boot time bare vs under Keel, side by side (docs/bench.md).
+bench: deps all linux
+	@/usr/bin/python3 scripts/bench.py
+
 clean:
 	rm -rf $(BUILD)
 
