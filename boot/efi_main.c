@@ -212,6 +212,20 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
                 return st;
             }
         }
+        for (unsigned d = 0; d < vc->nr_devices; d++) {
+            const struct device_config *dc = &vc->devices[d];
+            if (strcmp(dc->type, "virtio-blk"))
+                continue;   /* only disk images are files */
+            st = boot_load_file(&vol, dc->arg, &bi.files[i].devices[d]);
+            if (EFI_ERROR(st)) {
+                boot_msg("keel: error: vm %s: disk image %s: %s\n",
+                         vc->name, dc->arg, efi_status_name(st));
+                return st;
+            }
+            boot_msg("keel: vm %s: loaded disk image %s (%llu bytes)\n",
+                     vc->name, dc->arg,
+                     (unsigned long long)bi.files[i].devices[d].size);
+        }
         boot_msg("keel: vm %s: loaded %s (%llu bytes)%s%s\n", vc->name,
                  vc->kernel, (unsigned long long)bi.files[i].kernel.size,
                  vc->initrd[0] ? " and " : "", vc->initrd);

@@ -24,6 +24,8 @@ struct mem_range {
 struct vm_files {
     struct blob kernel;
     struct blob initrd;        /* size 0: none */
+    /* The image file of cfg devices[i] (virtio-blk), else size 0. */
+    struct blob devices[CFG_MAX_DEVICES];
 };
 
 struct boot_info {

@@ -316,14 +316,14 @@ static int set_expect(struct parser *p, struct span v)
 
 /* Device types Keel knows, and whether each takes an argument after ':'.
  * Extend this table when a device model lands. */
-enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH };
+enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH, ARG_IMAGE };
 static const struct {
     const char *type;
     enum dev_arg arg;
 } known_devices[] = {
     { "uart",           ARG_NONE },     /* 16550 at COM1 */
     { "virtio-console", ARG_NONE },
-    { "virtio-blk",     ARG_PATH },     /* disk image on the boot volume */
+    { "virtio-blk",     ARG_IMAGE },    /* disk image, optional ":ro" */
     { "virtio-net",     ARG_OPTIONAL },
 };
 
@@ -361,16 +361,24 @@ static int set_device(struct parser *p, struct span v)
     if (known_devices[k].arg == ARG_NONE && has_arg)
         return fail(p, "device: %s takes no argument: '%.*s'",
                     known_devices[k].type, QUOTE(v));
-    if (known_devices[k].arg == ARG_PATH && arg.n == 0)
-        return fail(p, "device: %s needs an image path: '%.*s'",
-                    known_devices[k].type, QUOTE(v));
     if (vm->nr_devices == CFG_MAX_DEVICES)
         return fail(p, "device: too many devices (at most %u)",
                     CFG_MAX_DEVICES);
-
     struct device_config *d = &vm->devices[vm->nr_devices];
+    enum dev_arg kind = known_devices[k].arg;
+    d->read_only = false;
+    if (kind == ARG_IMAGE && arg.n >= 3 &&
+        !strncmp(arg.s + arg.n - 3, ":ro", 3)) {
+        d->read_only = true;
+        arg.n -= 3;
+        arg = trim(arg);
+    }
+    if ((kind == ARG_PATH || kind == ARG_IMAGE) && arg.n == 0)
+        return fail(p, "device: %s needs an image path: '%.*s'",
+                    known_devices[k].type, QUOTE(v));
+
     store(p, "device", type, d->type, sizeof(d->type)); /* fits: checked */
-    int rc = known_devices[k].arg == ARG_PATH
+    int rc = kind == ARG_PATH || kind == ARG_IMAGE
                  ? store_path(p, "device", arg, d->arg, sizeof(d->arg))
                  : store(p, "device", arg, d->arg, sizeof(d->arg));
     if (rc)

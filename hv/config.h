@@ -36,6 +36,7 @@ enum cfg_expect {
 struct device_config {
     char type[16];              /* "virtio-blk", "virtio-net", ... */
     char arg[CFG_PATH_MAX];     /* e.g. an image path; may be empty */
+    bool read_only;             /* virtio-blk "PATH:ro" (suffix removed) */
 };
 
 struct vm_config {

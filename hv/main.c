@@ -9,6 +9,7 @@
 #include "hv/sched.h"
 #include "hv/vconsole.h"
 #include "hv/vendor.h"
+#include "hv/virtio/devices.h"
 #include "hv/vm.h"
 #include "mm/frame.h"
 
@@ -76,6 +77,8 @@ void hv_main(struct boot_info *bi)
     for (unsigned i = 0; i < bi->cfg.nr_vms; i++) {
         struct vm *vm = vm_create(i, &bi->cfg.vms[i], &bi->files[i].kernel,
                                   &bi->files[i].initrd);
+        if (vm && virtio_devices_create(vm, bi->files[i].devices))
+            vm = NULL;    /* logged; the VM never runs */
         if (vm)
             vms[nr++] = vm;
         else

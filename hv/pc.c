@@ -38,6 +38,7 @@ static void uart_irq(void *ctx, bool level)
 
 static void uart_tx(void *ctx, uint8_t byte)
 {
+    vconsole_set_input(ctx, NULL, NULL);  /* input follows the output */
     vconsole_putc(ctx, (char)byte);
 }
 
@@ -155,6 +156,7 @@ int pc_create(struct vm *vm)
         vm->lapics[i] = v->lapic;
     }
     uart_init(vm->uart, uart_tx, uart_irq, vm);
+    pci_host_init(vm->pci);
     acpi_pm_init(vm->pm, pm_sleep, pm_reset, vm);
 
     struct bus *p = &vm->pio;
@@ -178,9 +180,12 @@ int pc_create(struct vm *vm)
     rc = rc ? rc : bus_register(p, ACPI_PM_PORT_BASE, ACPI_PM_PORT_COUNT,
                                 vm->pm, acpi_pm_read, acpi_pm_write,
                                 "ACPI PM");
-    rc = rc ? rc : bus_register(p, PCI_CONFIG_ADDRESS, 8, vm->pci,
-                                pci_host_read, pci_host_write,
+    rc = rc ? rc : bus_register(p, PCI_CONFIG_ADDRESS, PCI_CONFIG_PORTS,
+                                vm->pci, pci_host_read, pci_host_write,
                                 "PCI configuration");
+    rc = rc ? rc : bus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_SIZE,
+                                vm->pci, pci_host_mmio_read,
+                                pci_host_mmio_write, "PCI memory window");
     rc = rc ? rc : bus_register(p, POST_PORT, 1, NULL, post_read, post_write,
                                 "POST/delay port");
     rc = rc ? rc : bus_register(&vm->mmio, IOAPIC_DEFAULT_BASE,

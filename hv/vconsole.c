@@ -12,6 +12,10 @@ static bool raw_mode = true;
 static char line[CFG_MAX_VMS][LINE_MAX];
 static unsigned line_len[CFG_MAX_VMS];
 static int pending_in = -1;   /* a typed byte the guest had no room for */
+static struct {
+    vconsole_input_fn receive;   /* NULL: the UART */
+    void *dev;
+} input[CFG_MAX_VMS];
 
 void vconsole_set_raw(bool raw) { raw_mode = raw; }
 
@@ -44,6 +48,13 @@ void vconsole_putc(struct vm *vm, char c)
     line[id][line_len[id]++] = c;
 }
 
+void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev)
+{
+    unsigned id = vm->id % CFG_MAX_VMS;
+    input[id].receive = receive;
+    input[id].dev = dev;
+}
+
 void vconsole_poll_input(struct vm **vms, unsigned n)
 {
     struct vm *target = NULL;
@@ -57,7 +68,11 @@ void vconsole_poll_input(struct vm **vms, unsigned n)
         pending_in = -1;
         if (!target)
             continue;   /* no guest to type to: drop */
-        if (!uart_receive(target->uart, (uint8_t)c)) {
+        unsigned id = target->id % CFG_MAX_VMS;
+        bool taken = input[id].receive
+                         ? input[id].receive(input[id].dev, (uint8_t)c)
+                         : uart_receive(target->uart, (uint8_t)c);
+        if (!taken) {
             pending_in = c;   /* keep it until the guest reads */
             return;
         }

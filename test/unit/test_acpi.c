@@ -653,7 +653,7 @@ static void test_dsdt_s5_and_com1(void **state)
     assert_int_equal((ACPI_SLP_TYP_S5 << ACPI_PM1_CNT_SLP_TYP_SHIFT) &
                      ~ACPI_PM1_CNT_SLP_TYP_MASK, 0);
 
-    assert_int_equal(ns.devices, 1);
+    assert_int_equal(ns.devices, 2);     /* COM1 and the PCI root PCI0 */
     const struct obj *hid = lookup(&ns, "\\_SB_.COM1._HID");
     assert_int_equal(hid->kind, OBJ_INT);
     assert_int_equal(hid->ival, aml_eisaid_value("PNP0501"));
@@ -675,6 +675,42 @@ static void test_dsdt_s5_and_com1(void **state)
     assert_int_equal(r[2].name, 0x0F);                 /* end tag */
 }
 
+/* The PCI root bridge (hv/dev/pci_host.h): bus 0-255, the I/O space
+ * around the configuration ports, the 32-bit BAR window. */
+static void test_dsdt_pci_root(void **state)
+{
+    struct acpi_tables t;
+    struct ns ns;
+    build(1, NULL, 0, &t);
+    decode_dsdt(&t, &ns);
+    assert_int_equal(lookup(&ns, "\\_SB_.PCI0._HID")->ival,
+                     aml_eisaid_value("PNP0A03"));
+    assert_int_equal(lookup(&ns, "\\_SB_.PCI0._UID")->ival, 0);
+    struct res r[6];
+    unsigned n = decode_resources(lookup(&ns, "\\_SB_.PCI0._CRS"), r, 6);
+    assert_int_equal(n, 5);
+    /* Word address space: type, flags, type flags, gran, min, max, tra, len */
+    assert_int_equal(r[0].name, 0x88);
+    assert_int_equal(r[0].len, 13);
+    assert_int_equal(r[0].data[0], 2);                 /* bus numbers */
+    assert_int_equal(le16(r[0].data + 5), 0);
+    assert_int_equal(le16(r[0].data + 7), 0xFF);
+    assert_int_equal(le16(r[0].data + 11), 0x100);
+    assert_int_equal(r[1].data[0], 1);                 /* I/O */
+    assert_int_equal(le16(r[1].data + 7), 0xCF7);
+    assert_int_equal(le16(r[2].data + 5), 0xD00);
+    assert_int_equal(le16(r[2].data + 7), 0xFFFF);
+    assert_int_equal(le16(r[2].data + 11), 0xF300);
+    assert_int_equal(r[3].name, 0x87);                 /* DWord memory */
+    assert_int_equal(r[3].len, 23);
+    assert_int_equal(r[3].data[0], 0);
+    assert_int_equal(r[3].data[1], 0x0C);              /* min/max fixed */
+    assert_int_equal(le32(r[3].data + 7), 0xC0000000);
+    assert_int_equal(le32(r[3].data + 11), 0xFEBFFFFF);
+    assert_int_equal(le32(r[3].data + 19), 0x3EC00000);
+    assert_int_equal(r[4].name, 0x0F);
+}
+
 static void test_dsdt_mmio_devices(void **state)
 {
     const struct acpi_mmio_device devs[] = {
@@ -685,7 +721,7 @@ static void test_dsdt_mmio_devices(void **state)
     struct ns ns;
     build(1, devs, 2, &t);
     decode_dsdt(&t, &ns);
-    assert_int_equal(ns.devices, 3);
+    assert_int_equal(ns.devices, 4);
     for (unsigned i = 0; i < 2; i++) {
         char path[64];
         snprintf(path, sizeof(path), "\\_SB_.V%03u._HID", i);
@@ -750,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_fadt),
         cmocka_unit_test(test_madt),
         cmocka_unit_test(test_dsdt_s5_and_com1),
+        cmocka_unit_test(test_dsdt_pci_root),
         cmocka_unit_test(test_dsdt_mmio_devices),
         cmocka_unit_test(test_build_errors),
     };

@@ -1,0 +1,112 @@
+/* A VM's virtio devices from its configuration (hv/virtio/devices.h). */
+#include "hv/dev/irq.h"
+#include "hv/dev/pci_host.h"
+#include "hv/errno.h"
+#include "hv/heap.h"
+#include "hv/lib/printf.h"
+#include "hv/lib/string.h"
+#include "hv/log.h"
+#include "hv/vconsole.h"
+#include "hv/virtio/blk.h"
+#include "hv/virtio/console.h"
+#include "hv/virtio/devices.h"
+#include "hv/virtio/virtio_pci.h"
+#include "hv/vm.h"
+
+/* PCI class codes (PCI Code and ID Assignment 1.11, D): "other" mass
+ * storage, "other" communication controller. */
+#define PCI_CLASS_STORAGE_OTHER 0x018000
+#define PCI_CLASS_COMM_OTHER    0x078000
+
+static void msi_send(void *ctx, const struct apic_irq *irq)
+{
+    struct vm *vm = ctx;
+    apic_route(vm->lapics, vm->nr_vcpus, irq, -1);
+}
+
+/* The console's output context is its VM; input follows the console the
+ * guest last wrote to (hv/vconsole.h). */
+struct console_ctx {
+    struct vm *vm;
+    struct virtio_console *con;
+};
+
+static void console_tx(void *ctx, char c)
+{
+    struct console_ctx *cc = ctx;
+    vconsole_set_input(cc->vm, virtio_console_receive, cc->con);
+    vconsole_putc(cc->vm, c);
+}
+
+static int attach(struct vm *vm, struct virtio_dev *vdev, uint32_t class)
+{
+    struct virtio_pci *vp = kzalloc(sizeof(*vp));
+    if (!vp)
+        return -ENOMEM;
+    return virtio_pci_create(vp, vdev, class, vm->pci, msi_send, vm);
+}
+
+static int create_console(struct vm *vm)
+{
+    struct virtio_console *con = kzalloc(sizeof(*con));
+    struct console_ctx *cc = kzalloc(sizeof(*cc));
+    if (!con || !cc)
+        return -ENOMEM;
+    cc->vm = vm;
+    cc->con = con;
+    virtio_console_init(con, vm->name, &vm->mem, console_tx, cc);
+    return attach(vm, &con->vdev, PCI_CLASS_COMM_OTHER);
+}
+
+static int create_blk(struct vm *vm, const struct device_config *dc,
+                      const struct blob *file, unsigned index)
+{
+    if (!file->size || file->size < VIRTIO_BLK_SECTOR_SIZE) {
+        log_err("vm %s: virtio-blk %s: image is empty (%llu bytes)",
+                vm->name, dc->arg, (unsigned long long)file->size);
+        return -EINVAL;
+    }
+    struct blk_backend *be = kzalloc(sizeof(*be));
+    struct virtio_blk *blk = kzalloc(sizeof(*blk));
+    char *id = kzalloc(VIRTIO_BLK_ID_BYTES + 1);
+    if (!be || !blk || !id)
+        return -ENOMEM;
+    /* boot/ loaded the file into memory Keel owns; the device writes it
+     * in place. */
+    blk_ram_init(be, (void *)file->data, file->size, dc->read_only);
+    ksnprintf(id, VIRTIO_BLK_ID_BYTES + 1, "keel-%s-%u", vm->name, index);
+    virtio_blk_init(blk, vm->name, &vm->mem, be, id);
+    log_info("vm %s: virtio-blk %s: %s, %llu sectors, %s; writes are NOT "
+             "kept after power-off", vm->name, dc->arg, be->kind,
+             (unsigned long long)blk->cfg.capacity,
+             be->read_only ? "read-only" : "read-write");
+    return attach(vm, &blk->vdev, PCI_CLASS_STORAGE_OTHER);
+}
+
+int virtio_devices_create(struct vm *vm, const struct blob *files)
+{
+    const struct vm_config *cfg = vm->cfg;
+    unsigned nblk = 0;
+
+    for (unsigned i = 0; i < cfg->nr_devices; i++) {
+        const struct device_config *dc = &cfg->devices[i];
+        int rc = 0;
+        if (!strcmp(dc->type, "virtio-console"))
+            rc = create_console(vm);
+        else if (!strcmp(dc->type, "virtio-blk"))
+            rc = create_blk(vm, dc, &files[i], nblk++);
+        else if (!strcmp(dc->type, "virtio-net")) {
+            log_warn("vm %s: virtio-net is not implemented yet; device "
+                     "ignored", vm->name);
+            continue;
+        } else
+            continue;   /* not a virtio device (uart) */
+        if (rc) {
+            log_err("vm %s: device %s: cannot create (%s)", vm->name,
+                    dc->type, err_name(rc));
+            return rc;
+        }
+        log_info("vm %s: %s on PCI bus 0", vm->name, dc->type);
+    }
+    return 0;
+}
