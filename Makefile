@@ -71,7 +71,7 @@ guests: $(GUEST_BIN)
 $(BUILD)/guest/tests/%.elf: guest/tests/%.asm guest/tests/lib.inc guest/tests/guest.ld
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
-	$(LD) -m elf_i386 -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
 $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I guest/tests/ $< -o $@

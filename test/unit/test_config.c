@@ -94,6 +94,17 @@ static void test_full_file(void **state)
     assert_string_equal(c->devices[1].arg, "tap0");
 }
 
+static void test_expect(void **state)
+{
+    assert_int_equal(parse("[vm a]\nkernel=k\nexpect = triple-fault\n"
+                           "[vm b]\nkernel=k\nexpect = status 7\n"
+                           "[vm c]\nkernel=k\n"), 0);
+    assert_int_equal(cfg.vms[0].expect, EXPECT_TRIPLE_FAULT);
+    assert_int_equal(cfg.vms[1].expect, EXPECT_STATUS);
+    assert_int_equal(cfg.vms[1].expect_status, 7);
+    assert_int_equal(cfg.vms[2].expect, EXPECT_PASS);
+}
+
 static void test_defaults(void **state)
 {
     assert_int_equal(parse("[vm a]\nkernel=k\n"), 0);
@@ -201,6 +212,11 @@ static const struct {
     { "[vm a]\nmemory=2M\nkernel=k\nformat=flat\nload-addr=0\n"
       "entry=0x200000\n",
       "keel.cfg:6: entry is outside the VM's memory" },
+    { "[vm a]\nkernel=k\nexpect = maybe\n",
+      "keel.cfg:3: expect: expected pass, halted, triple-fault, crashed, "
+      "poweroff or status N: 'maybe'" },
+    { "[vm a]\nkernel=k\nexpect = status x\n",
+      "keel.cfg:3: expect: bad status number: 'status x'" },
     { "[vm a]\nkernel=k\ndevice = floppy\n",
       "keel.cfg:3: device: unknown type 'floppy'" },
     { "[vm a]\nkernel=k\ndevice = Virtio-blk:x\n",
@@ -337,6 +353,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_expect),
         cmocka_unit_test(test_memory_sizes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_too_many_vms),

@@ -1,0 +1,167 @@
+/* Host tests of Keel's guest CPUID and MSR policies (hv/cpuid.c, hv/msr.c):
+ * what a guest sees, what it may write, and #GP for the rest. The host CPU
+ * is the fixed AMD-like model in host_stubs.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hv/cpuid.h"
+#include "hv/errno.h"
+#include "hv/msr.h"
+#include "hv/pvclock.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "test/unit/host_stubs.h"
+
+static struct vm vm = { .name = "t" };
+static struct vcpu vcpu = { .vm = &vm };
+
+static void q(uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+    cpuid_guest(&vcpu, leaf, sub, out);
+}
+
+static void test_hypervisor_leaves(void **state)
+{
+    uint32_t r[4];
+    char sig[13] = { 0 };
+
+    q(1, 0, r);
+    assert_true(r[2] & CPUID_1_ECX_HYPERVISOR);
+    assert_false(r[2] & CPUID_1_ECX_VMX);
+    assert_false(r[2] & CPUID_1_ECX_MONITOR);
+    assert_true(r[2] & CPUID_1_ECX_X2APIC);
+    assert_true(r[2] & CPUID_1_ECX_TSC_DEADLINE);
+    q(0x80000001, 0, r);
+    assert_false(r[2] & CPUID_80000001_ECX_SVM);
+
+    q(CPUID_KEEL_BASE, 0, r);
+    assert_int_equal(r[0], CPUID_KEEL_MAX);
+    memcpy(sig, &r[1], 4);
+    memcpy(sig + 4, &r[2], 4);
+    memcpy(sig + 8, &r[3], 4);
+    assert_string_equal(sig, "KeelKeelKeel");
+
+    /* The kvmclock-compatible block sits one step of 0x100 higher. */
+    q(CPUID_KVM_BASE, 0, r);
+    assert_int_equal(r[0], CPUID_KVM_FEATURES);
+    assert_memory_equal(&r[1], "KVMK", 4);
+    q(CPUID_KVM_FEATURES, 0, r);
+    assert_int_equal(r[0], KVM_FEATURE_CLOCKSOURCE2 |
+                           KVM_FEATURE_CLOCKSOURCE_STABLE_BIT);
+}
+
+static void test_apic_id_and_osxsave_follow_the_vcpu(void **state)
+{
+    uint32_t r[4];
+    vcpu.id = 3;
+    vcpu.state.cr4 = 0;
+    q(1, 0, r);
+    assert_int_equal(r[1] >> 24, 3);
+    assert_false(r[2] & CPUID_1_ECX_OSXSAVE);
+    vcpu.state.cr4 = CR4_OSXSAVE;
+    q(1, 0, r);
+    assert_true(r[2] & CPUID_1_ECX_OSXSAVE);
+    vcpu.id = 0;
+    vcpu.state.cr4 = 0;
+}
+
+static void test_max_leaves_and_unknown_leaves(void **state)
+{
+    uint32_t r[4];
+    q(0, 0, r);
+    assert_true(r[0] <= 0xd);
+    q(0x12345, 0, r);
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+    q(0x8000000a, 0, r);            /* SVM features: hidden */
+    assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+}
+
+static void test_efer_rules(void **state)
+{
+    uint64_t v;
+    vcpu.state.efer = 0;
+    vcpu.state.cr0 = 0;
+    assert_int_equal(msr_write(&vcpu, 0xc0000080, EFER_LME | EFER_SCE), 0);
+    assert_int_equal(msr_read(&vcpu, 0xc0000080, &v), 0);
+    assert_int_equal(v, EFER_LME | EFER_SCE);
+    /* SVME is Keel's, reserved bits #GP. */
+    assert_int_equal(msr_write(&vcpu, 0xc0000080, EFER_SVME), -EINVAL);
+    assert_int_equal(msr_write(&vcpu, 0xc0000080, BIT(2)), -EINVAL);
+    /* LME may not change while paging is on. */
+    vcpu.state.cr0 = CR0_PG | CR0_PE;
+    assert_int_equal(msr_write(&vcpu, 0xc0000080, 0), -EINVAL);
+    vcpu.state.cr0 = 0;
+}
+
+static void test_pat_and_unknown(void **state)
+{
+    uint64_t v;
+    assert_int_equal(msr_write(&vcpu, 0x277, 0x0007040600070406ULL), 0);
+    assert_int_equal(msr_read(&vcpu, 0x277, &v), 0);
+    assert_int_equal(v, 0x0007040600070406ULL);
+    assert_int_equal(msr_write(&vcpu, 0x277, 0x2), -EINVAL);  /* type 2 */
+    assert_int_equal(msr_read(&vcpu, 0xdeadbeef, &v), -EINVAL);
+    assert_int_equal(msr_write(&vcpu, 0xdeadbeef, 1), -EINVAL);
+}
+
+static void test_tsc_offset(void **state)
+{
+    uint64_t v;
+    stub_now_ns = 1000;
+    assert_int_equal(msr_write(&vcpu, 0x10, 5000), 0);
+    assert_int_equal(msr_read(&vcpu, 0x10, &v), 0);
+    assert_int_equal(v, 5000);
+    stub_now_ns = 3000;   /* 1 GHz stub TSC: 2000 ticks later */
+    assert_int_equal(msr_read(&vcpu, 0x10, &v), 0);
+    assert_int_equal(v, 7000);
+    vcpu.tsc_offset = 0;
+}
+
+static void test_passthrough_list_is_guest_state_only(void **state)
+{
+    /* EFER, PAT and the APIC base must never be passed through. */
+    for (unsigned i = 0; i < msr_passthrough_count; i++) {
+        assert_int_not_equal(msr_passthrough[i], 0xc0000080);
+        assert_int_not_equal(msr_passthrough[i], 0x277);
+        assert_int_not_equal(msr_passthrough[i], 0x1b);
+    }
+    assert_true(msr_passthrough_count >= 8);
+}
+
+static void test_pvclock_scale(void **state)
+{
+    static const uint64_t rates[] = { 100000000ULL, 999999999ULL,
+                                      1000000000ULL, 2005752000ULL,
+                                      3600000000ULL, 10000000000ULL };
+    for (unsigned i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+        uint32_t mul;
+        int8_t shift;
+        pvclock_scale(rates[i], &mul, &shift);
+        /* One second of ticks must scale to 1e9 ns within 1 ppm. */
+        uint64_t ticks = rates[i];
+        __uint128_t t = shift >= 0 ? (__uint128_t)ticks << shift
+                                   : (__uint128_t)ticks >> -shift;
+        uint64_t ns = (uint64_t)((t * mul) >> 32);
+        assert_true(ns > 999999000ULL && ns <= 1000001000ULL);
+        assert_true(mul >= 0x80000000u || rates[i] > 2000000000ULL);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hypervisor_leaves),
+        cmocka_unit_test(test_apic_id_and_osxsave_follow_the_vcpu),
+        cmocka_unit_test(test_max_leaves_and_unknown_leaves),
+        cmocka_unit_test(test_efer_rules),
+        cmocka_unit_test(test_pat_and_unknown),
+        cmocka_unit_test(test_tsc_offset),
+        cmocka_unit_test(test_passthrough_list_is_guest_state_only),
+        cmocka_unit_test(test_pvclock_scale),
+    };
+    return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
