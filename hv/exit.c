@@ -9,6 +9,7 @@
 #include "hv/irq.h"
 #include "hv/log.h"
 #include "hv/msr.h"
+#include "hv/platform.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 
@@ -25,6 +26,24 @@ static void set_in_result(struct vcpu *v, unsigned size, uint64_t val)
         *rax = (*rax & ~0xffffULL) | (val & 0xffff);
     else
         *rax = (*rax & ~0xffULL) | (val & 0xff);
+}
+
+/* Log an access to a port no device claims, once per port (a small
+ * table; when it is full, further ports are still handled, not logged).
+ * Reads of such ports return all-ones, as on an ISA bus with nothing
+ * driving it; writes are dropped. */
+static void log_unclaimed_port(const struct vm *vm, uint16_t port, bool in)
+{
+    static uint16_t seen[64];
+    static unsigned nr_seen;
+    for (unsigned i = 0; i < nr_seen; i++)
+        if (seen[i] == port)
+            return;
+    if (nr_seen < ARRAY_SIZE(seen))
+        seen[nr_seen++] = port;
+    log_info("vm %s: %s unclaimed port %#x (%s; logged once per port)",
+             vm->name, in ? "IN from" : "OUT to", port,
+             in ? "reads all-ones" : "ignored");
 }
 
 static void handle_io(struct vcpu *v, const struct vm_exit *exit)
@@ -44,8 +63,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
         int err = bus_read(&vm->pio, port, size, &val);
         if (err) {
             if (err == -ENOENT)
-                log_once(LOG_INFO, "vm %s: IN from unclaimed port %#x "
-                         "reads all-ones (logged once)", vm->name, port);
+                log_unclaimed_port(vm, port, true);
             val = mask;
         }
         set_in_result(v, size, val);
@@ -60,8 +78,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
         }
         int err = bus_write(&vm->pio, port, size, val);
         if (err == -ENOENT)
-            log_once(LOG_INFO, "vm %s: OUT to unclaimed port %#x ignored "
-                     "(logged once)", vm->name, port);
+            log_unclaimed_port(vm, port, false);
     }
     vcpu_skip_insn(v, exit);
 }
@@ -196,6 +213,78 @@ static void handle_ud(struct vcpu *v, const struct vm_exit *exit)
     vcpu_inject_ud(v);
 }
 
+/* CR4 bits a guest may never set: VMXE and SMXE (VMX and SMX are hidden
+ * from guests), bit 15 and bits 63:25 (reserved; SDM 3A 2.5). */
+#define CR4_GUEST_RESERVED (BIT(13) | BIT(14) | BIT(15) | ~(BIT(25) - 1))
+
+/* MOV to CR0/CR4 that the vendor intercepted because it touches a bit the
+ * hardware forces (VMX: CR0.NE, CR4.VMXE; SDM 3C 24.6.6). Done as the CPU
+ * would (SDM 2 "MOV--Move to/from Control Registers", SDM 3A 2.5, 9.8.5
+ * "Initializing IA-32e Mode"): #GP for invalid values, EFER.LMA follows
+ * CR0.PG when EFER.LME is set; the vendor loads the value on entry. The
+ * TLBs are flushed, as such a write may change how addresses translate. */
+static void handle_cr_access(struct vcpu *v, const struct vm_exit *exit)
+{
+    struct vcpu_state *s = &v->state;
+    if (!exit->cr.write || (exit->cr.cr != 0 && exit->cr.cr != 4) ||
+        exit->cr.gpr >= GPR_COUNT) {
+        vm_crash(v->vm, "unexpected control-register access exit (CR%u, %s)",
+                 exit->cr.cr, exit->cr.write ? "write" : "read");
+        return;
+    }
+    uint64_t val = s->gpr[exit->cr.gpr];
+    if (vcpu_state_mode(s) != MODE_LONG64)
+        val = (uint32_t)val;
+    if (exit->cr.cr == 0) {
+        bool pg_on = (val & CR0_PG) && !(s->cr0 & CR0_PG);
+        bool pg_off = !(val & CR0_PG) && (s->cr0 & CR0_PG);
+        if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+            ((val & CR0_NW) && !(val & CR0_CD)) ||
+            (pg_on && (s->efer & EFER_LME) && !(s->cr4 & CR4_PAE)) ||
+            (pg_off && vcpu_state_mode(s) == MODE_LONG64)) {
+            vcpu_inject_gp(v);
+            return;
+        }
+        if (pg_on && (s->efer & EFER_LME))
+            s->efer |= EFER_LMA;
+        if (pg_off)
+            s->efer &= ~EFER_LMA;
+        s->cr0 = val | CR0_ET;   /* ET is fixed to 1 (SDM 3A 2.5) */
+    } else {
+        if ((val & CR4_GUEST_RESERVED) ||
+            (!(val & CR4_PAE) && (s->efer & EFER_LMA))) {
+            vcpu_inject_gp(v);
+            return;
+        }
+        s->cr4 = val;
+    }
+    if (vcpu_skip_insn(v, exit))
+        return;
+    vendor->flush_guest_tlb(v);
+}
+
+/* XSETBV, which VMX always intercepts (SDM 3C 25.1.2): #UD without
+ * CR4.OSXSAVE, #GP at CPL > 0 or for an invalid XCR0 value, else the
+ * host loads it (the guest's XCR0 stays loaded while Keel runs). */
+static void handle_xsetbv(struct vcpu *v, const struct vm_exit *exit)
+{
+    const struct vcpu_state *s = &v->state;
+    uint32_t index = (uint32_t)s->gpr[GPR_RCX];
+    uint64_t val = (uint32_t)s->gpr[GPR_RAX] |
+                   ((uint64_t)(uint32_t)s->gpr[GPR_RDX] << 32);
+    unsigned cpl = (s->cr0 & CR0_PE) ? SEG_ATTR_DPL(s->seg[SEG_SS].attr) : 0;
+
+    if (!(s->cr4 & CR4_OSXSAVE)) {
+        vcpu_inject_ud(v);
+        return;
+    }
+    if (cpl != 0 || platform_xsetbv(index, val)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    vcpu_skip_insn(v, exit);
+}
+
 static void handle_triple_fault(struct vcpu *v, const struct vm_exit *exit)
 {
     vm_stop(v->vm, VM_END_TRIPLE_FAULT, "triple fault (%s) at rip %#llx",
@@ -245,6 +334,8 @@ static const exit_handler_t handlers[EXIT_REASON_COUNT] = {
     [EXIT_NMI] = handle_nothing,
     [EXIT_PAUSE] = handle_nothing,
     [EXIT_INVD] = handle_skip,
+    [EXIT_CR_ACCESS] = handle_cr_access,
+    [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_VMCALL] = handle_ud,
     [EXIT_SVM_INSN] = handle_ud,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
