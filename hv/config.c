@@ -23,7 +23,7 @@ enum section { SECT_NONE, SECT_KEEL, SECT_VM };
 
 /* Keys, in the order of the table below. */
 enum key_id {
-    KEY_LOG, KEY_TEST_EXIT,
+    KEY_LOG, KEY_TEST_EXIT, KEY_TRACE,
     KEY_MEMORY, KEY_VCPUS, KEY_FORMAT, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE,
     KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT,
     NR_KEYS,
@@ -192,6 +192,19 @@ static int set_test_exit(struct parser *p, struct span v)
         p->cfg->test_exit = false;
     else
         return fail(p, "test-exit: expected yes or no: '%.*s'", QUOTE(v));
+    return 0;
+}
+
+/* "trace = yes": a long exit trace, printed when each VM ends, for
+ * `make trace-plot` (hv/trace.h, docs/monitor.md). */
+static int set_trace(struct parser *p, struct span v)
+{
+    if (span_is(v, "yes"))
+        p->cfg->trace = true;
+    else if (span_is(v, "no"))
+        p->cfg->trace = false;
+    else
+        return fail(p, "trace: expected yes or no: '%.*s'", QUOTE(v));
     return 0;
 }
 
@@ -395,6 +408,7 @@ static const struct {
 } keys[NR_KEYS] = {
     [KEY_LOG]       = { "log",       SECT_KEEL, false, set_log },
     [KEY_TEST_EXIT] = { "test-exit", SECT_KEEL, false, set_test_exit },
+    [KEY_TRACE]     = { "trace",     SECT_KEEL, false, set_trace },
     [KEY_MEMORY]    = { "memory",    SECT_VM,   false, set_memory },
     [KEY_VCPUS]     = { "vcpus",     SECT_VM,   false, set_vcpus },
     [KEY_FORMAT]    = { "format",    SECT_VM,   false, set_format },

@@ -60,6 +60,7 @@ struct vm_config {
 struct keel_config {
     enum log_level log_level;
     bool test_exit;             /* end via isa-debug-exit (test harness) */
+    bool trace;                 /* long exit trace, dumped at VM end */
     struct vm_config vms[CFG_MAX_VMS];
     unsigned nr_vms;
 };

@@ -7,6 +7,7 @@
 #include "hv/panic.h"
 #include "hv/platform.h"
 #include "hv/sched.h"
+#include "hv/trace.h"
 #include "hv/vconsole.h"
 #include "hv/vendor.h"
 #include "hv/virtio/devices.h"
@@ -65,6 +66,7 @@ void hv_main(struct boot_info *bi)
 
     log_set_level(bi->cfg.log_level);
     platform_set_test_exit(bi->cfg.test_exit);
+    trace_configure(bi->cfg.trace);
     log_info("boot services exited; hypervisor core starting (image %#llx)",
              (unsigned long long)bi->image_base);
     init_frames(bi);

@@ -7,6 +7,7 @@
 #include "hv/log.h"
 #include "hv/pc.h"
 #include "hv/platform.h"
+#include "hv/trace.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 
@@ -119,14 +120,15 @@ void vcpu_run_once(struct vcpu *v)
     vendor->run(v, &exit);
 
     uint64_t t0 = platform_rdtsc();
+    trace_record(v, &exit, t0);   /* before the handler changes RIP/RAX */
     exit_dispatch(v, &exit);
     uint64_t dt = platform_rdtsc() - t0;
 
     struct exit_stats *s = &v->stats;
     unsigned r = exit.reason < EXIT_REASON_COUNT ? exit.reason : EXIT_UNEXPECTED;
+    s->min[r] = s->count[r] ? MIN(s->min[r], dt) : dt;
     s->count[r]++;
     s->cycles[r] += dt;
-    s->min[r] = MIN(s->min[r], dt);
     s->max[r] = MAX(s->max[r], dt);
 }
 

@@ -10,6 +10,7 @@
 
 struct vm;
 struct vlapic;
+struct trace_ring;
 
 /* Event types, in the encoding shared by the SVM EVENTINJ field (APM2
  * 15.20) and the VMX VM-entry interruption-information field (SDM 3C
@@ -45,7 +46,9 @@ enum vcpu_run_state {
     VCPU_STOPPED,      /* its VM has ended */
 };
 
-/* Per-reason exit statistics (count and TSC cycles spent in Keel). */
+/* Per-reason exit statistics: count, and host TSC cycles spent in Keel
+ * handling the exit (total, fastest, slowest; min is valid when count > 0).
+ * Printed by hv/stats.c. */
 struct exit_stats {
     uint64_t count[EXIT_REASON_COUNT];
     uint64_t cycles[EXIT_REASON_COUNT];
@@ -66,6 +69,7 @@ struct vcpu {
     uint64_t pvclock_msr;         /* MSR_KVM_SYSTEM_TIME_NEW as written */
     uint64_t pvclock_wall;        /* MSR_KVM_WALL_CLOCK_NEW as written */
     struct exit_stats stats;
+    struct trace_ring *trace;     /* last exits (hv/trace.h); lazily made */
 };
 
 /* Queue an exception for the guest (replaces a pending external interrupt,

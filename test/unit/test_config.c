@@ -24,6 +24,7 @@ static const char full[] =
     "[keel]\n"
     "log = debug\n"
     "  test-exit=yes  \n"
+    "trace = yes\n"
     "\n"
     "[vm hello]\n"
     "memory = 128M\n"
@@ -53,11 +54,12 @@ static void test_full_file(void **state)
     assert_string_equal(err, "");
     assert_int_equal(cfg.log_level, LOG_DEBUG);
     assert_true(cfg.test_exit);
+    assert_true(cfg.trace);
     assert_int_equal(cfg.nr_vms, 3);
 
     const struct vm_config *a = &cfg.vms[0];
     assert_string_equal(a->name, "hello");
-    assert_int_equal(a->line, 7);
+    assert_int_equal(a->line, 8);
     assert_int_equal(a->memory, MiB(128));
     assert_int_equal(a->vcpus, 2);
     assert_int_equal(a->format, FMT_MULTIBOOT);
@@ -72,7 +74,7 @@ static void test_full_file(void **state)
 
     const struct vm_config *b = &cfg.vms[1];
     assert_string_equal(b->name, "linux-1");
-    assert_int_equal(b->line, 15);
+    assert_int_equal(b->line, 16);
     assert_int_equal(b->memory, GiB(1));
     assert_int_equal(b->vcpus, 1);
     assert_int_equal(b->format, FMT_LINUX);
@@ -110,6 +112,7 @@ static void test_defaults(void **state)
     assert_int_equal(parse("[vm a]\nkernel=k\n"), 0);
     assert_int_equal(cfg.log_level, LOG_INFO);
     assert_false(cfg.test_exit);
+    assert_false(cfg.trace);
     assert_int_equal(cfg.vms[0].memory, MiB(64));
     assert_int_equal(cfg.vms[0].vcpus, 1);
     assert_int_equal(cfg.vms[0].format, FMT_LINUX);
@@ -180,6 +183,10 @@ static const struct {
       "keel.cfg:2: log: expected err, warn, info or debug: 'loud'" },
     { "[keel]\ntest-exit = true\n",
       "keel.cfg:2: test-exit: expected yes or no: 'true'" },
+    { "[keel]\ntrace = on\n[vm a]\nkernel=k\n",
+      "keel.cfg:2: trace: expected yes or no: 'on'" },
+    { "[vm a]\nkernel=k\ntrace = yes\n",
+      "keel.cfg:3: key 'trace' belongs in a [keel] section" },
     { "[vm a]\nkernel=k\nlog = info\n",
       "keel.cfg:3: key 'log' belongs in a [keel] section" },
     { "[keel]\nkernel = k\n",
