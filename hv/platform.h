@@ -48,6 +48,13 @@ uint64_t platform_rdtsc(void);
 /* Wall-clock time from the host RTC, seconds since 1970-01-01 UTC. */
 uint64_t platform_wall_seconds(void);
 
+/* Load XCR0 (index 0) with value on the guest's behalf, after checking the
+ * XSETBV rules (SDM 2 XSETBV: x87 set, AVX needs SSE, AVX-512 states
+ * together, only supported components). Returns 0, or -EINVAL when the
+ * instruction would raise #GP. XCR0 stays loaded while Keel runs (Keel uses
+ * no extended state). */
+int platform_xsetbv(uint32_t index, uint64_t value);
+
 /* Execute CPUID on the host CPU: out[0..3] = EAX, EBX, ECX, EDX. */
 void platform_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
@@ -61,8 +68,9 @@ void platform_idle(void);
 /* Stop this CPU for good (interrupts off, HLT loop). */
 NORETURN void platform_halt(void);
 
-/* End the machine: in test mode through QEMU's isa-debug-exit with the given
- * status, otherwise ACPI S5 power-off; falls back to platform_halt(). */
+/* End the machine: in test mode print "keel: exit status N" and leave
+ * through QEMU's isa-debug-exit with the given status (or Bochs' shutdown
+ * port 0x8900), otherwise ACPI S5 power-off; falls back to platform_halt(). */
 NORETURN void platform_poweroff(int status);
 
 /* After a fatal error: in test mode leave QEMU with a failure status (so a

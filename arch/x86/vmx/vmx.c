@@ -1,61 +1,326 @@
-/* Intel VMX: not implemented yet (issue "Intel VMX + EPT"). The table is
- * complete so the vendor boundary is in place; detect() says plainly that
- * this build has no VMX support, and every other op refuses loudly. */
+/* Intel VMX: detection, the choice of controls, VMXON, per-VM EPT/VPID
+ * set-up, one guest entry, and the vendor ops table.
+ * Reference: Intel SDM Volume 3C (Order No. 326019). See: 23.6
+ * "Discovering Support for VMX", 23.7 "Enabling and Entering VMX
+ * Operation", 23.8 "Restrictions on VMX Operation", Appendix A "VMX
+ * Capability Reporting Facility", 28.3.3 "Invalidating Cached Translation
+ * Information". The control table with the reason for each bit is in
+ * docs/vmx.md. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmx.h"
 #include "hv/errno.h"
+#include "hv/heap.h"
+#include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/panic.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
+#include "mm/frame.h"
+
+#define CPUID_1_ECX_VMX BIT(5)
+
+struct vmx_caps vmx_caps;
+static hpa_t vmxon_region;
+
+/* The controls Keel wants (docs/vmx.md has the table with reasons).
+ * Pin-based (24.6.1): */
+#define WANT_PIN                                                           \
+    (PIN_BASED_EXT_INTR_EXITING    /* host timer ends the slice */         \
+     | PIN_BASED_NMI_EXITING)      /* host NMIs belong to Keel */
+/* Primary processor-based (24.6.2); the interrupt-window bit is set per
+ * entry when the core asks for it. */
+#define WANT_PROC                                                          \
+    (CPU_BASED_USE_TSC_OFFSETTING  /* guest TSC = host TSC + offset */     \
+     | CPU_BASED_HLT_EXITING       /* idle the vCPU, not the CPU */        \
+     | CPU_BASED_MWAIT_EXITING     /* hidden in CPUID: #UD */              \
+     | CPU_BASED_MONITOR_EXITING                                           \
+     | CPU_BASED_USE_TPR_SHADOW    /* MOV CR8 never reaches the real TPR */ \
+     | CPU_BASED_USE_IO_BITMAPS    /* all ones: every port to the bus */   \
+     | CPU_BASED_USE_MSR_BITMAPS   /* MSR policy, pass-through list */     \
+     | CPU_BASED_ACTIVATE_SECONDARY)
+/* Secondary (24.6.2 Table 24-7): required ones, then optional ones. */
+#define NEED_PROC2                                                         \
+    (SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID                          \
+     | SECONDARY_UNRESTRICTED_GUEST) /* Multiboot guests: PE=1, PG=0 */
+#define OPTIONAL_PROC2                                                     \
+    (SECONDARY_ENABLE_RDTSCP | SECONDARY_ENABLE_INVPCID                    \
+     | SECONDARY_ENABLE_XSAVES)
+/* VM-exit controls (24.7.1). "Acknowledge interrupt on exit" stays 0: the
+ * interrupt stays pending in the host LAPIC and is taken through Keel's
+ * IDT right after the exit (vmx_run.asm). */
+#define WANT_EXIT                                                          \
+    (VM_EXIT_HOST_ADDR_SPACE_SIZE  /* Keel is 64-bit */                    \
+     | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT                       \
+     | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER)
+/* VM-entry controls (24.8.1); IA-32e mode guest follows EFER.LMA. */
+#define WANT_ENTRY (VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
+
+/* One control word from its capability MSR (A.3-A.5): bits 31:0 are the
+ * allowed 0-settings (a 1 there forces the control to 1), bits 63:32 the
+ * allowed 1-settings. Returns the word; *missing gets wanted bits the CPU
+ * cannot set. */
+static uint32_t adjust_controls(uint32_t msr, uint32_t want,
+                                uint32_t *missing)
+{
+    uint64_t cap = rdmsr(msr);
+    uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+    *missing = want & ~may;
+    return (want | must) & may;
+}
+
+static int need(uint32_t missing, const char *what)
+{
+    if (!missing)
+        return 0;
+    log_err("VMX: the CPU cannot set the %s control bits %#x that Keel "
+            "needs (docs/vmx.md)", what, missing);
+    return -ENODEV;
+}
+
+/* Choose every control word (Appendix A; the TRUE_* MSRs when BASIC bit
+ * 55 says they exist, so default-1 bits Keel does not want can be 0). */
+static int choose_controls(void)
+{
+    struct vmx_caps *c = &vmx_caps;
+    bool true_ctls = c->basic & VMX_BASIC_TRUE_CTLS;
+    uint32_t miss;
+    int err = 0;
+
+    c->pin = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+                             MSR_IA32_VMX_PINBASED_CTLS, WANT_PIN, &miss);
+    err |= need(miss, "pin-based");
+    c->proc = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+                              MSR_IA32_VMX_PROCBASED_CTLS, WANT_PROC, &miss);
+    err |= need(miss, "primary processor-based");
+    if (err)
+        return -ENODEV;
+    c->proc2 = adjust_controls(MSR_IA32_VMX_PROCBASED_CTLS2,
+                               NEED_PROC2 | OPTIONAL_PROC2, &miss);
+    err |= need(miss & NEED_PROC2, "secondary processor-based (EPT, VPID, "
+                "unrestricted guest)");
+    c->exit = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+                              MSR_IA32_VMX_EXIT_CTLS, WANT_EXIT, &miss);
+    err |= need(miss, "VM-exit");
+    c->entry = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+                               MSR_IA32_VMX_ENTRY_CTLS, WANT_ENTRY, &miss);
+    err |= need(miss, "VM-entry");
+    /* IA-32e mode guest is chosen per entry; never by default. */
+    c->entry &= ~(uint32_t)VM_ENTRY_IA32E_MODE_GUEST;
+    return err ? -ENODEV : 0;
+}
+
+/* EPT and VPID capabilities Keel relies on (A.10): a 4-level walk,
+ * write-back paging structures, 2 MiB leaves (mm/pt_formats.c uses them),
+ * single-context INVEPT and INVVPID. */
+static int check_ept_vpid(void)
+{
+    uint64_t cap = vmx_caps.ept_vpid;
+    static const struct { uint64_t bit; const char *what; } needs[] = {
+        { VMX_EPT_CAP_WALK_4, "4-level EPT walk" },
+        { VMX_EPT_CAP_WB, "write-back EPT structures" },
+        { VMX_EPT_CAP_2MB, "2 MiB EPT pages" },
+        { VMX_EPT_CAP_INVEPT, "INVEPT" },
+        { VMX_EPT_CAP_INVEPT_SINGLE, "single-context INVEPT" },
+        { VMX_VPID_CAP_INVVPID, "INVVPID" },
+        { VMX_VPID_CAP_SINGLE, "single-context INVVPID" },
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(needs); i++)
+        if (!(cap & needs[i].bit)) {
+            log_err("VMX: no %s (IA32_VMX_EPT_VPID_CAP %#llx)", needs[i].what,
+                    (unsigned long long)cap);
+            return -ENODEV;
+        }
+    return 0;
+}
 
 static int vmx_detect(void)
 {
-    log_err("VMX: Intel VMX support is not implemented in this build of "
-            "Keel yet");
-    return -ENOSYS;
+    struct vmx_caps *c = &vmx_caps;
+
+    if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
+        log_info("VMX: not offered by this CPU (CPUID.1:ECX.VMX=0)");
+        return -ENODEV;
+    }
+    /* 23.7: VMXON outside SMX needs IA32_FEATURE_CONTROL bit 2 and the
+     * lock bit. If the firmware left the MSR unlocked Keel may set and
+     * lock it; if it locked it with VMX off, only the firmware can help. */
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if ((fc & FEATURE_CONTROL_LOCK) &&
+        !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+        log_err("VMX: disabled by firmware (IA32_FEATURE_CONTROL %#llx is "
+                "locked with VMX outside SMX off); enable virtualization "
+                "(VT-x) in the firmware set-up", (unsigned long long)fc);
+        return -ENODEV;
+    }
+    c->basic = rdmsr(MSR_IA32_VMX_BASIC);
+    if (VMX_BASIC_REGION_SIZE(c->basic) > PAGE_SIZE ||
+        VMX_BASIC_MEMTYPE(c->basic) != EPTP_MT_WB) {
+        log_err("VMX: unsupported VMCS layout (IA32_VMX_BASIC %#llx)",
+                (unsigned long long)c->basic);
+        return -ENODEV;
+    }
+    int err = choose_controls();
+    if (err)
+        return err;
+    c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+    err = check_ept_vpid();
+    if (err)
+        return err;
+    c->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    /* With unrestricted guest, PE and PG may be 0 in the guest (26.3.1.1);
+     * every other fixed bit, and every bit that must stay 0, is Keel's:
+     * the guest reads its own value from the read shadow. */
+    c->cr0_host_owned = (c->cr0_fixed0 & ~(uint64_t)(CR0_PE | CR0_PG)) |
+                        ~c->cr0_fixed1;
+    c->cr4_host_owned = c->cr4_fixed0 | ~c->cr4_fixed1;
+
+    log_info("VMX: revision %#x, %s controls, EPT (4-level, WB, 2 MiB "
+             "pages%s%s), VPID, unrestricted guest%s%s%s",
+             VMX_BASIC_REVISION(c->basic),
+             (c->basic & VMX_BASIC_TRUE_CTLS) ? "TRUE" : "default",
+             (c->ept_vpid & VMX_EPT_CAP_1GB) ? ", 1 GiB capable" : "",
+             (c->ept_vpid & VMX_EPT_CAP_AD) ? ", A/D flags" : "",
+             (c->proc2 & SECONDARY_ENABLE_RDTSCP) ? ", RDTSCP" : "",
+             (c->proc2 & SECONDARY_ENABLE_INVPCID) ? ", INVPCID" : "",
+             (c->proc2 & SECONDARY_ENABLE_XSAVES) ? ", XSAVES" : "");
+    return 0;
 }
 
-static int vmx_unimplemented(void)
+static int vmx_hw_enable(void)
 {
-    log_err("VMX: not implemented");
-    return -ENOSYS;
+    struct vmx_caps *c = &vmx_caps;
+
+    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    if (!(fc & FEATURE_CONTROL_LOCK)) {
+        wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK |
+              FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+        log_info("VMX: IA32_FEATURE_CONTROL was unlocked; enabled VMX "
+                 "outside SMX and locked it");
+    }
+    /* 23.8: CR0 and CR4 must satisfy the fixed bits in VMX operation;
+     * CR4.VMXE is one of them. */
+    uint64_t cr0 = (r_cr0() | c->cr0_fixed0) & c->cr0_fixed1;
+    uint64_t cr4 = (r_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1;
+    w_cr0(cr0);
+    w_cr4(cr4);
+
+    vmxon_region = frame_alloc(1, PAGE_SIZE);
+    if (!vmxon_region)
+        return -ENOMEM;
+    memset(hpa_ptr(vmxon_region), 0, PAGE_SIZE);
+    *(uint32_t *)hpa_ptr(vmxon_region) = VMX_BASIC_REVISION(c->basic);
+    enum vmx_result r = vmxon(vmxon_region);
+    if (r != VMX_OK) {
+        log_err("VMX: VMXON failed (%s)", r == VMX_FAIL_INVALID ?
+                "VMfailInvalid: bad region or CR0/CR4 fixed bits" :
+                "VMfailValid: already in VMX operation");
+        return -EIO;
+    }
+    /* Nothing from an earlier user of VMX may linger in the TLBs. */
+    struct invept_desc all = { 0, 0 };
+    if ((c->ept_vpid & VMX_EPT_CAP_INVEPT_ALL) &&
+        invept(INVEPT_ALL_CONTEXT, &all) != VMX_OK)
+        log_warn("VMX: INVEPT (all contexts) failed");
+    return 0;
 }
 
 static int vmx_vm_init(struct vm *vm)
 {
-    (void)vm;
-    return vmx_unimplemented();
+    struct vmx_vm *x = kzalloc(sizeof(*x));
+    if (!x)
+        return -ENOMEM;
+    /* 24.6.11: memory type WB for the EPT paging structures, a 4-level
+     * walk, and A/D flags only where the CPU has them (Keel does not read
+     * them; setting them makes EPT behave as on newer CPUs). */
+    x->eptp = vm->npt.root | EPTP_MT_WB | EPTP_WALK_4;
+    if (vmx_caps.ept_vpid & VMX_EPT_CAP_AD)
+        x->eptp |= EPTP_AD;
+    vm->vendor = x;
+    return 0;
 }
 
 static int vmx_vcpu_init(struct vcpu *v)
 {
-    (void)v;
-    return vmx_unimplemented();
+    return vmx_vmcs_init(v);
+}
+
+/* Invalidate what the TLBs hold for this VM: single-context INVEPT drops
+ * guest-physical and combined mappings tagged with its EPTP, for every
+ * VPID (28.3.3.1), which covers both an EPT change and a guest paging
+ * change Keel emulated. */
+static void flush_now(struct vcpu *v)
+{
+    struct invept_desc d = { ((struct vmx_vm *)v->vm->vendor)->eptp, 0 };
+    enum vmx_result r = invept(INVEPT_SINGLE_CONTEXT, &d);
+    if (r != VMX_OK)
+        panic("VMX: INVEPT single-context failed (%s)",
+              r == VMX_FAIL_VALID ?
+              vmx_insn_error_name((uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR))
+              : "VMfailInvalid");
 }
 
 static void vmx_run(struct vcpu *v, struct vm_exit *exit)
 {
-    (void)v;
-    (void)exit;
-    panic("VMX: run() called but VMX is not implemented");
+    struct vmx_vcpu *x = v->vendor;
+
+    vmx_make_current(v);
+    vmx_state_to_vmcs(v);
+    if (x->flush) {
+        flush_now(v);
+        x->flush = false;
+    }
+    if (!x->checked) {
+        /* The VM-entry state explainer: the guest-state checks of 26.3.1
+         * in software before the first VMLAUNCH, so a bad loader state is
+         * named precisely rather than as "invalid guest state". */
+        x->checked = true;
+        if (vmx_check_guest_state()) {
+            *exit = (struct vm_exit){
+                .reason = EXIT_ENTRY_FAILED,
+                .raw_reason = EXIT_REASON_INVALID_GUEST_STATE,
+                .raw_name = "guest state fails the SDM 26.3.1 checks "
+                            "(found by Keel before VMLAUNCH)",
+            };
+            return;
+        }
+    }
+
+    enum vmx_result r = vmx_enter(v->state.gpr, x->launched);
+    if (r != VMX_OK) {
+        /* The VMLAUNCH/VMRESUME instruction itself failed: no exit
+         * happened (26.1-26.2: checks on controls and host state). */
+        uint32_t err = r == VMX_FAIL_VALID ?
+                       (uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR) : 0;
+        log_err("VMX: %s failed: %s (VM-instruction error %u)",
+                x->launched ? "VMRESUME" : "VMLAUNCH",
+                r == VMX_FAIL_VALID ? vmx_insn_error_name(err) :
+                "VMfailInvalid (no current VMCS)", err);
+        *exit = (struct vm_exit){
+            .reason = EXIT_ENTRY_FAILED,
+            .raw_reason = err,
+            .raw_name = r == VMX_FAIL_VALID ? vmx_insn_error_name(err) :
+                        "VMfailInvalid",
+        };
+        return;
+    }
+    x->launched = true;
+    vmx_state_from_vmcs(v);
+    vmx_decode_exit(v, exit);
 }
 
 static void vmx_flush_guest_tlb(struct vcpu *v)
 {
-    (void)v;
-    panic("VMX: flush_guest_tlb() called but VMX is not implemented");
-}
-
-static void vmx_dump(const struct vcpu *v)
-{
-    (void)v;
-    kprintf("VMX: no VMCS (not implemented)\n");
+    ((struct vmx_vcpu *)v->vendor)->flush = true;
 }
 
 const struct vendor_ops vmx_ops = {
     .name = "VMX",
     .npt_format = &pt_format_ept,
     .detect = vmx_detect,
-    .hw_enable = vmx_unimplemented,
+    .hw_enable = vmx_hw_enable,
     .vm_init = vmx_vm_init,
     .vcpu_init = vmx_vcpu_init,
     .run = vmx_run,

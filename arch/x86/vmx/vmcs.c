@@ -1,0 +1,241 @@
+/* The VMCS of each vCPU: checked VMREAD/VMWRITE, the one-time set-up of
+ * controls, bitmaps and host state, and switching the current VMCS.
+ * Reference: Intel SDM Volume 3C (Order No. 326019). See: 24.2 "Format of
+ * the VMCS Region", 24.5 "Host-State Area", 24.6 "VM-Execution Control
+ * Fields", 24.11.3 "Initializing a VMCS", 26.2 "Checks on VMX Controls and
+ * Host-State Area". */
+#include "arch/x86/cpu.h"
+#include "arch/x86/vmx/vmx.h"
+#include "hv/errno.h"
+#include "hv/heap.h"
+#include "hv/lib/string.h"
+#include "hv/log.h"
+#include "hv/msr.h"
+#include "hv/panic.h"
+#include "hv/vm.h"
+#include "mm/frame.h"
+
+/* VPIDs are handed out once per vCPU and never reused: two vCPUs sharing
+ * one would share linear-address TLB entries (28.1 "Virtual Processor
+ * Identifiers"). 0 is the host's. */
+static uint16_t next_vpid = 1;
+static struct vcpu *current_vcpu;
+
+uint64_t vmcs_read_named(uint32_t field, const char *name)
+{
+    uint64_t val;
+    enum vmx_result r = vmread_insn(field, &val);
+    if (r != VMX_OK) {
+        uint64_t err = 0;
+        if (r == VMX_FAIL_VALID)
+            vmread_insn(VMCS_VM_INSTRUCTION_ERROR, &err);
+        panic("VMX: VMREAD of %s (%#x) failed: %s", name, field,
+              r == VMX_FAIL_VALID ? vmx_insn_error_name((uint32_t)err) :
+              "VMfailInvalid (no current VMCS)");
+    }
+    return val;
+}
+
+void vmcs_write_named(uint32_t field, const char *name, uint64_t val)
+{
+    enum vmx_result r = vmwrite_insn(field, val);
+    if (r != VMX_OK) {
+        uint64_t err = 0;
+        if (r == VMX_FAIL_VALID)
+            vmread_insn(VMCS_VM_INSTRUCTION_ERROR, &err);
+        panic("VMX: VMWRITE of %#llx to %s (%#x) failed: %s",
+              (unsigned long long)val, name, field,
+              r == VMX_FAIL_VALID ? vmx_insn_error_name((uint32_t)err) :
+              "VMfailInvalid (no current VMCS)");
+    }
+}
+
+/* Clear the read and write intercept bits of one MSR (24.6.9: read bitmap
+ * for 0-1FFF at 0, for C0000000-C0001FFF at 1024; write bitmaps at 2048
+ * and 3072; one bit per MSR). */
+static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
+{
+    uint32_t base;
+    if (msr < 0x2000)
+        base = 0;
+    else if (msr - 0xc0000000u < 0x2000)
+        base = 1024, msr -= 0xc0000000u;
+    else
+        return;
+    bm[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+    bm[base + 2048 + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+}
+
+/* A data segment selector for the host state: RPL 0, TI 0 (26.2.3). */
+static void write_host_state(void)
+{
+    struct dt_ptr gdtr, idtr;
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+
+    vmcs_write(VMCS_HOST_CR0, r_cr0());
+    vmcs_write(VMCS_HOST_CR3, r_cr3());
+    vmcs_write(VMCS_HOST_CR4, r_cr4());
+    vmcs_write(VMCS_HOST_CS_SELECTOR, HOST_CS);
+    vmcs_write(VMCS_HOST_SS_SELECTOR, HOST_DS);
+    vmcs_write(VMCS_HOST_DS_SELECTOR, HOST_DS);
+    vmcs_write(VMCS_HOST_ES_SELECTOR, HOST_DS);
+    vmcs_write(VMCS_HOST_FS_SELECTOR, HOST_DS);
+    vmcs_write(VMCS_HOST_GS_SELECTOR, HOST_DS);
+    vmcs_write(VMCS_HOST_TR_SELECTOR, HOST_TSS);
+    vmcs_write(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+    vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+    /* TR base from Keel's 16-byte TSS descriptor (SDM 3A 7.2.3). */
+    const uint64_t *gdt = (const uint64_t *)(uintptr_t)gdtr.base;
+    uint64_t lo = gdt[HOST_TSS / 8], hi = gdt[HOST_TSS / 8 + 1];
+    uint64_t tr_base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) |
+                       (hi << 32);
+    vmcs_write(VMCS_HOST_TR_BASE, tr_base);
+    vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
+    vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+    vmcs_write(VMCS_HOST_IA32_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
+    vmcs_write(VMCS_HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+    vmcs_write(VMCS_HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+    vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    vmcs_write(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
+    /* HOST_RSP and HOST_RIP are written by vmx_enter before each entry. */
+}
+
+/* Guest fields no loader sets and Keel does not track in vcpu_state
+ * (24.4.2 "Guest Non-Register State", 24.4.1 debug registers). */
+static void write_guest_constants(void)
+{
+    vmcs_write(VMCS_VMCS_LINK_POINTER, ~0ULL);    /* 26.3.1.5: no shadow */
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+    vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    vmcs_write(VMCS_GUEST_DR7, 0x400);            /* its reset value */
+    vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, 0);
+    vmcs_write(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+    vmcs_write(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+    vmcs_write(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+}
+
+static void write_controls(struct vcpu *v, struct vmx_vcpu *x)
+{
+    const struct vmx_caps *c = &vmx_caps;
+
+    vmcs_write(VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin);
+    vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, c->proc);
+    vmcs_write(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, c->proc2);
+    vmcs_write(VMCS_VM_EXIT_CONTROLS, c->exit);
+    vmcs_write(VMCS_VM_ENTRY_CONTROLS, c->entry);
+    x->proc = c->proc;
+    x->entry = c->entry;
+    /* #MC in a guest is a host machine check: Keel must see it. */
+    vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(VEC_MC));
+    vmcs_write(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+    vmcs_write(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
+    vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+    vmcs_write(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);
+    vmcs_write(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
+    vmcs_write(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+    vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+    vmcs_write(VMCS_IO_BITMAP_A, x->io_bitmap);
+    vmcs_write(VMCS_IO_BITMAP_B, x->io_bitmap + PAGE_SIZE);
+    vmcs_write(VMCS_MSR_BITMAPS, x->msr_bitmap);
+    vmcs_write(VMCS_VIRTUAL_APIC_ADDR, x->vapic_page);
+    vmcs_write(VMCS_TPR_THRESHOLD, 0);
+    vmcs_write(VMCS_EPT_POINTER, ((struct vmx_vm *)v->vm->vendor)->eptp);
+    vmcs_write(VMCS_VIRTUAL_PROCESSOR_ID, x->vpid);
+    if (c->proc2 & SECONDARY_ENABLE_XSAVES)
+        vmcs_write(VMCS_XSS_EXITING_BITMAP, 0);   /* no XSS exits */
+    vmcs_write(VMCS_CR0_GUEST_HOST_MASK, c->cr0_host_owned);
+    vmcs_write(VMCS_CR4_GUEST_HOST_MASK, c->cr4_host_owned);
+}
+
+int vmx_vmcs_init(struct vcpu *v)
+{
+    struct vmx_vcpu *x = kzalloc(sizeof(*x));
+    if (!x)
+        return -ENOMEM;
+    x->vmcs = frame_alloc(1, PAGE_SIZE);
+    x->msr_bitmap = frame_alloc(1, PAGE_SIZE);
+    x->io_bitmap = frame_alloc(2, PAGE_SIZE);
+    x->vapic_page = frame_alloc(1, PAGE_SIZE);
+    if (!x->vmcs || !x->msr_bitmap || !x->io_bitmap || !x->vapic_page)
+        return -ENOMEM;
+    if (next_vpid == 0)
+        return -ENOMEM;          /* 65535 vCPUs: the VPID space is used up */
+    x->vpid = next_vpid++;
+
+    memset(hpa_ptr(x->vmcs), 0, PAGE_SIZE);
+    *(uint32_t *)hpa_ptr(x->vmcs) = VMX_BASIC_REVISION(vmx_caps.basic);
+    memset(hpa_ptr(x->io_bitmap), 0xff, 2 * PAGE_SIZE);
+    memset(hpa_ptr(x->msr_bitmap), 0xff, PAGE_SIZE);
+    for (unsigned i = 0; i < msr_passthrough_count; i++)
+        msr_bitmap_allow(hpa_ptr(x->msr_bitmap), msr_passthrough[i]);
+    memset(hpa_ptr(x->vapic_page), 0, PAGE_SIZE);
+
+    /* 24.11.3: VMCLEAR initialises the region and makes it inactive and
+     * clear; VMPTRLD makes it current. */
+    enum vmx_result r = vmclear(x->vmcs);
+    if (r == VMX_OK)
+        r = vmptrld(x->vmcs);
+    if (r != VMX_OK) {
+        log_err("VMX: VMCLEAR/VMPTRLD of a new VMCS failed (%s)",
+                r == VMX_FAIL_VALID ?
+                vmx_insn_error_name((uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR))
+                : "VMfailInvalid");
+        return -EIO;
+    }
+    v->vendor = x;
+    current_vcpu = v;
+    write_controls(v, x);
+    write_host_state();
+    write_guest_constants();
+
+    /* A fresh VPID may still have entries from an earlier run of the
+     * machine's firmware or hypervisor: drop them (28.3.3.3). */
+    struct invvpid_desc d = { x->vpid, 0 };
+    if (invvpid(INVVPID_SINGLE_CONTEXT, &d) != VMX_OK)
+        log_warn("VMX: INVVPID for VPID %u failed", x->vpid);
+    return 0;
+}
+
+/* The guest MSRs outside the VMCS that the MSR bitmap passes through
+ * (hv/msr.h), in the order of struct vmx_vcpu. Keel itself uses none of
+ * them, so they are switched only when another vCPU's VMCS becomes
+ * current. SYSENTER_* and FS/GS bases are VMCS fields. */
+static const uint32_t lazy_msrs[] = {
+    MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+    MSR_TSC_AUX,
+};
+
+static uint64_t *lazy_slot(struct vmx_vcpu *x, unsigned i)
+{
+    uint64_t *slots[] = { &x->kernel_gs_base, &x->star, &x->lstar,
+                          &x->cstar, &x->sfmask, &x->tsc_aux };
+    return slots[i];
+}
+
+void vmx_make_current(struct vcpu *v)
+{
+    struct vmx_vcpu *x = v->vendor;
+    static struct vcpu *msrs_of;   /* whose lazy MSRs are loaded */
+
+    if (current_vcpu != v) {
+        enum vmx_result r = vmptrld(x->vmcs);
+        if (r != VMX_OK)
+            panic("VMX: VMPTRLD of vm %s vcpu%u failed (%s)", v->vm->name,
+                  v->id, r == VMX_FAIL_VALID ? vmx_insn_error_name(
+                  (uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR)) :
+                  "VMfailInvalid");
+        current_vcpu = v;
+    }
+    if (msrs_of != v) {
+        bool has_aux = vmx_caps.proc2 & SECONDARY_ENABLE_RDTSCP;
+        for (unsigned i = 0; i < ARRAY_SIZE(lazy_msrs); i++) {
+            if (lazy_msrs[i] == MSR_TSC_AUX && !has_aux)
+                continue;
+            if (msrs_of)
+                *lazy_slot(msrs_of->vendor, i) = rdmsr(lazy_msrs[i]);
+            wrmsr(lazy_msrs[i], *lazy_slot(x, i));
+        }
+        msrs_of = v;
+    }
+}

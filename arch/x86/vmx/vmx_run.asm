@@ -1,0 +1,128 @@
+; enum vmx_result vmx_enter(uint64_t *gprs: rdi, int launched: esi)
+; One guest entry and exit on Intel VMX (SDM 3C 26 "VM Entries", 27 "VM
+; Exits", 30.3 VMLAUNCH/VMRESUME). Unlike SVM's VMRUN, VMX keeps only RSP
+; and RIP of the guest in the VMCS: RAX and the other 14 GPRs are loaded
+; here before the entry and saved here after the exit. The exit itself
+; loads the host state from the VMCS (27.5): CR0/3/4, segment selectors,
+; FS/GS/TR/GDTR/IDTR bases, EFER, PAT, RSP = HOST_RSP, RIP = HOST_RIP, and
+; RFLAGS = 2 (so IF = 0, as Keel always runs).
+;
+; Returns (in EAX) VMX_OK (0) after a VM exit, VMX_FAIL_INVALID (1) or
+; VMX_FAIL_VALID (2) if VMLAUNCH/VMRESUME (or the VMWRITE of the host RSP
+; or RIP) failed, in which case no guest instruction ran.
+bits 64
+default rel
+section .text
+global vmx_enter
+
+; VMCS field encodings (SDM 3C Appendix B.4.4).
+%define VMCS_HOST_RSP 0x6c14
+%define VMCS_HOST_RIP 0x6c16
+
+; GPR slots in gprs[] (enum gpr in hv/vcpu_state.h), 8 bytes each.
+%define G_RAX 0*8
+%define G_RCX 1*8
+%define G_RDX 2*8
+%define G_RBX 3*8
+%define G_RBP 5*8
+%define G_RSI 6*8
+%define G_RDI 7*8
+%define G_R8  8*8
+%define G_R9  9*8
+%define G_R10 10*8
+%define G_R11 11*8
+%define G_R12 12*8
+%define G_R13 13*8
+%define G_R14 14*8
+%define G_R15 15*8
+
+vmx_enter:
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    push rdi                ; [rsp]: gprs, found again after the exit
+
+    ; The exit lands on .vm_exit with RSP as it is now.
+    mov rax, VMCS_HOST_RSP
+    vmwrite rax, rsp
+    jbe .failed             ; CF=1: VMfailInvalid, ZF=1: VMfailValid
+    mov rax, VMCS_HOST_RIP
+    lea rdx, [.vm_exit]
+    vmwrite rax, rdx
+    jbe .failed
+
+    mov rax, rdi
+    test esi, esi           ; flags survive the MOVs below
+    mov rcx, [rax + G_RCX]
+    mov rdx, [rax + G_RDX]
+    mov rbx, [rax + G_RBX]
+    mov rbp, [rax + G_RBP]
+    mov rsi, [rax + G_RSI]
+    mov rdi, [rax + G_RDI]
+    mov r8,  [rax + G_R8]
+    mov r9,  [rax + G_R9]
+    mov r10, [rax + G_R10]
+    mov r11, [rax + G_R11]
+    mov r12, [rax + G_R12]
+    mov r13, [rax + G_R13]
+    mov r14, [rax + G_R14]
+    mov r15, [rax + G_R15]
+    mov rax, [rax + G_RAX]
+    jnz .resume
+    vmlaunch
+    jmp .failed             ; only reached if VMLAUNCH failed
+.resume:
+    vmresume
+    ; fall through: VMRESUME failed
+
+.failed:
+    ; No entry happened and RSP is unchanged. CF=1 means VMfailInvalid,
+    ; otherwise ZF=1 (VMfailValid). MOV does not touch the flags.
+    mov eax, 2
+    jnc .out
+    mov eax, 1
+    jmp .out
+
+.vm_exit:
+    ; The VM exit: RSP = HOST_RSP, so [rsp] is gprs again.
+    push rax                ; the guest's RAX
+    mov rax, [rsp + 8]
+    pop qword [rax + G_RAX]
+    mov [rax + G_RCX], rcx
+    mov [rax + G_RDX], rdx
+    mov [rax + G_RBX], rbx
+    mov [rax + G_RBP], rbp
+    mov [rax + G_RSI], rsi
+    mov [rax + G_RDI], rdi
+    mov [rax + G_R8],  r8
+    mov [rax + G_R9],  r9
+    mov [rax + G_R10], r10
+    mov [rax + G_R11], r11
+    mov [rax + G_R12], r12
+    mov [rax + G_R13], r13
+    mov [rax + G_R14], r14
+    mov [rax + G_R15], r15
+    ; With external-interrupt exiting and "acknowledge interrupt on exit"
+    ; clear, a host interrupt that ended the guest's run is still pending
+    ; in the LAPIC. Open a one-instruction window so it is taken through
+    ; Keel's IDT now, as SVM's STGI does in svm_run.asm (STI delays
+    ; recognition by one instruction: the NOP).
+    sti
+    nop
+    cli
+    xor eax, eax
+
+.out:
+    add rsp, 8              ; gprs
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits
