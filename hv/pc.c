@@ -114,7 +114,7 @@ static void pm_sleep(void *ctx, unsigned slp_typ)
 
 static void pm_reset(void *ctx)
 {
-    vm_stop(ctx, VM_END_RESET, "ACPI reset register written");
+    vm_request_reset(ctx, "ACPI reset register written");
 }
 
 static int post_read(void *dev, uint64_t off, unsigned size, uint64_t *val)

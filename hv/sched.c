@@ -36,6 +36,10 @@ static void run_slice(struct vcpu *v)
            platform_now_ns() < end) {
         platform_timer_arm(next_wakeup(v->vm, end));
         vcpu_run_once(v);
+        if (v->vm->reset_pending) {
+            vm_reset(v->vm);
+            return;
+        }
     }
 }
 

@@ -149,6 +149,8 @@ struct vm *vm_create(unsigned id, const struct vm_config *cfg,
     }
     vm->id = id;
     vm->cfg = cfg;
+    vm->kernel = kernel;
+    vm->initrd = initrd;
     strlcpy(vm->name, cfg->name, sizeof(vm->name));
     vm->pio.name = "pio";
     vm->mmio.name = "mmio";
@@ -210,6 +212,52 @@ struct vm *vm_create(unsigned id, const struct vm_config *cfg,
     return vm;
 }
 
+void vm_request_reset(struct vm *vm, const char *why)
+{
+    if (!vm_running(vm) || vm->reset_pending)
+        return;
+    vconsole_flush(vm);
+    log_info("vm %s: reset (%s): restarting it", vm->name, why);
+    vm->reset_pending = true;
+}
+
+int vm_reset(struct vm *vm)
+{
+    char err[200] = "";
+    int rc;
+
+    vm->reset_pending = false;
+    vm->resets++;
+    /* A PC's reset leaves RAM contents undefined; Keel clears them so the
+     * new boot cannot depend on the old one. */
+    for (unsigned i = 0; i < vm->mem.nr_slots; i++)
+        memset(hpa_ptr(vm->mem.slots[i].hpa), 0, vm->mem.slots[i].size);
+    /* Fresh devices in their power-on state. The old device objects are
+     * not reclaimed (kzalloc never frees): a few pages per reset. */
+    vm->pio.nr = 0;
+    vm->mmio.nr = 0;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+        memset(&v->state, 0, sizeof(v->state));
+        v->event.valid = false;
+        v->want_intr_window = false;
+        v->tsc_offset = 0;
+        v->pvclock_msr = v->pvclock_wall = 0;
+        v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+        /* Guest-virtual translations cached under this VM's tag belong
+         * to the old boot. */
+        vendor->flush_guest_tlb(v);
+    }
+    rc = pc_create(vm);
+    if (!rc)
+        rc = load_payload(vm, vm->kernel, vm->initrd, err, sizeof(err));
+    if (rc) {
+        vm_crash(vm, "reset failed: %s", err[0] ? err : err_name(rc));
+        return rc;
+    }
+    return 0;
+}
+
 static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
                      va_list ap)
 {
@@ -253,7 +301,10 @@ void vm_report(const struct vm *vm)
     if (vm->end == VM_END_DEBUG_EXIT)
         kprintf(" status %d (%s)", vm->exit_status,
                 vm->exit_status == 0 ? "pass" : "fail");
-    kprintf(" after %llu ms: %s\n", (unsigned long long)ms, vm->end_reason);
+    kprintf(" after %llu ms", (unsigned long long)ms);
+    if (vm->resets)
+        kprintf(" and %u reset%s", vm->resets, vm->resets == 1 ? "" : "s");
+    kprintf(": %s\n", vm->end_reason);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         const struct exit_stats *s = &vm->vcpus[i]->stats;
         uint64_t total = 0;

@@ -26,7 +26,7 @@ enum vm_end {
     VM_END_NONE,          /* still running */
     VM_END_DEBUG_EXIT,    /* wrote a status to port 0xF4 */
     VM_END_POWEROFF,      /* ACPI S5 */
-    VM_END_RESET,         /* reset requested (reported, not restarted) */
+    VM_END_RESET,         /* (unused: a reset restarts the VM) */
     VM_END_HALTED,        /* every vCPU halted with interrupts disabled */
     VM_END_TRIPLE_FAULT,
     VM_END_CRASHED,       /* stopped by Keel for misbehaviour */
@@ -61,6 +61,10 @@ struct vm {
     struct pci_host *pci;
     void *vendor;                    /* ASID / VPID */
     uint64_t rsdp_gpa;               /* ACPI RSDP Keel built, 0 if none */
+    const struct blob *kernel;       /* the payload, kept for resets */
+    const struct blob *initrd;
+    bool reset_pending;              /* restart at the next scheduling point */
+    unsigned resets;                 /* how many times it was reset */
     enum vm_end end;
     int exit_status;                 /* debug-exit value */
     char end_reason[160];
@@ -86,6 +90,16 @@ static inline bool vm_running(const struct vm *vm)
 {
     return vm->end == VM_END_NONE;
 }
+
+/* Ask for a reset (ACPI reset register, as a PC's reset line): the VM
+ * restarts from its payload at the next scheduling point (vm_reset). */
+void vm_request_reset(struct vm *vm, const char *why);
+
+/* Carry out a requested reset: guest RAM zeroed, devices recreated, the
+ * payload loaded again, every vCPU back to its power-on state. Disk images
+ * keep what was written. Returns 0, or an error after which the VM has
+ * been crashed. */
+int vm_reset(struct vm *vm);
 
 /* Print the summary line and exit statistics of a VM. */
 void vm_report(const struct vm *vm);

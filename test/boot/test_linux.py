@@ -90,3 +90,20 @@ def test_second_config_memory_and_cmdline(boot):
     assert 0.75 * 384 * 1024 < kib <= 384 * 1024, out
     con.sendline("poweroff -f")
     con.expect(r"keel: vm linux: ended as expected", timeout=60)
+
+
+def test_reboot_restarts_the_vm(boot):
+    """`reboot` writes the FADT reset register; Keel restarts the VM from
+    its payload (RAM cleared, devices reset) and Linux boots again."""
+    con = boot(linux_config(), linux_files())
+    wait_shell(con)
+    sh(con, "echo before-reboot > /dev/null")
+    con.sendline("reboot -f")
+    con.expect(r"keel: vm linux: reset \(ACPI reset register written\): "
+               r"restarting it", timeout=60)
+    wait_shell(con)
+    out, _ = sh(con, "cat /proc/uptime")
+    assert float(out.split()[0]) < 120, out   # a fresh boot
+    con.sendline("poweroff -f")
+    con.expect(r"keel: vm linux: ended as expected", timeout=60)
+    assert "and 1 reset:" in con.text(), con.tail()
