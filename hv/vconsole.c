@@ -2,6 +2,7 @@
 #include "hv/config.h"
 #include "hv/dev/uart16550.h"
 #include "hv/lib/printf.h"
+#include "hv/monitor.h"
 #include "hv/platform.h"
 #include "hv/vconsole.h"
 #include "hv/vm.h"
@@ -62,7 +63,9 @@ void vconsole_poll_input(struct vm **vms, unsigned n)
         if (vm_running(vms[i]) && vms[i]->uart)
             target = vms[i];
     for (;;) {
-        int c = pending_in >= 0 ? pending_in : console_getc();
+        /* monitor_getc takes the monitor's key sequence (Ctrl-] m) out
+         * of the stream and runs the monitor while the guests wait. */
+        int c = pending_in >= 0 ? pending_in : monitor_getc(vms, n);
         if (c < 0)
             return;
         pending_in = -1;
