@@ -160,3 +160,135 @@ def main():
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- Bochs: the VMX path (and SVM on the same emulator) --------------------
+# Bochs 2.7 (Debian `bochs`, `bochs-term`) emulates VMX with EPT and
+# unrestricted guest (corei7_skylake_x) and SVM with NPT (ryzen). It boots
+# OVMF from a raw FAT image; its serial port goes to a file; its debugger is
+# compiled in and stops at the first instruction until it reads `c`; its
+# `term` display needs a terminal (pexpect gives it one) and ignores SIGTERM.
+# Keel, in test mode, prints "keel: exit status N" and then writes
+# "Shutdown" to port 0x8900, which ends Bochs (arch/x86/platform.c).
+BOCHS_OVMF = Path("/usr/share/OVMF/OVMF_CODE.fd")
+BOCHS_VMX_CPU = "corei7_skylake_x"
+BOCHS_SVM_CPU = "ryzen"
+
+
+def bochs_config(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512):
+    """Write workdir/bochsrc for booting esp under OVMF; returns its path.
+
+    The serial console goes to workdir/serial.txt. `clock: sync=none` and
+    a fixed `ips` make runs repeatable; `sound: driver=dummy` avoids a
+    crash of Bochs' mixer thread where no sound device exists.
+    """
+    workdir = Path(workdir)
+    rc = workdir / "bochsrc"
+    rc.write_text(f"""megs: {memory_mb}
+cpu: model={cpu_model}, count=1, ips=200000000
+romimage: file={BOCHS_OVMF}
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+pci: enabled=1, chipset=i440fx
+ata0-master: type=disk, path={esp}, mode=flat
+com1: enabled=1, mode=file, dev={workdir / 'serial.txt'}
+display_library: term
+log: /dev/null
+boot: disk
+clock: sync=none
+sound: driver=dummy
+speaker: enabled=0
+""")
+    return rc
+
+
+def bochs_command(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
+                  timeout_s=1800):
+    """The command line booting esp under Bochs; `timeout -s KILL` is the
+    last resort, as Bochs ignores SIGTERM."""
+    rc = bochs_config(esp, workdir, cpu_model, memory_mb)
+    return ["timeout", "-s", "KILL", str(timeout_s), "bochs", "-q", "-f",
+            str(rc)]
+
+
+def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
+                  timeout_s=1800):
+    """A Console (test/boot/console.py) on a Bochs booting esp: its text is
+    the serial file, followed with `tail -F`; wait_exit() returns the status
+    Keel printed, encoded as QEMU's isa-debug-exit would ((N << 1) | 1), so
+    tests compare it with EXIT_PASS on both emulators."""
+    return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
+                                      timeout_s), workdir)
+
+
+def _bochs_console_class():
+    """BochsConsole is built on console.Console, which needs pexpect; only
+    the boot tests import it, so `make run` (this file's main) does not."""
+    import threading
+
+    import pexpect
+    from console import Console
+
+    class BochsConsole(Console):
+        """Bochs writes the serial port to a file: the console follows the
+        file with `tail -F` while a second pexpect child runs Bochs on a
+        terminal (its `term` display needs one), answers its debugger
+        prompt with `c`, and keeps reading its screen output so that Bochs
+        never blocks on a full terminal."""
+
+        def __init__(self, bochs_cmd, workdir):
+            workdir = Path(workdir)
+            serial = workdir / "serial.txt"
+            serial.write_text("")
+            self.screen = open(workdir / "bochs-screen.txt", "w")
+            env = dict(os.environ, TERM="xterm")
+            self.bochs = pexpect.spawn(bochs_cmd[0], list(bochs_cmd[1:]),
+                                       cwd=str(workdir), env=env,
+                                       encoding="utf-8",
+                                       codec_errors="replace", timeout=30,
+                                       dimensions=(25, 80))
+            self.bochs.logfile_read = self.screen
+            try:
+                self.bochs.expect(r"<bochs:1>", timeout=60)
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                self.bochs.terminate(force=True)
+                raise AssertionError("Bochs did not reach its debugger "
+                                     f"prompt; see {self.screen.name}")
+            self.bochs.send("c\r")
+            self.ended = threading.Event()
+            threading.Thread(target=self._drain, daemon=True).start()
+            super().__init__(["tail", "-n", "+1", "-F", str(serial)],
+                             cwd=str(workdir))
+
+        def _drain(self):
+            while True:
+                try:
+                    self.bochs.read_nonblocking(65536, timeout=1)
+                except pexpect.TIMEOUT:
+                    continue
+                except (pexpect.EOF, OSError, ValueError):
+                    break
+            self.ended.set()
+
+        def wait_exit(self, timeout=60):
+            """Wait for Keel's final status line and for Bochs to end;
+            returns the status as QEMU's isa-debug-exit would report it."""
+            m = self.expect(r"keel: exit status (\d+)", timeout=timeout)
+            status = int(m.group(1))
+            if not self.ended.wait(timeout=30):
+                self.fail("Keel printed its exit status but Bochs did not "
+                          "end (port 0x8900 shutdown not taken?)")
+            self.kill()
+            return (status << 1) | 1
+
+        def kill(self):
+            if self.child.isalive():
+                self.child.terminate(force=True)
+            if self.bochs.isalive():
+                self.bochs.terminate(force=True)   # SIGKILL: no SIGTERM
+            self.screen.close()
+
+    return BochsConsole
+
+
+def BochsConsole(bochs_cmd, workdir):   # noqa: N802 (a class, built lazily)
+    return _bochs_console_class()(bochs_cmd, workdir)
