@@ -102,6 +102,15 @@ test: deps all unit linux
 bench: deps all linux
 	@/usr/bin/python3 scripts/bench.py
 
+# Watching the hypervisor: QEMU's gdbstub with Keel's symbols placed where
+# UEFI loaded it (docs/debugging.md); the exit trace of a Linux boot as a
+# PNG, or of a console capture with LOG=file (docs/monitor.md).
+.PHONY: debug trace-plot
+debug: deps all linux
+	@/usr/bin/python3 scripts/debug.py
+trace-plot: deps all linux
+	@/usr/bin/python3 scripts/trace_plot.py $(if $(LOG),--log $(LOG))
+
 clean:
 	rm -rf $(BUILD)
 
