@@ -109,10 +109,10 @@ def test_msr(run):
 
 
 def test_unmapped_gpa_stops_only_that_vm(run):
-    assert_lines(run, "unmapped", ["unmapped: reading guest-physical 0xd0000000"])
+    assert_lines(run, "unmapped", ["unmapped: reading guest-physical 0x80000000"])
     text = run[0].text()
     assert ("vm unmapped crashed: read of unmapped guest-physical address "
-            "0xd0000000") in text, run[0].tail()
+            "0x80000000") in text, run[0].tail()
     assert "unmapped: read returned" not in text
     assert_ended(run, "unmapped", "crashed")
 
