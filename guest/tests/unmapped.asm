@@ -1,7 +1,7 @@
 ; Nested page fault on a guest-physical address that is neither RAM nor a
-; device (2 GiB: above this 16 MiB VM's RAM, below the PCI window) -
-; device: Keel must stop this VM with a clear report and keep running
-; (keel.cfg: expect = crashed).
+; device (2 GiB: above this 16 MiB VM's RAM, below the PCI window, where an
+; unclaimed access would read all-ones as on real PCI): Keel must stop this
+; VM with a clear report and keep running (keel.cfg: expect = crashed).
 %include "lib.inc"
 section .text
 main:
