@@ -6,6 +6,7 @@
 #include "hv/pc.h"
 #include "hv/platform.h"
 #include "hv/sched.h"
+#include "hv/smp.h"
 #include "hv/vconsole.h"
 #include "hv/vm.h"
 
@@ -24,6 +25,7 @@ static uint64_t next_wakeup(struct vm *vm, uint64_t limit)
 
 static bool vcpu_ready(struct vcpu *v)
 {
+    smp_poll(v);
     if (v->run_state == VCPU_HALTED && irq_pending(v))
         v->run_state = VCPU_RUNNABLE;
     return v->run_state == VCPU_RUNNABLE;

@@ -107,3 +107,19 @@ def test_reboot_restarts_the_vm(boot):
     con.sendline("poweroff -f")
     con.expect(r"keel: vm linux: ended as expected", timeout=60)
     assert "and 1 reset:" in con.text(), con.tail()
+
+
+def test_two_vcpus_smp(boot):
+    """vcpus = 2: the MADT lists two LAPICs, Linux starts the AP with
+    INIT-SIPI-SIPI through its vLAPIC, and IPIs flow between the vCPUs."""
+    con = boot(linux_config(extra="vcpus = 2\n"), linux_files())
+    wait_shell(con, timeout=300)
+    out, _ = sh(con, "nproc")
+    assert out.strip() == "2", out
+    out, _ = sh(con, "dmesg | grep 'smp: Brought up'")
+    assert "2 CPUs" in out, out
+    out, _ = sh(con, "grep CAL: /proc/interrupts")
+    assert all(int(n) > 0 for n in out.split()[1:3]), out
+    assert "vCPU 1 started at" in con.text()
+    con.sendline("poweroff -f")
+    con.expect(r"keel: vm linux: ended as expected", timeout=120)
