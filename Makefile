@@ -76,6 +76,14 @@ $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I guest/tests/ $< -o $@
 
+# Lab guests (docs/labs/): Multiboot ELF like the test guests.
+LAB_BIN := $(patsubst guest/labs/%.asm,$(BUILD)/guest/labs/%.elf,$(wildcard guest/labs/*.asm))
+guests: $(LAB_BIN)
+$(BUILD)/guest/labs/%.elf: guest/labs/%.asm guest/tests/lib.inc guest/tests/guest.ld
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+
 # Host unit tests (cmocka).
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,6 +118,14 @@ debug: deps all linux
 	@/usr/bin/python3 scripts/debug.py
 trace-plot: deps all linux
 	@/usr/bin/python3 scripts/trace_plot.py $(if $(LOG),--log $(LOG))
+
+# Labs (docs/labs/README.md): `make handout LAB=n OUT=dir` writes the
+# student tree; `make grade LAB=n` scores one lab (LAB=all: every lab).
+.PHONY: handout grade
+handout:
+	@/usr/bin/python3 scripts/handout.py $(LAB) $(OUT)
+grade:
+	@/usr/bin/python3 test/labs/grade.py --build $(LAB)
 
 clean:
 	rm -rf $(BUILD)

@@ -19,6 +19,7 @@ typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *exit);
  * merge into AL/AX, a 32-bit result zero-extends (SDM 3A 3.4.1.1). */
 static void set_in_result(struct vcpu *v, unsigned size, uint64_t val)
 {
+    /* LAB 3 BEGIN: merge an IN result into RAX by operand size */
     uint64_t *rax = &v->state.gpr[GPR_RAX];
     if (size == 4)
         *rax = (uint32_t)val;
@@ -26,6 +27,10 @@ static void set_in_result(struct vcpu *v, unsigned size, uint64_t val)
         *rax = (*rax & ~0xffffULL) | (val & 0xffff);
     else
         *rax = (*rax & ~0xffULL) | (val & 0xff);
+    /* LAB 3 STUB
+    v->state.gpr[GPR_RAX] = val;
+    */
+    /* LAB 3 END */
 }
 
 /* Log an access to a port no device claims, once per port (a small
@@ -85,6 +90,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
 
 static void handle_npf(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* LAB 4 BEGIN: a nested page fault is either MMIO or a guest bug */
     struct vm *vm = v->vm;
     gpa_t gpa = exit->npf.gpa;
 
@@ -127,10 +133,16 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *exit)
                  (unsigned long long)gpa, (unsigned long long)v->state.rip);
         return;
     }
+    /* LAB 4 STUB
+    vm_crash(v->vm, "lab 4: handle_npf is not written (gpa %#llx)",
+             (unsigned long long)exit->npf.gpa);
+    */
+    /* LAB 4 END */
 }
 
 static void handle_cpuid(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* LAB 2 BEGIN: CPUID from Keel's policy, then step over it */
     uint32_t out[4];
     cpuid_guest(v, (uint32_t)v->state.gpr[GPR_RAX],
                 (uint32_t)v->state.gpr[GPR_RCX], out);
@@ -139,10 +151,15 @@ static void handle_cpuid(struct vcpu *v, const struct vm_exit *exit)
     v->state.gpr[GPR_RCX] = out[2];
     v->state.gpr[GPR_RDX] = out[3];
     vcpu_skip_insn(v, exit);
+    /* LAB 2 STUB
+    vm_crash(v->vm, "lab 2: handle_cpuid is not written");
+    */
+    /* LAB 2 END */
 }
 
 static void handle_msr_read(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* LAB 2 BEGIN: RDMSR: EDX:EAX from the MSR policy, or #GP */
     uint64_t val;
     if (msr_read(v, exit->msr.index, &val)) {
         vcpu_inject_gp(v);
@@ -151,10 +168,15 @@ static void handle_msr_read(struct vcpu *v, const struct vm_exit *exit)
     v->state.gpr[GPR_RAX] = (uint32_t)val;
     v->state.gpr[GPR_RDX] = val >> 32;
     vcpu_skip_insn(v, exit);
+    /* LAB 2 STUB
+    vm_crash(v->vm, "lab 2: handle_msr_read is not written");
+    */
+    /* LAB 2 END */
 }
 
 static void handle_msr_write(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* LAB 2 BEGIN: WRMSR: EDX:EAX to the MSR policy, or #GP */
     uint64_t val = (uint32_t)v->state.gpr[GPR_RAX] |
                    (v->state.gpr[GPR_RDX] << 32);
     if (msr_write(v, exit->msr.index, val)) {
@@ -162,10 +184,15 @@ static void handle_msr_write(struct vcpu *v, const struct vm_exit *exit)
         return;
     }
     vcpu_skip_insn(v, exit);
+    /* LAB 2 STUB
+    vm_crash(v->vm, "lab 2: handle_msr_write is not written");
+    */
+    /* LAB 2 END */
 }
 
 static void handle_hlt(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* LAB 1 BEGIN: HLT idles the vCPU; cli; hlt everywhere ends the VM */
     struct vm *vm = v->vm;
 
     if (vcpu_skip_insn(v, exit))
@@ -187,6 +214,10 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *exit)
     }
     vm_stop(vm, VM_END_HALTED, "every vCPU halted with interrupts disabled "
             "(last at rip %#llx)", (unsigned long long)v->state.rip);
+    /* LAB 1 STUB
+    vm_crash(v->vm, "lab 1: handle_hlt is not written");
+    */
+    /* LAB 1 END */
 }
 
 static void handle_nothing(struct vcpu *v, const struct vm_exit *exit)

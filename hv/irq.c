@@ -40,6 +40,7 @@ void irq_prepare_entry(struct vcpu *v)
                                    .vector = VEC_NMI };
         return;
     }
+    /* LAB 6 BEGIN: inject the highest pending vector, or ask for a window */
     int vec = vlapic_pending_vector(v->lapic);
     bool from_pic = false;
     if (vec < 0 && pic_reaches(v)) {
@@ -60,4 +61,5 @@ void irq_prepare_entry(struct vcpu *v)
         vlapic_accept(v->lapic, (uint8_t)vec);
     v->event = (struct event){ .valid = true, .type = EVENT_EXT_INT,
                                .vector = (uint8_t)vec };
+    /* LAB 6 END */
 }

@@ -80,9 +80,11 @@ void vlapic_update_timer(struct vlapic *l, uint64_t now_ns)
 {
     if (!l->timer_armed || now_ns < l->timer_deadline_ns)
         return;
+    /* LAB 6 BEGIN: an expired timer sets its vector in the IRR */
     uint32_t lvt = l->lvt[LVT_TIMER];
     if (!(lvt & APIC_LVT_MASKED))
         vlapic_deliver(l, lvt & APIC_LVT_VECTOR, false);
+    /* LAB 6 END */
     switch (timer_mode(l)) {
     case APIC_TIMER_PERIODIC: {
         /* Reload from the missed deadline, not from now, so exit latency

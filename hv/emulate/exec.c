@@ -160,6 +160,7 @@ static enum emu_status h_mov(const struct emu_ctx *x)
  * encodings are XABORT/XBEGIN (RTM), not emulated. */
 static enum emu_status h_mov_imm(const struct emu_ctx *x)
 {
+    /* LAB 5 BEGIN: MOV r/m, imm */
     unsigned size = (x->in->opcode & 1) ? x->in->opsize : 1;
     struct emu_operand rm;
     int err;
@@ -170,12 +171,17 @@ static enum emu_status h_mov_imm(const struct emu_ctx *x)
     if (!err)
         err = emu_op_write(x, &rm, x->in->imm);
     return err ? emu_status_of(x, err) : done(x);
+    /* LAB 5 STUB
+    return EMU_UNHANDLED;
+    */
+    /* LAB 5 END */
 }
 
 /* A0-A3 MOV AL/rAX <-> moffs: the offset is an immediate of the address
  * size, DS unless overridden (SDM 2 MOV, note on moffs). */
 static enum emu_status h_mov_moffs(const struct emu_ctx *x)
 {
+    /* LAB 5 BEGIN: MOV between the accumulator and a moffs address */
     const struct emu_insn *in = x->in;
     unsigned size = (in->opcode & 1) ? in->opsize : 1;
     bool store = in->opcode & 2;
@@ -191,6 +197,10 @@ static enum emu_status h_mov_moffs(const struct emu_ctx *x)
     if (!err)
         err = emu_op_write(x, store ? &m : &acc, v);
     return err ? emu_status_of(x, err) : done(x);
+    /* LAB 5 STUB
+    return EMU_UNHANDLED;
+    */
+    /* LAB 5 END */
 }
 
 /* F6/F7 group 3: /0 /1 TEST imm, /2 NOT, /3 NEG. MUL/IMUL/DIV/IDIV (/4-/7)
@@ -232,6 +242,7 @@ static enum emu_status h_incdec(const struct emu_ctx *x)
 static enum emu_status load_extend(const struct emu_ctx *x, unsigned src_size,
                                    bool sign)
 {
+    /* LAB 5 BEGIN: MOVZX/MOVSX: load src_size bytes, extend to opsize */
     struct emu_operand rm, r;
     uint64_t v;
     int err;
@@ -244,6 +255,10 @@ static enum emu_status load_extend(const struct emu_ctx *x, unsigned src_size,
     emu_op_reg(x, x->in->opsize, &r);
     emu_op_write(x, &r, v);
     return done(x);
+    /* LAB 5 STUB
+    return EMU_UNHANDLED;
+    */
+    /* LAB 5 END */
 }
 
 static enum emu_status h_movsxd(const struct emu_ctx *x)

@@ -34,16 +34,15 @@
      | SVM_INTERCEPT_INIT                                                   \
      | SVM_INTERCEPT_CPUID      /* CPUID policy (hv/cpuid.c) */             \
      | SVM_INTERCEPT_INVD       /* would drop host cache lines */           \
-     | SVM_INTERCEPT_HLT        /* idle the vCPU, not the host */           \
      | SVM_INTERCEPT_IOIO_PROT  /* every port goes to the pio bus */        \
      | SVM_INTERCEPT_MSR_PROT   /* MSR policy, bitmap below */              \
      | SVM_INTERCEPT_RSM                                                    \
      | SVM_INTERCEPT_FERR_FREEZE                                            \
      | SVM_INTERCEPT_SHUTDOWN)  /* triple fault: stop the VM, not the host */
-/* Intercept vector 4: the guest sees no SVM, so SVM instructions #UD. */
+/* Intercept vector 4: the guest sees no SVM, so SVM instructions #UD.
+ * HLT and VMRUN are set in svm_vcpu_init (lab 1). */
 #define SVM_MISC2_INTERCEPTS                                                \
-    (SVM_INTERCEPT_VMRUN        /* required by VMRUN (15.5.1) */            \
-     | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE  \
+    (SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE    \
      | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT       \
      | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT)
 
@@ -136,6 +135,14 @@ static int svm_vcpu_init(struct vcpu *v)
     struct vmcb_control *c = &s->vmcb->control;
     c->intercept_misc1 = SVM_MISC1_INTERCEPTS;
     c->intercept_misc2 = SVM_MISC2_INTERCEPTS;
+    /* LAB 1 BEGIN: the two intercepts the smallest VMCB needs */
+    /* A clear VMRUN intercept bit is an illegal guest state: VMRUN fails
+     * with VMEXIT_INVALID (APM2 15.5.1 "Basic Operation", the consistency
+     * checks). HLT: idle the vCPU, not the host (15.9 "Instruction
+     * Intercepts"). */
+    c->intercept_misc2 |= SVM_INTERCEPT_VMRUN;
+    c->intercept_misc1 |= SVM_INTERCEPT_HLT;
+    /* LAB 1 END */
     /* #MC in a guest is a host machine check: let Keel see it. */
     c->intercept_exceptions = BIT(VEC_MC);
     c->iopm_base_pa = iopm;
@@ -247,6 +254,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
     /* The interrupt window: a virtual interrupt request (V_IRQ) with the
      * VINTR intercept exits as soon as the guest could take it (15.21.4).
      * V_IGN_TPR: the priority check is the vLAPIC's, not V_TPR's. */
+    /* LAB 6 BEGIN: request the interrupt window (V_IRQ + VINTR) */
     if (v->want_intr_window) {
         c->v_intr |= SVM_V_IRQ | SVM_V_IGN_TPR;
         c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
@@ -254,6 +262,11 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
         c->v_intr &= ~(SVM_V_IRQ | SVM_V_IGN_TPR);
         c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
     }
+    /* LAB 6 STUB
+    c->v_intr &= ~(SVM_V_IRQ | SVM_V_IGN_TPR);
+    c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+    */
+    /* LAB 6 END */
     if (s->flush) {
         c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
         s->flush = false;
