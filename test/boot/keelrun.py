@@ -165,24 +165,38 @@ if __name__ == "__main__":
 # --- Bochs: the VMX path (and SVM on the same emulator) --------------------
 # Bochs 2.7 (Debian `bochs`, `bochs-term`) emulates VMX with EPT and
 # unrestricted guest (corei7_skylake_x) and SVM with NPT (ryzen). It boots
-# OVMF from a raw FAT image; its serial port goes to a file; its debugger is
-# compiled in and stops at the first instruction until it reads `c`; its
-# `term` display needs a terminal (pexpect gives it one) and ignores SIGTERM.
-# Keel, in test mode, prints "keel: exit status N" and then writes
-# "Shutdown" to port 0x8900, which ends Bochs (arch/x86/platform.c).
+# OVMF from a raw FAT image; its debugger is compiled in and stops at the
+# first instruction until it reads `c`; its `term` display needs a terminal
+# (pexpect gives it one); it ignores SIGTERM. COM1 is a TCP server socket
+# (Bochs waits for the client before it starts), so the console reads
+# Keel's output and can type at the guest's shell. In test mode Keel prints
+# "keel: exit status N" and writes "Shutdown" to port 0x8900, which ends
+# Bochs (arch/x86/platform.c).
 BOCHS_OVMF = Path("/usr/share/OVMF/OVMF_CODE.fd")
 BOCHS_VMX_CPU = "corei7_skylake_x"
 BOCHS_SVM_CPU = "ryzen"
 
 
-def bochs_config(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512):
+def free_tcp_port():
+    """A TCP port on localhost that nothing listens on right now."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bochs_config(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
+                 serial_port=None):
     """Write workdir/bochsrc for booting esp under OVMF; returns its path.
 
-    The serial console goes to workdir/serial.txt. `clock: sync=none` and
-    a fixed `ips` make runs repeatable; `sound: driver=dummy` avoids a
-    crash of Bochs' mixer thread where no sound device exists.
+    COM1 listens on localhost:serial_port (a free port if None). `clock:
+    sync=none` and a fixed `ips` make runs repeatable; `sound:
+    driver=dummy` avoids a crash of Bochs' mixer thread where the host has
+    no sound device.
     """
     workdir = Path(workdir)
+    if serial_port is None:
+        serial_port = free_tcp_port()
     rc = workdir / "bochsrc"
     rc.write_text(f"""megs: {memory_mb}
 cpu: model={cpu_model}, count=1, ips=200000000
@@ -190,7 +204,7 @@ romimage: file={BOCHS_OVMF}
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 pci: enabled=1, chipset=i440fx
 ata0-master: type=disk, path={esp}, mode=flat
-com1: enabled=1, mode=file, dev={workdir / 'serial.txt'}
+com1: enabled=1, mode=socket-server, dev=localhost:{serial_port}
 display_library: term
 log: /dev/null
 boot: disk
@@ -202,43 +216,45 @@ speaker: enabled=0
 
 
 def bochs_command(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                  timeout_s=1800):
+                  serial_port=None, timeout_s=1800):
     """The command line booting esp under Bochs; `timeout -s KILL` is the
     last resort, as Bochs ignores SIGTERM."""
-    rc = bochs_config(esp, workdir, cpu_model, memory_mb)
+    rc = bochs_config(esp, workdir, cpu_model, memory_mb, serial_port)
     return ["timeout", "-s", "KILL", str(timeout_s), "bochs", "-q", "-f",
             str(rc)]
 
 
 def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
                   timeout_s=1800):
-    """A Console (test/boot/console.py) on a Bochs booting esp: its text is
-    the serial file, followed with `tail -F`; wait_exit() returns the status
-    Keel printed, encoded as QEMU's isa-debug-exit would ((N << 1) | 1), so
-    tests compare it with EXIT_PASS on both emulators."""
+    """A Console (test/boot/console.py) on a Bochs booting esp, connected to
+    its COM1 socket. wait_exit() returns the status Keel printed, encoded
+    as QEMU's isa-debug-exit would ((N << 1) | 1), so tests compare it with
+    EXIT_PASS on both emulators."""
+    port = free_tcp_port()
     return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
-                                      timeout_s), workdir)
+                                      port, timeout_s), workdir, port)
 
 
 def _bochs_console_class():
     """BochsConsole is built on console.Console, which needs pexpect; only
     the boot tests import it, so `make run` (this file's main) does not."""
+    import io
+    import socket
     import threading
+    import time
 
     import pexpect
+    from pexpect import fdpexpect
     from console import Console
 
     class BochsConsole(Console):
-        """Bochs writes the serial port to a file: the console follows the
-        file with `tail -F` while a second pexpect child runs Bochs on a
-        terminal (its `term` display needs one), answers its debugger
-        prompt with `c`, and keeps reading its screen output so that Bochs
-        never blocks on a full terminal."""
+        """The console is COM1's TCP socket (pexpect over its fd); a second
+        pexpect child runs Bochs on a terminal, answers its debugger prompt
+        with `c`, and keeps reading its screen output (to
+        bochs-screen.txt) so that Bochs never blocks on a full terminal."""
 
-        def __init__(self, bochs_cmd, workdir):
+        def __init__(self, bochs_cmd, workdir, port):
             workdir = Path(workdir)
-            serial = workdir / "serial.txt"
-            serial.write_text("")
             self.screen = open(workdir / "bochs-screen.txt", "w")
             env = dict(os.environ, TERM="xterm")
             self.bochs = pexpect.spawn(bochs_cmd[0], list(bochs_cmd[1:]),
@@ -247,17 +263,34 @@ def _bochs_console_class():
                                        codec_errors="replace", timeout=30,
                                        dimensions=(25, 80))
             self.bochs.logfile_read = self.screen
+            self.sock = None
+            deadline = time.time() + 60
+            while self.sock is None and time.time() < deadline:
+                try:
+                    self.sock = socket.create_connection(("127.0.0.1", port))
+                except OSError:
+                    if not self.bochs.isalive():
+                        break
+                    time.sleep(0.2)
             try:
+                if self.sock is None:
+                    raise pexpect.EOF("no COM1 socket")
                 self.bochs.expect(r"<bochs:1>", timeout=60)
             except (pexpect.TIMEOUT, pexpect.EOF):
                 self.bochs.terminate(force=True)
-                raise AssertionError("Bochs did not reach its debugger "
-                                     f"prompt; see {self.screen.name}")
+                raise AssertionError("Bochs did not start (COM1 socket, "
+                                     "debugger prompt); see "
+                                     f"{self.screen.name}")
             self.bochs.send("c\r")
             self.ended = threading.Event()
             threading.Thread(target=self._drain, daemon=True).start()
-            super().__init__(["tail", "-n", "+1", "-F", str(serial)],
-                             cwd=str(workdir))
+            self.log = io.StringIO()
+            self.logname = None
+            self.child = fdpexpect.fdspawn(self.sock.fileno(),
+                                           encoding="utf-8",
+                                           codec_errors="replace",
+                                           timeout=30, maxread=65536)
+            self.child.logfile_read = self.log
 
         def _drain(self):
             while True:
@@ -281,14 +314,15 @@ def _bochs_console_class():
             return (status << 1) | 1
 
         def kill(self):
-            if self.child.isalive():
-                self.child.terminate(force=True)
             if self.bochs.isalive():
                 self.bochs.terminate(force=True)   # SIGKILL: no SIGTERM
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
             self.screen.close()
 
     return BochsConsole
 
 
-def BochsConsole(bochs_cmd, workdir):   # noqa: N802 (a class, built lazily)
-    return _bochs_console_class()(bochs_cmd, workdir)
+def BochsConsole(bochs_cmd, workdir, port):   # noqa: N802 (a class)
+    return _bochs_console_class()(bochs_cmd, workdir, port)
