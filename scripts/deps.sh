@@ -4,7 +4,7 @@
 # when something is missing.
 set -eu
 
-PKGS="gcc make binutils gnu-efi nasm ovmf qemu-system-x86 bochs bochsbios vgabios
+PKGS="gcc make binutils gnu-efi nasm ovmf qemu-system-x86 bochs bochs-term bochsbios vgabios
 busybox-static mtools dosfstools gdisk e2fsprogs cpio gzip xz-utils
 libcmocka-dev libcapstone-dev python3 python3-pytest python3-pexpect gdb gnuplot-nox"
 
