@@ -306,9 +306,12 @@ static void vmx_run(struct vcpu *v, struct vm_exit *exit)
         };
         return;
     }
-    x->launched = true;
     vmx_state_from_vmcs(v);
     vmx_decode_exit(v, exit);
+    /* A VM exit that reports a failed entry (bit 31, 26.8) leaves the VMCS
+     * not launched; any other exit means VMLAUNCH succeeded. */
+    if (!(exit->raw_reason & EXIT_REASON_FAILED_ENTRY))
+        x->launched = true;
 }
 
 static void vmx_flush_guest_tlb(struct vcpu *v)
