@@ -7,7 +7,7 @@
 #include "hv/log.h"
 #include "hv/types.h"
 
-#define CFG_MAX_VMS      8
+#define CFG_MAX_VMS      16
 #define CFG_MAX_DEVICES  8
 #define CFG_MAX_VCPUS    8
 #define CFG_NAME_MAX     32

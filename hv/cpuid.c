@@ -73,9 +73,15 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
             out[B] = h[B] & LEAF7_EBX_KEEP;
         }
         break;
-    case 0xd: /* XSAVE state components: the host's, which the guest
-               * uses directly (Keel never touches the extended state) */
+    case 0xd: /* XSAVE state components: the host's (Keel saves and
+               * restores them per vCPU, arch/x86/fpu.c) */
         host(0xd, subleaf, out);
+        if (subleaf == 1) {
+            /* XSAVEOPT, XSAVEC, XGETBV1 yes; XSAVES no: it needs IA32_XSS,
+             * which the MSR policy does not offer. */
+            out[A] &= 0x7;
+            out[C] = out[D] = 0;
+        }
         break;
     case CPUID_KEEL_BASE:
         out[A] = CPUID_KEEL_MAX;

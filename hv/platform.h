@@ -65,6 +65,16 @@ void platform_timer_arm(uint64_t deadline_ns);
 /* Sleep until the next host interrupt (STI; HLT; CLI). */
 void platform_idle(void);
 
+/* Guest x87/SSE/AVX state: the size in bytes of one save area (64-byte
+ * aligned by the caller), an area in the power-on state with its XCR0,
+ * and the switch from one vCPU's state to another's. save may be NULL
+ * (nothing worth keeping is loaded). */
+void platform_fpu_init(void);
+size_t platform_fpu_area_size(void);
+void platform_fpu_init_area(void *area, uint64_t *xcr0);
+void platform_fpu_switch(void *save, uint64_t *save_xcr0, const void *load,
+                         uint64_t load_xcr0);
+
 /* Stop this CPU for good (interrupts off, HLT loop). */
 NORETURN void platform_halt(void);
 

@@ -66,6 +66,8 @@ struct vcpu {
     struct vlapic *lapic;
     void *vendor;                 /* VMCB / VMCS bookkeeping */
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
+    void *fpu;                    /* x87/SSE/AVX save area (platform_fpu_*) */
+    uint64_t xcr0;                /* the guest's XCR0 while it is saved */
     uint64_t pvclock_msr;         /* MSR_KVM_SYSTEM_TIME_NEW as written */
     uint64_t pvclock_wall;        /* MSR_KVM_WALL_CLOCK_NEW as written */
     struct exit_stats stats;

@@ -10,6 +10,7 @@
 #include "hv/log.h"
 #include "hv/pc.h"
 #include "hv/platform.h"
+#include "hv/sched.h"
 #include "hv/stats.h"
 #include "hv/trace.h"
 #include "hv/vconsole.h"
@@ -244,6 +245,7 @@ int vm_reset(struct vm *vm)
         v->tsc_offset = 0;
         v->pvclock_msr = v->pvclock_wall = 0;
         v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+        sched_reset_fpu(v);
         /* Guest-virtual translations cached under this VM's tag belong
          * to the old boot. */
         vendor->flush_guest_tlb(v);

@@ -53,6 +53,7 @@ void platform_init(const struct boot_info *bi)
     int err = arch_paging_init(top);
     if (err)
         panic("cannot build host page tables (%s)", err_name(err));
+    platform_fpu_init();
     timer_init();
     lapic_timer_init();
     acpi_host_init(bi->rsdp);

@@ -19,6 +19,9 @@ GUESTS = {
     "mbinfo": ("mbinfo.elf", "multiboot", "pass",
                "cmdline = quick brown fox\n"),
     "flat": ("hello-flat.bin", "flat", "pass", "load-addr = 0x200000\n"),
+    # Two VMs at once with different values: the FPU isolation test.
+    "fpu-a": ("fpu.elf", "multiboot", "pass", "cmdline = 1234\n"),
+    "fpu-b": ("fpu.elf", "multiboot", "pass", "cmdline = 9876\n"),
 }
 
 
@@ -137,9 +140,16 @@ def test_flat_binary(run):
     assert_ended(run, "flat", "debug-exit status 0 (pass)")
 
 
+def test_fpu_state_is_per_vm(run):
+    for name in ("fpu-a", "fpu-b"):
+        assert_lines(run, name, [
+            "fpu: XMM0, XMM7 and ST0 kept this VM's values for 300 ms"])
+        assert_ended(run, name, "debug-exit status 0 (pass)")
+
+
 def test_summary_counts_exits(run):
     text = run[0].text()
-    assert "keel: summary: 8 VMs" in text
+    assert f"keel: summary: {len(GUESTS)} VMs" in text
     # Every VM reports its exits per reason; the UART guest made IO exits.
     uart = text[text.index("keel: vm uart: debug-exit"):]
     assert "IO=" in uart.splitlines()[1], uart

@@ -256,7 +256,7 @@ static void test_too_many_vms(void **state)
         snprintf(text + strlen(text), sizeof(text) - strlen(text),
                  "[vm v%d]\nkernel = k\n", i);
     assert_int_equal(parse(text), -EINVAL);
-    assert_string_equal(err, "keel.cfg:17: too many VMs (at most 8)");
+    assert_string_equal(err, "keel.cfg:33: too many VMs (at most 16)");
 }
 
 static void test_value_too_long(void **state)
