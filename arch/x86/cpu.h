@@ -166,4 +166,11 @@ void arch_cpu_init(void);
  * (IOAPIC/LAPIC/flash) is mapped uncached. Returns 0 or -ENOMEM. */
 int arch_paging_init(uint64_t top);
 
+/* Map the device registers at host-physical [base, base + size) uncached
+ * (and not executable) in Keel's identity map, widened to whole 4 KiB
+ * pages, then flush the TLB. Needed for a PCI BAR below 4 GiB, which the
+ * identity map covers write-back, and one above the top of RAM, which it
+ * may not cover at all. Returns 0, -EINVAL or -ENOMEM. */
+int arch_map_mmio(hpa_t base, uint64_t size);
+
 #endif

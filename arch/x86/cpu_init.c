@@ -21,9 +21,11 @@ void arch_cpu_init(void)
 /* CPUID 8000_0001 EDX bit 20: no-execute pages. */
 #define CPUID_80000001_EDX_NX BIT(20)
 
+/* Keel's own identity map; arch_map_mmio changes it later. */
+static struct pt host_pt;
+
 int arch_paging_init(uint64_t top)
 {
-    static struct pt host_pt;
     int err;
 
     top = ALIGN_UP(top < GiB(4) ? GiB(4) : top, GiB(1));
@@ -51,5 +53,21 @@ int arch_paging_init(uint64_t top)
     log_info("host page tables: identity map of %llu GiB, %llu table pages",
              (unsigned long long)(top >> 30),
              (unsigned long long)host_pt.table_pages);
+    return 0;
+}
+
+int arch_map_mmio(hpa_t base, uint64_t size)
+{
+    hpa_t start = ALIGN_DOWN(base, PAGE_SIZE);
+    uint64_t len = ALIGN_UP(base + size, PAGE_SIZE) - start;
+    int err;
+
+    if (!size || base + size < base || !host_pt.root)
+        return -EINVAL;
+    /* pt_map splits the 2 MiB write-back pages around the range. */
+    err = pt_map(&host_pt, start, start, len, PT_R | PT_W | PT_UC);
+    if (err)
+        return err;
+    w_cr3(r_cr3());   /* flush the old write-back translations */
     return 0;
 }
