@@ -6,32 +6,17 @@
 #ifndef KEEL_HOSTPCI_H
 #define KEEL_HOSTPCI_H
 
+#include "hv/dev/pci.h"
 #include "hv/types.h"
 
-/* Configuration header offsets (PCI 3.0, 6.1 "Configuration Space
- * Organization"; type 0 header, type 1 where marked). */
-#define PCI_VENDOR_ID        0x00
-#define PCI_DEVICE_ID        0x02
-#define PCI_COMMAND          0x04
-#define PCI_STATUS           0x06
-#define PCI_REVISION_ID      0x08
-#define PCI_CLASS_PROG       0x09
+/* The standard header offsets and command/status bits are shared with
+ * Keel's emulated PCI (hv/dev/pci.h); these are the extra ones a driver
+ * of the real bus needs (PCI 3.0, 6.1 "Configuration Space Organization";
+ * type 1 where marked). */
 #define PCI_SUBCLASS         0x0a
 #define PCI_CLASS_CODE       0x0b
-#define PCI_HEADER_TYPE      0x0e
-#define PCI_BAR0             0x10
+#define PCI_BAR0             PCI_BASE_ADDRESS_0
 #define PCI_SECONDARY_BUS    0x19   /* type 1 (bridge) */
-#define PCI_CAPABILITY_LIST  0x34
-#define PCI_INTERRUPT_LINE   0x3c
-
-/* Command register bits (PCI 3.0, 6.2.2 "Device Control"). */
-#define PCI_COMMAND_IO       BIT(0)
-#define PCI_COMMAND_MEMORY   BIT(1)
-#define PCI_COMMAND_MASTER   BIT(2)
-#define PCI_COMMAND_INTX_DISABLE BIT(10)
-
-/* Status register: capabilities list present (PCI 3.0, 6.2.3). */
-#define PCI_STATUS_CAP_LIST  BIT(4)
 
 /* Header type: bit 7 multi-function, low bits the layout (6.2.1). */
 #define PCI_HEADER_MULTI_FN  0x80

@@ -329,7 +329,7 @@ static int set_expect(struct parser *p, struct span v)
 
 /* Device types Keel knows, and whether each takes an argument after ':'.
  * Extend this table when a device model lands. */
-enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH, ARG_IMAGE };
+enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH, ARG_IMAGE, ARG_INDEX };
 static const struct {
     const char *type;
     enum dev_arg arg;
@@ -337,6 +337,8 @@ static const struct {
     { "uart",           ARG_NONE },     /* 16550 at COM1 */
     { "virtio-console", ARG_NONE },
     { "virtio-blk",     ARG_IMAGE },    /* disk image, optional ":ro" */
+    /* the machine's N-th virtio-blk PCI device, optional ":ro" */
+    { "virtio-blk-host", ARG_INDEX },
     { "virtio-net",     ARG_OPTIONAL },
 };
 
@@ -380,7 +382,7 @@ static int set_device(struct parser *p, struct span v)
     struct device_config *d = &vm->devices[vm->nr_devices];
     enum dev_arg kind = known_devices[k].arg;
     d->read_only = false;
-    if (kind == ARG_IMAGE && arg.n >= 3 &&
+    if ((kind == ARG_IMAGE || kind == ARG_INDEX) && arg.n >= 3 &&
         !strncmp(arg.s + arg.n - 3, ":ro", 3)) {
         d->read_only = true;
         arg.n -= 3;
@@ -389,6 +391,17 @@ static int set_device(struct parser *p, struct span v)
     if ((kind == ARG_PATH || kind == ARG_IMAGE) && arg.n == 0)
         return fail(p, "device: %s needs an image path: '%.*s'",
                     known_devices[k].type, QUOTE(v));
+    if (kind == ARG_INDEX) {
+        uint64_t x = 0;
+        if (arg.n == 0)
+            arg = (struct span){ "0", 1 };   /* the first device */
+        for (size_t i = 0; i < arg.n; i++)
+            if (arg.s[i] < '0' || arg.s[i] > '9' || (x = x * 10 +
+                (uint64_t)(arg.s[i] - '0')) > CFG_MAX_HOST_INDEX)
+                return fail(p, "device: %s needs a device index 0..%u: "
+                            "'%.*s'", known_devices[k].type,
+                            CFG_MAX_HOST_INDEX, QUOTE(v));
+    }
 
     store(p, "device", type, d->type, sizeof(d->type)); /* fits: checked */
     int rc = kind == ARG_PATH || kind == ARG_IMAGE

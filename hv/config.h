@@ -9,6 +9,7 @@
 
 #define CFG_MAX_VMS      16
 #define CFG_MAX_DEVICES  8
+#define CFG_MAX_HOST_INDEX 15u  /* virtio-blk-host:N, N at most this */
 #define CFG_MAX_VCPUS    8
 #define CFG_NAME_MAX     32
 #define CFG_PATH_MAX     128

@@ -19,6 +19,9 @@ mkdir -p "$deb_dir"
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
 virtio_pci virtio_mmio virtio_blk failover net_failover virtio_net
 virtio_console"
+# Loaded not by /init but by the tests that mount a file system
+# (test/boot/test_virtio_persist.py: ext2 through ext4.ko), in this order.
+FS_MODULES="crc16 mbcache jbd2 crc32c_generic ext4"
 
 deb=$(ls "$deb_dir"/linux-image-6.1.0-*-amd64-unsigned_*_amd64.deb 2>/dev/null \
       | sort -V | tail -n 1 || true)
@@ -53,7 +56,7 @@ fi
 release=${1##*/vmlinuz-}
 
 kdir=$pkg_dir/lib/modules/$release/kernel
-for m in $MODULES; do
+for m in $MODULES $FS_MODULES; do
     f=$(find "$kdir" \( -name "$m.ko" -o -name "$m.ko.xz" \) | head -n 1)
     if [ -z "$f" ]; then
         echo "linux: warning: module $m not in the package" >&2

@@ -1,5 +1,6 @@
 /* Where a virtio-blk device keeps its blocks: one interface for every
- * back end (today the in-memory image, blk_ram.c). Offsets and lengths are
+ * back end (the in-memory image, blk_ram.c; the machine's own virtio-blk
+ * device, blk_host.c). Offsets and lengths are
  * bytes, multiples of VIRTIO_BLK_SECTOR_SIZE, already checked against
  * `size` by the device. */
 #ifndef KEEL_VIRTIO_BLK_BACKEND_H
@@ -26,5 +27,12 @@ struct blk_backend {
  * at power-off. A size that is not a multiple of 512 is cut down. */
 void blk_ram_init(struct blk_backend *b, void *data, uint64_t size,
                   bool read_only);
+
+/* The persistent back end over the index-th (from 0) virtio-blk PCI
+ * device of the machine (drivers/virtio_blk_host.c). stable_flush is set
+ * when that device offers VIRTIO_BLK_F_FLUSH; read-only when asked or when
+ * the device is. Returns 0, -ENODEV (no such device or not usable), -EIO
+ * or -ENOMEM. */
+int blk_host_init(struct blk_backend *b, unsigned index, bool read_only);
 
 #endif

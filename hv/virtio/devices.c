@@ -83,6 +83,35 @@ static int create_blk(struct vm *vm, const struct device_config *dc,
     return attach(vm, &blk->vdev, PCI_CLASS_STORAGE_OTHER);
 }
 
+/* device = virtio-blk-host:N: the machine's N-th virtio-blk PCI device,
+ * whose blocks outlive Keel. */
+static int create_blk_host(struct vm *vm, const struct device_config *dc,
+                           unsigned index)
+{
+    struct blk_backend *be = kzalloc(sizeof(*be));
+    struct virtio_blk *blk = kzalloc(sizeof(*blk));
+    char *id = kzalloc(VIRTIO_BLK_ID_BYTES + 1);
+    unsigned host_index = 0;
+    int rc;
+
+    if (!be || !blk || !id)
+        return -ENOMEM;
+    for (const char *c = dc->arg; *c; c++)   /* digits: checked by config */
+        host_index = host_index * 10 + (unsigned)(*c - '0');
+    rc = blk_host_init(be, host_index, dc->read_only);
+    if (rc)
+        return rc;
+    ksnprintf(id, VIRTIO_BLK_ID_BYTES + 1, "keel-%s-%u", vm->name, index);
+    virtio_blk_init(blk, vm->name, &vm->mem, be, id);
+    log_info("vm %s: virtio-blk host device %u: %s, %llu sectors, %s; "
+             "persistent: writes are kept%s", vm->name, host_index, be->kind,
+             (unsigned long long)blk->cfg.capacity,
+             be->read_only ? "read-only" : "read-write",
+             be->stable_flush ? ", guest FLUSH reaches the host's storage"
+                              : ", but no FLUSH (device offers none)");
+    return attach(vm, &blk->vdev, PCI_CLASS_STORAGE_OTHER);
+}
+
 int virtio_devices_create(struct vm *vm, const struct blob *files)
 {
     const struct vm_config *cfg = vm->cfg;
@@ -95,6 +124,8 @@ int virtio_devices_create(struct vm *vm, const struct blob *files)
             rc = create_console(vm);
         else if (!strcmp(dc->type, "virtio-blk"))
             rc = create_blk(vm, dc, &files[i], nblk++);
+        else if (!strcmp(dc->type, "virtio-blk-host"))
+            rc = create_blk_host(vm, dc, nblk++);
         else if (!strcmp(dc->type, "virtio-net")) {
             log_warn("vm %s: virtio-net is not implemented yet; device "
                      "ignored", vm->name);
