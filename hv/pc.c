@@ -13,6 +13,7 @@
 #include "hv/errno.h"
 #include "hv/heap.h"
 #include "hv/log.h"
+#include "hv/net.h"
 #include "hv/pc.h"
 #include "hv/platform.h"
 #include "hv/vconsole.h"
@@ -204,6 +205,7 @@ void pc_update(struct vm *vm, uint64_t now_ns)
         vlapic_update_timer(vm->vcpus[i]->lapic, now_ns);
     vpit_update(vm->pit, now_ns);
     vrtc_update(vm->rtc, now_ns);
+    net_poll();     /* the uplink NIC has no interrupt (hv/net.h) */
 }
 
 bool pc_next_deadline(struct vm *vm, uint64_t *ns)

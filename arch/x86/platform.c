@@ -8,6 +8,7 @@
 #include "hv/boot_info.h"
 #include "hv/panic.h"
 #include "drivers/acpi_host.h"
+#include "drivers/e1000.h"
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/platform.h"
@@ -57,6 +58,7 @@ void platform_init(const struct boot_info *bi)
     timer_init();
     lapic_timer_init();
     acpi_host_init(bi->rsdp);
+    e1000_probe();  /* the network uplink, if the machine has an e1000 */
 }
 
 void platform_set_test_exit(bool on) { test_exit = on; }

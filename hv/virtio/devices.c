@@ -6,17 +6,20 @@
 #include "hv/lib/printf.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
+#include "hv/net.h"
 #include "hv/vconsole.h"
 #include "hv/virtio/blk.h"
 #include "hv/virtio/console.h"
 #include "hv/virtio/devices.h"
+#include "hv/virtio/net.h"
 #include "hv/virtio/virtio_pci.h"
 #include "hv/vm.h"
 
 /* PCI class codes (PCI Code and ID Assignment 1.11, D): "other" mass
- * storage, "other" communication controller. */
+ * storage, "other" communication controller, Ethernet controller. */
 #define PCI_CLASS_STORAGE_OTHER 0x018000
 #define PCI_CLASS_COMM_OTHER    0x078000
+#define PCI_CLASS_NET_ETHERNET  0x020000
 
 static void msi_send(void *ctx, const struct apic_irq *irq)
 {
@@ -56,6 +59,38 @@ static int create_console(struct vm *vm)
     cc->con = con;
     virtio_console_init(con, vm->name, &vm->mem, console_tx, cc);
     return attach(vm, &con->vdev, PCI_CLASS_COMM_OTHER);
+}
+
+/* device = virtio-net: a port on Keel's switch (hv/net.h). MAC
+ * 52:54:00:4b:<vm id>:<n>: unicast, locally administered (bit 1 of the
+ * first octet), stable across boots. */
+struct net_ctx {
+    unsigned port;      /* switch port */
+};
+
+static void net_tx(void *ctx, const void *frame, size_t len)
+{
+    struct net_ctx *nc = ctx;
+    net_input(nc->port, frame, len);
+}
+
+static int create_net(struct vm *vm, unsigned index)
+{
+    struct virtio_net *net = kzalloc(sizeof(*net));
+    struct net_ctx *nc = kzalloc(sizeof(*nc));
+    if (!net || !nc)
+        return -ENOMEM;
+    const uint8_t mac[ETH_ALEN] = {0x52, 0x54, 0x00, 0x4b, (uint8_t)vm->id,
+                                   (uint8_t)index};
+    virtio_net_init(net, vm->name, &vm->mem, mac, net_tx, nc);
+    int port = net_port_add(vm->name, virtio_net_receive, net);
+    if (port < 0)
+        return port;
+    nc->port = (unsigned)port;
+    log_info("vm %s: virtio-net MAC 52:54:00:4b:%02x:%02x, switch port %d%s",
+             vm->name, mac[4], mac[5], port,
+             net_has_uplink() ? "" : " (no uplink NIC: VMs only)");
+    return attach(vm, &net->vdev, PCI_CLASS_NET_ETHERNET);
 }
 
 static int create_blk(struct vm *vm, const struct device_config *dc,
@@ -115,7 +150,7 @@ static int create_blk_host(struct vm *vm, const struct device_config *dc,
 int virtio_devices_create(struct vm *vm, const struct blob *files)
 {
     const struct vm_config *cfg = vm->cfg;
-    unsigned nblk = 0;
+    unsigned nblk = 0, nnet = 0;
 
     for (unsigned i = 0; i < cfg->nr_devices; i++) {
         const struct device_config *dc = &cfg->devices[i];
@@ -126,11 +161,9 @@ int virtio_devices_create(struct vm *vm, const struct blob *files)
             rc = create_blk(vm, dc, &files[i], nblk++);
         else if (!strcmp(dc->type, "virtio-blk-host"))
             rc = create_blk_host(vm, dc, nblk++);
-        else if (!strcmp(dc->type, "virtio-net")) {
-            log_warn("vm %s: virtio-net is not implemented yet; device "
-                     "ignored", vm->name);
-            continue;
-        } else
+        else if (!strcmp(dc->type, "virtio-net"))
+            rc = create_net(vm, nnet++);
+        else
             continue;   /* not a virtio device (uart) */
         if (rc) {
             log_err("vm %s: device %s: cannot create (%s)", vm->name,

@@ -1,0 +1,113 @@
+/* Keel's driver for the Intel 8254x gigabit Ethernet controller (82540EM,
+ * the "e1000" QEMU and Bochs offer), used as the uplink of the VMs'
+ * switch (hv/net.h). Polled: no interrupts; legacy descriptors; one
+ * receive and one transmit ring in Keel's memory; promiscuous, since the
+ * guests have MAC addresses of their own.
+ * PCI/PCI-X Family of Gigabit Ethernet Controllers Software Developer's
+ * Manual (8254x), revision 4.0: 13 "Register Descriptions",
+ * 3.2 "Receive Descriptor Format", 3.3 "Transmit Descriptor Format",
+ * 14 "General Initialization and Reset Operation". */
+#ifndef KEEL_DRIVERS_E1000_H
+#define KEEL_DRIVERS_E1000_H
+
+#include "hv/types.h"
+
+/* PCI IDs (Table 5-1): vendor Intel. */
+#define E1000_VENDOR_INTEL   0x8086
+#define E1000_DEV_82540EM    0x100e   /* QEMU "e1000", Bochs "e1000" */
+#define E1000_DEV_82545EM    0x100f   /* QEMU "e1000-82545em" */
+
+/* Registers: byte offsets in BAR 0 (13 "Register Descriptions", Table 13-2). */
+#define E1000_CTRL    0x0000   /* Device Control */
+#define E1000_STATUS  0x0008   /* Device Status */
+#define E1000_EERD    0x0014   /* EEPROM Read */
+#define E1000_ICR     0x00c0   /* Interrupt Cause Read */
+#define E1000_IMC     0x00d8   /* Interrupt Mask Clear */
+#define E1000_RCTL    0x0100   /* Receive Control */
+#define E1000_TCTL    0x0400   /* Transmit Control */
+#define E1000_TIPG    0x0410   /* Transmit Inter Packet Gap */
+#define E1000_RDBAL   0x2800   /* Receive Descriptor Base Low */
+#define E1000_RDBAH   0x2804
+#define E1000_RDLEN   0x2808   /* ring length in bytes, multiple of 128 */
+#define E1000_RDH     0x2810   /* Receive Descriptor Head */
+#define E1000_RDT     0x2818   /* Receive Descriptor Tail */
+#define E1000_TDBAL   0x3800   /* Transmit Descriptor Base Low */
+#define E1000_TDBAH   0x3804
+#define E1000_TDLEN   0x3808
+#define E1000_TDH     0x3810
+#define E1000_TDT     0x3818
+#define E1000_MTA     0x5200   /* Multicast Table Array, 128 dwords */
+#define E1000_RAL0    0x5400   /* Receive Address Low, entry 0 */
+#define E1000_RAH0    0x5404   /* Receive Address High, entry 0 */
+
+/* CTRL bits (13, "Device Control Register"). */
+#define E1000_CTRL_ASDE      BIT(5)    /* auto-speed detection */
+#define E1000_CTRL_SLU       BIT(6)    /* set link up */
+#define E1000_CTRL_RST       BIT(26)   /* device reset, self-clearing */
+
+/* STATUS bits (13, "Device Status Register"). */
+#define E1000_STATUS_LU      BIT(1)    /* link up */
+
+/* EERD (13, "EEPROM Read Register", 8254x except 82541/82547 layout): start, done, address, data. */
+#define E1000_EERD_START     BIT(0)
+#define E1000_EERD_DONE      BIT(4)
+#define E1000_EERD_ADDR_SHIFT 8
+#define E1000_EERD_DATA_SHIFT 16
+
+/* RAH bits (13, "Receive Address High"): address valid. */
+#define E1000_RAH_AV         BIT(31)
+
+/* RCTL bits (13, "Receive Control Register"). BSIZE 00 with BSEX 0: 2048-byte buffers. */
+#define E1000_RCTL_EN        BIT(1)
+#define E1000_RCTL_UPE       BIT(3)    /* unicast promiscuous */
+#define E1000_RCTL_MPE       BIT(4)    /* multicast promiscuous */
+#define E1000_RCTL_BAM       BIT(15)   /* accept broadcast */
+#define E1000_RCTL_SECRC     BIT(26)   /* strip Ethernet CRC */
+
+/* TCTL bits (13, "Transmit Control Register"): collision threshold 0x0F, collision distance 0x40
+ * for full duplex, as "Transmit Initialization" (14.5) recommends. */
+#define E1000_TCTL_EN        BIT(1)
+#define E1000_TCTL_PSP       BIT(3)    /* pad short packets */
+#define E1000_TCTL_CT_SHIFT  4
+#define E1000_TCTL_COLD_SHIFT 12
+
+/* TIPG for copper (13, "Transmit IPG Register"): IPGT 10, IPGR1 8, IPGR2 6. */
+#define E1000_TIPG_COPPER    (10u | (8u << 10) | (6u << 20))
+
+/* Legacy receive descriptor (3.2 "Receive Descriptor Format"). */
+struct e1000_rx_desc {
+    uint64_t addr;       /* host-physical buffer address */
+    uint16_t length;     /* bytes stored (CRC stripped with SECRC) */
+    uint16_t csum;
+    uint8_t status;      /* E1000_RXD_STAT_* */
+    uint8_t errors;
+    uint16_t special;
+};
+_Static_assert(sizeof(struct e1000_rx_desc) == 16, "rx desc");
+
+#define E1000_RXD_STAT_DD    BIT(0)    /* descriptor done */
+#define E1000_RXD_STAT_EOP   BIT(1)    /* end of packet */
+
+/* Legacy transmit descriptor (3.3.3 "Legacy Transmit Descriptor Format"). */
+struct e1000_tx_desc {
+    uint64_t addr;       /* host-physical buffer address */
+    uint16_t length;     /* bytes, without the FCS the device adds */
+    uint8_t cso;
+    uint8_t cmd;         /* E1000_TXD_CMD_* */
+    uint8_t status;      /* E1000_TXD_STAT_* */
+    uint8_t css;
+    uint16_t special;
+};
+_Static_assert(sizeof(struct e1000_tx_desc) == 16, "tx desc");
+
+#define E1000_TXD_CMD_EOP    BIT(0)    /* end of packet */
+#define E1000_TXD_CMD_IFCS   BIT(1)    /* insert FCS */
+#define E1000_TXD_CMD_RS     BIT(3)    /* report status (sets DD) */
+#define E1000_TXD_STAT_DD    BIT(0)
+
+/* Find the first supported 8254x on the host PCI bus, reset and start it,
+ * and attach it as the network uplink (hv/net.h). Returns 0, -ENODEV when
+ * the machine has none, -ENOMEM or -EIO (reset never completed). */
+int e1000_probe(void);
+
+#endif
