@@ -234,6 +234,15 @@ static const struct {
       "keel.cfg:3: device: uart takes no argument: 'uart:COM2'" },
     { "[vm a]\nkernel=k\ndevice = virtio-blk\n",
       "keel.cfg:3: device: virtio-blk needs an image path: 'virtio-blk'" },
+    { "[vm a]\nkernel=k\ndevice = virtio-blk-host:x\n",
+      "keel.cfg:3: device: virtio-blk-host needs a device index 0..15: "
+      "'virtio-blk-host:x'" },
+    { "[vm a]\nkernel=k\ndevice = virtio-blk-host:16\n",
+      "keel.cfg:3: device: virtio-blk-host needs a device index 0..15: "
+      "'virtio-blk-host:16'" },
+    { "[vm a]\nkernel=k\ndevice = virtio-blk-host:1x:ro\n",
+      "keel.cfg:3: device: virtio-blk-host needs a device index 0..15: "
+      "'virtio-blk-host:1x:ro'" },
     { "[vm a]\nkernel=k\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n"
       "device=uart\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n",
       "keel.cfg:11: device: too many devices (at most 8)" },
@@ -247,6 +256,24 @@ static void test_errors(void **state)
             fail_msg("case %u: rc %d, message \"%s\", want \"%s\"", i, rc,
                      err, bad[i].msg);
     }
+}
+
+/* device = virtio-blk-host[:N][:ro]: the machine's N-th virtio-blk PCI
+ * device; N defaults to 0. */
+static void test_blk_host(void **state)
+{
+    assert_int_equal(parse("[vm a]\nkernel=k\n"
+                           "device = virtio-blk-host\n"
+                           "device = virtio-blk-host : 3\n"
+                           "device = virtio-blk-host:15:ro\n"), 0);
+    const struct vm_config *a = &cfg.vms[0];
+    assert_int_equal(a->nr_devices, 3);
+    assert_string_equal(a->devices[0].type, "virtio-blk-host");
+    assert_string_equal(a->devices[0].arg, "0");
+    assert_false(a->devices[0].read_only);
+    assert_string_equal(a->devices[1].arg, "3");
+    assert_string_equal(a->devices[2].arg, "15");
+    assert_true(a->devices[2].read_only);
 }
 
 static void test_too_many_vms(void **state)
@@ -363,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_memory_sizes),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_blk_host),
         cmocka_unit_test(test_too_many_vms),
         cmocka_unit_test(test_value_too_long),
         cmocka_unit_test(test_crlf_bom_no_final_newline),
