@@ -5,6 +5,7 @@
 #include "drivers/e1000.h"
 #include "drivers/hostpci.h"
 #include "hv/errno.h"
+#include "hv/lib/printf.h"
 #include "hv/lib/string.h"
 #include "hv/log.h"
 #include "hv/net.h"
@@ -136,6 +137,16 @@ static void e1000_transmit(void *ctx, const void *frame, size_t len)
     e->tx_frames++;
 }
 
+static void e1000_report(void *ctx)
+{
+    const struct e1000 *e = ctx;
+    kprintf("keel: e1000: %llu frames received, %llu bad; %llu sent, %llu "
+            "dropped (ring full)\n", (unsigned long long)e->rx_frames,
+            (unsigned long long)e->rx_errors,
+            (unsigned long long)e->tx_frames,
+            (unsigned long long)e->tx_full);
+}
+
 static void *alloc_zeroed(uint64_t bytes)
 {
     uint64_t pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
@@ -235,6 +246,7 @@ int e1000_probe(void)
     nic.up.name = "e1000";
     nic.up.transmit = e1000_transmit;
     nic.up.poll = e1000_poll;
+    nic.up.report = e1000_report;
     nic.up.ctx = &nic;
     rc = net_uplink_register(&nic.up);
     if (rc < 0)

@@ -4,6 +4,7 @@
 #include "hv/boot_info.h"
 #include "hv/errno.h"
 #include "hv/log.h"
+#include "hv/net.h"
 #include "hv/panic.h"
 #include "hv/platform.h"
 #include "hv/sched.h"
@@ -98,6 +99,7 @@ void hv_main(struct boot_info *bi)
                 ok ? "ended as expected" : "did NOT end as expected");
         failed += !ok;
     }
+    net_report();
     if (failed)
         kprintf("keel: %u VM%s did not pass (not created, crashed, or "
                 "non-zero status)\n", failed, failed == 1 ? "" : "s");

@@ -1,5 +1,6 @@
 /* The VMs' network (hv/net.h). */
 #include "hv/errno.h"
+#include "hv/lib/printf.h"
 #include "hv/log.h"
 #include "hv/net.h"
 #include "hv/platform.h"
@@ -55,6 +56,23 @@ void net_poll(void)
 {
     if (uplink)
         uplink->poll(uplink->ctx);
+}
+
+void net_report(void)
+{
+    if (!switch_ready || !the_switch.nr_ports)
+        return;
+    for (unsigned i = 0; i < the_switch.nr_ports; i++) {
+        const struct netswitch_port *p = &the_switch.ports[i];
+        kprintf("keel: net port %u (%s): %llu frames in, %llu out\n", i,
+                p->name, (unsigned long long)p->in_frames,
+                (unsigned long long)p->out_frames);
+    }
+    kprintf("keel: net switch: %llu flooded, %llu bad length\n",
+            (unsigned long long)the_switch.flooded,
+            (unsigned long long)the_switch.runts);
+    if (uplink && uplink->report)
+        uplink->report(uplink->ctx);
 }
 
 bool net_has_uplink(void)

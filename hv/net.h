@@ -17,6 +17,7 @@ struct net_uplink {
     uint8_t mac[ETH_ALEN];
     void (*transmit)(void *ctx, const void *frame, size_t len);
     void (*poll)(void *ctx);
+    void (*report)(void *ctx);  /* log the driver's counters; may be NULL */
     void *ctx;
 };
 
@@ -36,8 +37,12 @@ void net_input(unsigned port, const void *frame, size_t len);
 /* Poll the uplink for received frames. Cheap when nothing arrived. */
 void net_poll(void);
 
-/* True when an uplink is attached (the idle loop then wakes often enough
- * to poll it). */
+/* One line per switch port (frames in and out) and the uplink driver's
+ * counters, for Keel's end-of-run summary. Nothing when no port exists. */
+void net_report(void);
+
+/* True when an uplink is attached. The idle loop's 10 ms wake-up polls it
+ * too (measured: waking every 1 ms made the 16 MiB fetch no faster). */
 bool net_has_uplink(void);
 
 #endif

@@ -134,3 +134,6 @@ def test_dhcp_fetch_and_hostfwd(boot, http_blob):
     print("virtio-net guest rx/tx packets:", " ".join(out.split()))
     con.sendline("exit")
     assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
+    for line in con.text().splitlines():
+        if line.startswith(("keel: net", "keel: e1000")):
+            print(line)
