@@ -65,6 +65,8 @@ static int create_console(struct vm *vm)
  * 52:54:00:4b:<vm id>:<n>: unicast, locally administered (bit 1 of the
  * first octet), stable across boots. */
 struct net_ctx {
+    struct vm *vm;
+    struct virtio_net *net;
     unsigned port;      /* switch port */
 };
 
@@ -72,6 +74,14 @@ static void net_tx(void *ctx, const void *frame, size_t len)
 {
     struct net_ctx *nc = ctx;
     net_input(nc->port, frame, len);
+}
+
+/* A VM that has ended keeps its switch port; its frames are dropped. */
+static void net_rx(void *ctx, const void *frame, size_t len)
+{
+    struct net_ctx *nc = ctx;
+    if (vm_running(nc->vm))
+        virtio_net_receive(nc->net, frame, len);
 }
 
 static int create_net(struct vm *vm, unsigned index)
@@ -82,8 +92,10 @@ static int create_net(struct vm *vm, unsigned index)
         return -ENOMEM;
     const uint8_t mac[ETH_ALEN] = {0x52, 0x54, 0x00, 0x4b, (uint8_t)vm->id,
                                    (uint8_t)index};
+    nc->vm = vm;
+    nc->net = net;
     virtio_net_init(net, vm->name, &vm->mem, mac, net_tx, nc);
-    int port = net_port_add(vm->name, virtio_net_receive, net);
+    int port = net_port_add(vm->name, net_rx, nc);
     if (port < 0)
         return port;
     nc->port = (unsigned)port;
