@@ -186,13 +186,13 @@ def free_tcp_port():
 
 
 def bochs_config(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                 serial_port=None):
+                 serial_port=None, extra_rc=""):
     """Write workdir/bochsrc for booting esp under OVMF; returns its path.
 
     COM1 listens on localhost:serial_port (a free port if None). `clock:
     sync=none` and a fixed `ips` make runs repeatable; `sound:
     driver=dummy` avoids a crash of Bochs' mixer thread where the host has
-    no sound device.
+    no sound device. extra_rc: more bochsrc lines (e.g. an e1000).
     """
     workdir = Path(workdir)
     if serial_port is None:
@@ -211,28 +211,30 @@ boot: disk
 clock: sync=none
 sound: driver=dummy
 speaker: enabled=0
-""")
+{extra_rc}""")
     return rc
 
 
 def bochs_command(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                  serial_port=None, timeout_s=1800):
+                  serial_port=None, timeout_s=1800, extra_rc=""):
     """The command line booting esp under Bochs; `timeout -s KILL` is the
     last resort, as Bochs ignores SIGTERM."""
-    rc = bochs_config(esp, workdir, cpu_model, memory_mb, serial_port)
+    rc = bochs_config(esp, workdir, cpu_model, memory_mb, serial_port,
+                      extra_rc)
     return ["timeout", "-s", "KILL", str(timeout_s), "bochs", "-q", "-f",
             str(rc)]
 
 
 def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                  timeout_s=1800):
+                  timeout_s=1800, extra_rc=""):
     """A Console (test/boot/console.py) on a Bochs booting esp, connected to
     its COM1 socket. wait_exit() returns the status Keel printed, encoded
     as QEMU's isa-debug-exit would ((N << 1) | 1), so tests compare it with
     EXIT_PASS on both emulators."""
     port = free_tcp_port()
     return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
-                                      port, timeout_s), workdir, port)
+                                      port, timeout_s, extra_rc),
+                        workdir, port)
 
 
 def _bochs_console_class():

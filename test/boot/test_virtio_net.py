@@ -4,6 +4,8 @@ to its e1000 uplink driver and QEMU's user network. The guest gets a DHCP
 lease, fetches a 16 MiB file from an HTTP server this test runs on the
 host's loopback (10.0.2.2 from the guest) and checks its SHA-256, and the
 host reaches an HTTP server in the guest through a QEMU host forward.
+The same checks run on the VMX path under Bochs, whose e1000 and slirp
+network stand in for QEMU's (a 1 MiB file there: Bochs is slow).
 
 Only loopback addresses are used; every wait is bounded; failures show the
 last console lines. Needs `make linux`.
@@ -11,6 +13,7 @@ last console lines. Needs `make linux`.
 import functools
 import hashlib
 import http.server
+import os
 import random
 import re
 import socket
@@ -21,10 +24,11 @@ import urllib.request
 import pytest
 
 import keelrun
-from linuxguest import linux_config, linux_files, sh, wait_shell
+from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
 
 MiB = 1 << 20
 BLOB_MIB = 16
+SMALL_MIB = 1
 GUEST_PORT = 8080
 FETCH_TIMEOUT = 900     # s: 16 MiB under TCG with nested paging
 
@@ -54,17 +58,21 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def http_blob(tmp_path):
-    """A 16 MiB file of pseudo-random bytes served on 127.0.0.1:<port>;
-    yields (port, sha256 hex)."""
+    """Files of pseudo-random bytes served on 127.0.0.1:<port>: `blob`
+    (16 MiB) and `small` (1 MiB); yields (port, {name: sha256 hex})."""
     www = tmp_path / "www"
     www.mkdir()
-    data = random.Random(5).randbytes(BLOB_MIB * MiB)
-    (www / "blob").write_bytes(data)
+    sums = {}
+    rnd = random.Random(5)
+    for name, mib in (("blob", BLOB_MIB), ("small", SMALL_MIB)):
+        data = rnd.randbytes(mib * MiB)
+        (www / name).write_bytes(data)
+        sums[name] = hashlib.sha256(data).hexdigest()
     handler = functools.partial(QuietHandler, directory=str(www))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_address[1], hashlib.sha256(data).hexdigest()
+    yield server.server_address[1], sums
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
@@ -87,8 +95,59 @@ def fetch_from_host(con, url, tries=30):
     con.fail(f"host could not fetch {url}: {last}")
 
 
+def net_checks(con, port, sums, hostport, name, mib, timeout):
+    """The guest-side checks on a booted guest at its shell: virtio-net
+    bound as eth0, a DHCP lease, the fetch of `name` (mib MiB) with its
+    SHA-256, then the host reaching the guest's httpd on hostport."""
+    log = con.text()
+    if not re.search(r"e1000 .*link up", log):
+        con.fail("Keel did not start its e1000 uplink")
+    assert "virtio-net MAC 52:54:00:4b:" in log
+
+    out, rc = sh(con, "for d in /sys/bus/virtio/devices/*; do "
+                      "cat $d/device; done; ls /sys/class/net",
+                 timeout=timeout)
+    assert rc == 0 and "0x0001" in out and "eth0" in out, con.tail()
+
+    out, rc = sh(con, f"printf '%s\\n' {quoted(DHCP_SCRIPT)} > /tmp/dhcp.sh"
+                      " && chmod +x /tmp/dhcp.sh && ip link set eth0 up && "
+                      "udhcpc -i eth0 -s /tmp/dhcp.sh -n -q -t 10 -T 3",
+                 timeout=timeout)
+    if rc != 0 or "LEASE 10.0.2.15" not in out:
+        con.fail(f"no DHCP lease (rc {rc}): {out}")
+
+    start = time.monotonic()
+    out, rc = sh(con, f"wget -q -O - http://10.0.2.2:{port}/{name} | "
+                      "sha256sum", timeout=timeout)
+    seconds = time.monotonic() - start
+    if rc != 0 or sums[name] not in out:
+        con.fail(f"fetch: rc {rc}, got {out.strip()!r}, want {sums[name]}")
+    print(f"\nvirtio-net: {mib} MiB HTTP fetch + sha256sum in "
+          f"{seconds:.1f} s ({mib / seconds:.2f} MiB/s)")
+
+    out, rc = sh(con, "mkdir -p /tmp/www && echo hello-from-guest > "
+                      f"/tmp/www/index.html && httpd -p {GUEST_PORT} "
+                      "-h /tmp/www", timeout=timeout)
+    assert rc == 0, out
+    body = fetch_from_host(con, f"http://127.0.0.1:{hostport}/index.html")
+    assert body.strip() == "hello-from-guest"
+
+    out, rc = sh(con, "cat /sys/class/net/eth0/statistics/rx_packets "
+                      "/sys/class/net/eth0/statistics/tx_packets",
+                 timeout=timeout)
+    print("virtio-net guest rx/tx packets:", " ".join(out.split()))
+
+
+def poweroff_and_report(con, timeout):
+    con.sendline("exit")
+    assert con.wait_exit(timeout=timeout) == keelrun.EXIT_PASS
+    for line in con.text().splitlines():
+        if line.startswith(("keel: net", "keel: e1000")):
+            print(line)
+
+
 def test_dhcp_fetch_and_hostfwd(boot, http_blob):
-    port, want = http_blob
+    port, sums = http_blob
     hostport = free_port()
     extra = ["-netdev",
              f"user,id=n0,hostfwd=tcp:127.0.0.1:{hostport}-:{GUEST_PORT}",
@@ -97,43 +156,34 @@ def test_dhcp_fetch_and_hostfwd(boot, http_blob):
     con = boot(linux_config(extra="device = virtio-net\n"), linux_files(),
                extra=extra)
     wait_shell(con, timeout=300)
-    log = con.text()
-    if not re.search(r"e1000 .*link up", log):
-        con.fail("Keel did not start its e1000 uplink")
-    assert "virtio-net MAC 52:54:00:4b:" in log
+    net_checks(con, port, sums, hostport, "blob", BLOB_MIB, FETCH_TIMEOUT)
+    poweroff_and_report(con, 120)
 
-    out, rc = sh(con, "for d in /sys/bus/virtio/devices/*; do "
-                      "cat $d/device; done; ls /sys/class/net")
-    assert rc == 0 and "0x0001" in out and "eth0" in out, con.tail()
 
-    out, rc = sh(con, f"printf '%s\\n' {quoted(DHCP_SCRIPT)} > /tmp/dhcp.sh"
-                      " && chmod +x /tmp/dhcp.sh && ip link set eth0 up && "
-                      "udhcpc -i eth0 -s /tmp/dhcp.sh -n -q -t 10 -T 3",
-                 timeout=120)
-    if rc != 0 or "LEASE 10.0.2.15" not in out:
-        con.fail(f"no DHCP lease (rc {rc}): {out}")
+BOCHS_TIMEOUT = int(os.environ.get("KEEL_BOCHS_LINUX_TIMEOUT", "1500"))
 
-    start = time.monotonic()
-    out, rc = sh(con, f"wget -q -O - http://10.0.2.2:{port}/blob | "
-                      "sha256sum", timeout=FETCH_TIMEOUT)
-    seconds = time.monotonic() - start
-    if rc != 0 or want not in out:
-        con.fail(f"fetch: rc {rc}, got {out.strip()!r}, want {want}")
-    print(f"\nvirtio-net: {BLOB_MIB} MiB HTTP fetch + sha256sum in "
-          f"{seconds:.1f} s ({BLOB_MIB / seconds:.2f} MiB/s)")
 
-    out, rc = sh(con, "mkdir -p /tmp/www && echo hello-from-guest > "
-                      f"/tmp/www/index.html && httpd -p {GUEST_PORT} "
-                      "-h /tmp/www")
-    assert rc == 0, out
-    body = fetch_from_host(con, f"http://127.0.0.1:{hostport}/index.html")
-    assert body.strip() == "hello-from-guest"
-
-    out, rc = sh(con, "cat /sys/class/net/eth0/statistics/rx_packets "
-                      "/sys/class/net/eth0/statistics/tx_packets")
-    print("virtio-net guest rx/tx packets:", " ".join(out.split()))
-    con.sendline("exit")
-    assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
-    for line in con.text().splitlines():
-        if line.startswith(("keel: net", "keel: e1000")):
-            print(line)
+def test_dhcp_fetch_and_hostfwd_under_bochs_vmx(tmp_path, http_blob):
+    """The VMX path, and Bochs' e1000 (82540EM) with its slirp network."""
+    assert (LINUX / "vmlinuz").exists(), "no Linux guest: run make linux"
+    port, sums = http_blob
+    hostport = free_port()
+    slirp = tmp_path / "slirp.conf"
+    # Bochs ignores a slirp file whose first line is not this header.
+    slirp.write_text("# slirp config\n"
+                     f"hostfwd = tcp:127.0.0.1:{hostport}-:{GUEST_PORT}\n")
+    rc = (f"pci: enabled=1, chipset=i440fx, slot1=e1000\n"
+          f"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp, "
+          f"script={slirp}\n")
+    esp = keelrun.make_esp(tmp_path,
+                           linux_config(extra="device = virtio-net\n"),
+                           linux_files())
+    con = keelrun.bochs_console(esp, tmp_path, keelrun.BOCHS_VMX_CPU,
+                                memory_mb=1024, extra_rc=rc)
+    try:
+        con.expect("keel: VMX enabled", timeout=300)
+        wait_shell(con, timeout=BOCHS_TIMEOUT)
+        net_checks(con, port, sums, hostport, "small", SMALL_MIB, 600)
+        poweroff_and_report(con, 300)
+    finally:
+        con.kill()
