@@ -33,8 +33,9 @@ static void transmit(struct virtio_net *net)
         } else {
             virtq_chain_read(q, c, 0, net->frame, len);
             net->tx_frames++;
-            /* The header carries nothing: no offloads were offered
-             * (5.1.6.2.1: flags and gso_type are 0 without them). */
+            /* The header carries nothing: no offloads were offered, so
+             * flags and gso_type are 0 (5.1.6.2.1 "Driver Requirements:
+             * Packet Transmission"). */
             net->transmit(net->ctx, net->frame + VIRTIO_NET_HDR_BYTES,
                           len - VIRTIO_NET_HDR_BYTES);
         }
@@ -71,16 +72,18 @@ void virtio_net_receive(void *dev, const void *frame, size_t len)
                            "receive buffer is device-readable");
         return;
     }
-    /* 5.1.6.3.1: without MRG_RXBUF every buffer must hold a whole frame
-     * of 1514 bytes plus header; a smaller one is returned empty. */
+    /* Without MRG_RXBUF or GUEST_TSO the driver posts buffers of at least
+     * 1526 bytes (5.1.6.3.1 "Driver Requirements: Setting Up Receive
+     * Buffers"); one too small for this frame is returned empty. */
     if (c->in_bytes < VIRTIO_NET_HDR_BYTES + len) {
         net->rx_dropped++;
         virtq_push(q, c->head, 0);
         virtio_queue_interrupt(d, VIRTIO_NET_RX);
         return;
     }
-    /* 5.1.6.4.1: num_buffers is 1 without VIRTIO_NET_F_MRG_RXBUF; no
-     * checksum or GSO information (flags 0, gso_type NONE). */
+    /* num_buffers is 1 without VIRTIO_NET_F_MRG_RXBUF; no checksum or GSO
+     * information: flags 0, gso_type NONE (5.1.6.4 "Processing of
+     * Incoming Packets"). */
     struct virtio_net_hdr hdr = { .num_buffers = 1 };
     virtq_chain_write(q, c, 0, &hdr, sizeof(hdr));
     virtq_chain_write(q, c, sizeof(hdr), frame, len);
