@@ -81,7 +81,7 @@ static void read_mac(struct e1000 *e, uint8_t *mac)
 /* Receive: every descriptor with DD set holds one frame (2048-byte buffers
  * and no long-packet mode, so every frame ends in its first descriptor).
  * Give each to the switch, then hand the descriptors back by moving RDT
- * to the last one consumed ("Receive Descriptor Tail", 3.2.6). */
+ * to the last one consumed (3.2.6 "Receive Descriptor Queue Structure"). */
 static void e1000_poll(void *ctx)
 {
     struct e1000 *e = ctx;
