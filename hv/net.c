@@ -39,6 +39,18 @@ int net_uplink_register(const struct net_uplink *up)
     return port;
 }
 
+int net_port_rebind(unsigned port,
+                    void (*deliver)(void *ctx, const void *frame, size_t len),
+                    void *ctx)
+{
+    ensure_switch();
+    if (port >= the_switch.nr_ports)
+        return -EINVAL;
+    the_switch.ports[port].deliver = deliver;
+    the_switch.ports[port].ctx = ctx;
+    return 0;
+}
+
 int net_port_add(const char *name,
                  void (*deliver)(void *ctx, const void *frame, size_t len),
                  void *ctx)

@@ -14,6 +14,7 @@
 #include "hv/stats.h"
 #include "hv/trace.h"
 #include "hv/vconsole.h"
+#include "hv/virtio/devices.h"
 #include "hv/vendor.h"
 #include "hv/vm.h"
 #include "mm/frame.h"
@@ -251,6 +252,10 @@ int vm_reset(struct vm *vm)
         vendor->flush_guest_tlb(v);
     }
     rc = pc_create(vm);
+    /* The virtio devices too (pc_create made a new, empty PCI bus); disk
+     * images keep their contents, network ports their switch port. */
+    if (!rc && vm->device_files)
+        rc = virtio_devices_create(vm, vm->device_files);
     if (!rc)
         rc = load_payload(vm, vm->kernel, vm->initrd, err, sizeof(err));
     if (rc) {

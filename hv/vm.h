@@ -63,6 +63,8 @@ struct vm {
     uint64_t rsdp_gpa;               /* ACPI RSDP Keel built, 0 if none */
     const struct blob *kernel;       /* the payload, kept for resets */
     const struct blob *initrd;
+    const struct blob *device_files; /* per cfg->devices[i] (images) */
+    int net_port[CFG_MAX_DEVICES];   /* switch port + 1 of virtio-net n */
     bool reset_pending;              /* restart at the next scheduling point */
     unsigned resets;                 /* how many times it was reset */
     enum vm_end end;

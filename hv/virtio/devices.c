@@ -95,9 +95,15 @@ static int create_net(struct vm *vm, unsigned index)
     nc->vm = vm;
     nc->net = net;
     virtio_net_init(net, vm->name, &vm->mem, mac, net_tx, nc);
-    int port = net_port_add(vm->name, net_rx, nc);
+    /* A reset recreates the device but keeps the VM's switch port. */
+    int port = vm->net_port[index]
+                   ? net_port_rebind((unsigned)vm->net_port[index] - 1,
+                                     net_rx, nc) == 0
+                         ? vm->net_port[index] - 1 : -EINVAL
+                   : net_port_add(vm->name, net_rx, nc);
     if (port < 0)
         return port;
+    vm->net_port[index] = port + 1;
     nc->port = (unsigned)port;
     log_info("vm %s: virtio-net MAC 52:54:00:4b:%02x:%02x, switch port %d%s",
              vm->name, mac[4], mac[5], port,
@@ -161,6 +167,7 @@ static int create_blk_host(struct vm *vm, const struct device_config *dc,
 
 int virtio_devices_create(struct vm *vm, const struct blob *files)
 {
+    vm->device_files = files;
     const struct vm_config *cfg = vm->cfg;
     unsigned nblk = 0, nnet = 0;
 

@@ -92,18 +92,27 @@ def test_second_config_memory_and_cmdline(boot):
     con.expect(r"keel: vm linux: ended as expected", timeout=60)
 
 
-def test_reboot_restarts_the_vm(boot):
+def test_reboot_restarts_the_vm(boot, tmp_path):
     """`reboot` writes the FADT reset register; Keel restarts the VM from
-    its payload (RAM cleared, devices reset) and Linux boots again."""
-    con = boot(linux_config(), linux_files())
+    its payload (RAM cleared, devices recreated) and Linux boots again. The
+    virtio disk is there again and keeps what was written before."""
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(b"\0" * (4 << 20))
+    files = linux_files()
+    files["EFI/keel/disk.img"] = disk
+    con = boot(linux_config(extra="device = virtio-blk:\\EFI\\keel\\disk.img\n"),
+               files)
     wait_shell(con)
-    sh(con, "echo before-reboot > /dev/null")
+    out, rc = sh(con, "printf keel-marker-1 > /dev/vda && sync")
+    assert rc == 0, out
     con.sendline("reboot -f")
     con.expect(r"keel: vm linux: reset \(ACPI reset register written\): "
                r"restarting it", timeout=60)
     wait_shell(con)
     out, _ = sh(con, "cat /proc/uptime")
     assert float(out.split()[0]) < 120, out   # a fresh boot
+    out, _ = sh(con, "head -c 13 /dev/vda")
+    assert out.strip() == "keel-marker-1", out
     con.sendline("poweroff -f")
     con.expect(r"keel: vm linux: ended as expected", timeout=60)
     assert "and 1 reset:" in con.text(), con.tail()
