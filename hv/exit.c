@@ -102,7 +102,7 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *exit)
         return;
     }
     struct emu_ops ops;
-    struct emu_result res;
+    struct emu_result res = { 0 };
     vcpu_emu_ops(v, &ops);
     switch (emulate_insn(&v->state, &ops, &res)) {
     case EMU_OK:

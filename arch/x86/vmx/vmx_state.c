@@ -133,8 +133,13 @@ void vmx_state_to_vmcs(struct vcpu *v)
     /* The interrupt window (24.6.2): exit at the first instruction
      * boundary where RFLAGS.IF=1 and nothing blocks interrupts. */
     uint32_t proc = c->proc;
+    /* LAB 6 BEGIN: request the interrupt window (interrupt-window exiting) */
     if (v->want_intr_window)
         proc |= CPU_BASED_INTR_WINDOW_EXITING;
+    /* LAB 6 STUB
+    (void)v->want_intr_window;
+    */
+    /* LAB 6 END */
     if (proc != x->proc) {
         vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
         x->proc = proc;
