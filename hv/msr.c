@@ -7,32 +7,12 @@
 #include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/msr.h"
+#include "hv/msr_index.h"
 #include "hv/platform.h"
 #include "hv/pvclock.h"
 #include "hv/vcpu.h"
 #include "hv/vm.h"
 
-#define MSR_IA32_TSC             0x00000010
-#define MSR_IA32_PLATFORM_ID     0x00000017
-#define MSR_IA32_BIOS_SIGN_ID    0x0000008b
-#define MSR_IA32_MTRRCAP         0x000000fe
-#define MSR_IA32_SYSENTER_CS     0x00000174
-#define MSR_IA32_SYSENTER_ESP    0x00000175
-#define MSR_IA32_SYSENTER_EIP    0x00000176
-#define MSR_IA32_MCG_CAP         0x00000179
-#define MSR_IA32_MCG_STATUS      0x0000017a
-#define MSR_IA32_MISC_ENABLE     0x000001a0
-#define MSR_IA32_PAT             0x00000277
-#define MSR_EFER                 0xc0000080
-#define MSR_STAR                 0xc0000081
-#define MSR_LSTAR                0xc0000082
-#define MSR_CSTAR                0xc0000083
-#define MSR_SFMASK               0xc0000084
-#define MSR_FS_BASE              0xc0000100
-#define MSR_GS_BASE              0xc0000101
-#define MSR_KERNEL_GS_BASE       0xc0000102
-#define MSR_TSC_AUX              0xc0000103
-#define MSR_K8_INT_PENDING_MSG   0xc0010055 /* AMD C1E state, BKDG fam 10h-16h */
 
 const uint32_t msr_passthrough[] = {
     MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,

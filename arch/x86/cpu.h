@@ -5,24 +5,9 @@
 #ifndef KEEL_CPU_H
 #define KEEL_CPU_H
 
+#include "hv/msr_index.h"
 #include "hv/types.h"
 
-/* Architectural MSRs (SDM 4 "Model-Specific Registers"; APM2 appendix A). */
-#define MSR_IA32_APIC_BASE       0x0000001b
-#define MSR_IA32_FEATURE_CONTROL 0x0000003a
-#define MSR_IA32_PAT             0x00000277
-#define MSR_IA32_VMX_BASIC       0x00000480
-#define MSR_EFER                 0xc0000080
-#define MSR_STAR                 0xc0000081
-#define MSR_LSTAR                0xc0000082
-#define MSR_CSTAR                0xc0000083
-#define MSR_SFMASK               0xc0000084
-#define MSR_FS_BASE              0xc0000100
-#define MSR_GS_BASE              0xc0000101
-#define MSR_KERNEL_GS_BASE       0xc0000102
-#define MSR_TSC_AUX              0xc0000103
-#define MSR_VM_CR                0xc0010114
-#define MSR_VM_HSAVE_PA          0xc0010117
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

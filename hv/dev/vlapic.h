@@ -11,6 +11,7 @@
 #define KEEL_DEV_VLAPIC_H
 
 #include "hv/dev/irq.h"
+#include "hv/msr_index.h"
 #include "hv/types.h"
 
 /* Guest-physical base of the xAPIC page and its length in bytes. */
@@ -61,9 +62,8 @@ enum {
     APIC_REG_SELF_IPI = 0x3F0, /* x2APIC only */
 };
 
-/* MSRs. See: SDM 4 Table 2-2 "IA-32 Architectural MSRs". */
-#define MSR_IA32_APIC_BASE    0x1B
-#define MSR_IA32_TSC_DEADLINE 0x6E0
+/* The x2APIC MSR range (IA32_APIC_BASE and IA32_TSC_DEADLINE are in
+ * hv/msr_index.h). See: SDM 4 Table 2-2 "IA-32 Architectural MSRs". */
 #define MSR_X2APIC_BASE       0x800
 #define MSR_X2APIC_LAST       0x8FF
 #define MSR_X2APIC_ICR        0x830
