@@ -27,20 +27,8 @@ svm_vmrun:
                             ; interrupt in the guest makes an INTR exit
     mov rax, rdi
 
-    mov rcx, [rsi + G_RCX]
-    mov rdx, [rsi + G_RDX]
-    mov rbx, [rsi + G_RBX]
-    mov rbp, [rsi + G_RBP]
-    mov rdi, [rsi + G_RDI]
-    mov r8,  [rsi + G_R8]
-    mov r9,  [rsi + G_R9]
-    mov r10, [rsi + G_R10]
-    mov r11, [rsi + G_R11]
-    mov r12, [rsi + G_R12]
-    mov r13, [rsi + G_R13]
-    mov r14, [rsi + G_R14]
-    mov r15, [rsi + G_R15]
-    mov rsi, [rsi + G_RSI]
+    LOAD_GUEST_GPRS rsi     ; guest RAX and RSP are in the VMCB
+    mov rsi, [rsi + G_RSI]  ; the base register goes last
 
     vmload                  ; the three take the VMCB address in RAX
     vmrun
@@ -50,19 +38,7 @@ svm_vmrun:
     push rsi
     mov rsi, [rsp + 8]      ; gprs
     pop qword [rsi + G_RSI]
-    mov [rsi + G_RCX], rcx
-    mov [rsi + G_RDX], rdx
-    mov [rsi + G_RBX], rbx
-    mov [rsi + G_RBP], rbp
-    mov [rsi + G_RDI], rdi
-    mov [rsi + G_R8],  r8
-    mov [rsi + G_R9],  r9
-    mov [rsi + G_R10], r10
-    mov [rsi + G_R11], r11
-    mov [rsi + G_R12], r12
-    mov [rsi + G_R13], r13
-    mov [rsi + G_R14], r14
-    mov [rsi + G_R15], r15
+    SAVE_GUEST_GPRS rsi
 
     mov rax, [rsp + 8]
     vmload                  ; host FS/GS/TR/LDTR back

@@ -41,21 +41,9 @@ vmx_enter:
 
     mov rax, rdi
     test esi, esi           ; flags survive the MOVs below
-    mov rcx, [rax + G_RCX]
-    mov rdx, [rax + G_RDX]
-    mov rbx, [rax + G_RBX]
-    mov rbp, [rax + G_RBP]
+    LOAD_GUEST_GPRS rax
     mov rsi, [rax + G_RSI]
-    mov rdi, [rax + G_RDI]
-    mov r8,  [rax + G_R8]
-    mov r9,  [rax + G_R9]
-    mov r10, [rax + G_R10]
-    mov r11, [rax + G_R11]
-    mov r12, [rax + G_R12]
-    mov r13, [rax + G_R13]
-    mov r14, [rax + G_R14]
-    mov r15, [rax + G_R15]
-    mov rax, [rax + G_RAX]
+    mov rax, [rax + G_RAX]  ; the base register goes last
     jnz .resume
     vmlaunch
     jmp .failed             ; only reached if VMLAUNCH failed
@@ -76,20 +64,8 @@ vmx_enter:
     push rax                ; the guest's RAX
     mov rax, [rsp + 8]
     pop qword [rax + G_RAX]
-    mov [rax + G_RCX], rcx
-    mov [rax + G_RDX], rdx
-    mov [rax + G_RBX], rbx
-    mov [rax + G_RBP], rbp
     mov [rax + G_RSI], rsi
-    mov [rax + G_RDI], rdi
-    mov [rax + G_R8],  r8
-    mov [rax + G_R9],  r9
-    mov [rax + G_R10], r10
-    mov [rax + G_R11], r11
-    mov [rax + G_R12], r12
-    mov [rax + G_R13], r13
-    mov [rax + G_R14], r14
-    mov [rax + G_R15], r15
+    SAVE_GUEST_GPRS rax
     ; With external-interrupt exiting and "acknowledge interrupt on exit"
     ; clear, a host interrupt that ended the guest's run is still pending
     ; in the LAPIC. Open a one-instruction window so it is taken through
