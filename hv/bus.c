@@ -39,7 +39,7 @@ int bus_read(const struct bus *bus, uint64_t addr, unsigned size,
     if (!r)
         return -ENOENT;
     if (!r->read) {
-        *val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+        *val = bus_all_ones(size);
         return 0;
     }
     *val = 0;

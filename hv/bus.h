@@ -32,6 +32,14 @@ struct bus {
     unsigned nr;
 };
 
+/* The value an access of size bytes (1, 2, 4 or 8) reads when nothing
+ * drives the bus: all ones, as an ISA read of an empty port or a PCI
+ * master abort returns. */
+static inline uint64_t bus_all_ones(unsigned size)
+{
+    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
 /* Map [base, base+len) to dev. Returns 0, -EINVAL (len 0 or overflow),
  * -EBUSY (overlaps an existing range) or -ENOMEM (table full). */
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, void *dev,

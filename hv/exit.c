@@ -2,6 +2,7 @@
  * initialisers, a bounds check and a loud default). Handlers advance RIP
  * only when the instruction completed; a fault injected into the guest
  * leaves RIP on the instruction, as hardware does. */
+#include "hv/bus.h"
 #include "hv/cpuid.h"
 #include "hv/emulate/emulate.h"
 #include "hv/errno.h"
@@ -56,7 +57,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
     struct vm *vm = v->vm;
     uint16_t port = exit->io.port;
     unsigned size = exit->io.size;
-    uint64_t mask = size == 4 ? 0xffffffffULL : (1ULL << (size * 8)) - 1;
+    uint64_t mask = bus_all_ones(size);
 
     if (exit->io.string) {
         vm_crash(vm, "string I/O (INS/OUTS) on port %#x is not supported",

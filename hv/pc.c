@@ -1,5 +1,6 @@
 /* The PC platform of a VM (hv/pc.h): creating the devices and wiring their
  * interrupt lines. The devices themselves are in hv/dev/. */
+#include "hv/bus.h"
 #include "hv/acpi/acpi.h"
 #include "hv/dev/acpi_pm.h"
 #include "hv/dev/irq.h"
@@ -122,7 +123,7 @@ static int post_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
     (void)dev;
     (void)off;
-    *val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+    *val = bus_all_ones(size);
     return 0;
 }
 

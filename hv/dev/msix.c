@@ -1,4 +1,5 @@
 /* MSI-X table, pending bits and message decoding (hv/dev/msix.h). */
+#include "hv/bus.h"
 #include "hv/dev/msix.h"
 #include "hv/errno.h"
 #include "hv/lib/string.h"
@@ -118,7 +119,7 @@ int msix_table_read(struct msix *m, uint64_t off, unsigned size,
 {
     uint64_t v = off / PCI_MSIX_ENTRY_SIZE, w = (off % 16) / 4;
     if (v >= m->nr || (size != 4 && size != 8) || (off & (size - 1))) {
-        *val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+        *val = bus_all_ones(size);
         return 0;
     }
     *val = m->table[v][w];

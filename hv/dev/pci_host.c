@@ -1,14 +1,10 @@
 /* PCI host bridge: configuration mechanism #1 and the BAR window
  * (hv/dev/pci_host.h). */
+#include "hv/bus.h"
 #include "hv/dev/pci_host.h"
 #include "hv/errno.h"
 
 #define PCI_CLASS_BRIDGE_HOST 0x060000
-
-static uint64_t all_ones(unsigned size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
 
 void pci_host_init(struct pci_host *h)
 {
@@ -56,7 +52,7 @@ int pci_host_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
         *val = h->address;
         return 0;
     }
-    *val = all_ones(size);
+    *val = bus_all_ones(size);
     if (offset < 4)
         return 0;   /* partial access to the address port: no device */
     unsigned byte = (unsigned)offset - 4;
@@ -113,7 +109,7 @@ int pci_host_mmio_read(void *dev, uint64_t offset, unsigned size,
     unsigned bar;
     uint64_t off;
     struct pci_dev *d = decode(dev, offset, &bar, &off);
-    *val = all_ones(size);
+    *val = bus_all_ones(size);
     if (d && d->ops->bar_read)
         return d->ops->bar_read(d, bar, off, size, val);
     return 0;

@@ -1,5 +1,6 @@
 /* Virtual 16550A UART (hv/dev/uart16550.h). Register offsets and bits are
  * the PC16550D datasheet's names. */
+#include "hv/bus.h"
 #include "hv/dev/uart16550.h"
 #include "hv/lib/string.h"
 
@@ -84,7 +85,7 @@ int uart_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     uint8_t v = 0xff;
 
     if (size != 1) {
-        *val = size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+        *val = bus_all_ones(size);
         return 0;
     }
     switch (offset) {

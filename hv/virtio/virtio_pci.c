@@ -1,6 +1,7 @@
 /* virtio-pci modern transport (hv/virtio/virtio_pci.h).
  * Virtio 1.2, 4.1.4 "Virtio Structure PCI Capabilities", 4.1.5 "PCI-specific
  * Initialization And Device Operation". */
+#include "hv/bus.h"
 #include "hv/dev/pci_host.h"
 #include "hv/errno.h"
 #include "hv/lib/string.h"
@@ -12,11 +13,6 @@
 static struct virtio_pci *to_vp(struct pci_dev *d)
 {
     return (struct virtio_pci *)d;   /* pci is the first member */
-}
-
-static uint64_t all_ones(unsigned size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
 /* ---- common configuration (4.1.4.3) ------------------------------------ */
@@ -162,7 +158,7 @@ static int bar_read(struct pci_dev *pd, unsigned bar, uint64_t off,
     uint64_t region = off & ~(uint64_t)(VIRTIO_PCI_REGION_SIZE - 1);
     uint64_t in = off - region;
 
-    *val = all_ones(size);
+    *val = bus_all_ones(size);
     if (bar != VIRTIO_PCI_BAR)
         return 0;
     switch (region) {
