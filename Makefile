@@ -25,15 +25,15 @@ HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z defs -T linker.ld \
 
 # Sources: every .c/.asm in these folders (one file per job; adding a file
 # needs no Makefile change).
-HV_DIRS := boot arch/x86 arch/x86/svm arch/x86/vmx hv hv/lib hv/dev hv/emulate hv/acpi \
-	hv/loader hv/virtio mm drivers
+HV_DIRS := boot hv hv/core hv/exit hv/machine hv/debug arch/x86/svm arch/x86/vmx \
+	hv/dev hv/virtio hv/net hv/loader hv/emulate hv/acpi arch/x86 drivers mm lib
 HV_C    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c))
 HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
 HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 
-# Pure parts compiled for the Linux host (unit tests): hv/ and mm/ without
+# Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
 # the freestanding libc subset.
-HOST_C   := $(filter-out hv/lib/string.c,$(filter hv/% mm/%,$(HV_C)))
+HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C)))
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer

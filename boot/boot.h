@@ -4,8 +4,8 @@
 #define KEEL_BOOT_H
 
 #include <efi.h>
-#include "hv/types.h"
-#include "hv/vm.h"
+#include "lib/types.h"
+#include "hv/core/vm.h"
 
 struct boot_volume {
     EFI_FILE_HANDLE root;

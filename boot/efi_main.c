@@ -10,10 +10,10 @@
 #include "arch/x86/trap.h"
 #include "boot/boot.h"
 #include "hv/boot_info.h"
-#include "hv/config.h"
-#include "hv/lib/printf.h"
-#include "hv/lib/string.h"
-#include "hv/platform.h"
+#include "hv/core/config.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "arch/x86/platform.h"
 
 #define CONFIG_PATH "\\EFI\\keel\\keel.cfg"
 

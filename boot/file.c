@@ -3,7 +3,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "boot/boot.h"
-#include "hv/config.h"
+#include "hv/core/config.h"
 
 EFI_STATUS boot_volume_open(EFI_HANDLE device, struct boot_volume *vol)
 {

@@ -2,7 +2,7 @@
 #ifndef KEEL_ACPI_HOST_H
 #define KEEL_ACPI_HOST_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Parse the host tables from the RSDP the firmware gave (0: none). */
 void acpi_host_init(hpa_t rsdp);

@@ -1,6 +1,6 @@
 /* Keel's driver for the Intel 8254x gigabit Ethernet controller (82540EM,
  * the "e1000" QEMU and Bochs offer), used as the uplink of the VMs'
- * switch (hv/net.h). Polled: no interrupts; legacy descriptors; one
+ * switch (hv/net/net.h). Polled: no interrupts; legacy descriptors; one
  * receive and one transmit ring in Keel's memory; promiscuous, since the
  * guests have MAC addresses of their own.
  * PCI/PCI-X Family of Gigabit Ethernet Controllers Software Developer's
@@ -10,7 +10,7 @@
 #ifndef KEEL_DRIVERS_E1000_H
 #define KEEL_DRIVERS_E1000_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* PCI IDs (Table 5-1): vendor Intel. */
 #define E1000_VENDOR_INTEL   0x8086
@@ -106,7 +106,7 @@ _Static_assert(sizeof(struct e1000_tx_desc) == 16, "tx desc");
 #define E1000_TXD_STAT_DD    BIT(0)
 
 /* Find the first supported 8254x on the host PCI bus, reset and start it,
- * and attach it as the network uplink (hv/net.h). Returns 0, -ENODEV when
+ * and attach it as the network uplink (hv/net/net.h). Returns 0, -ENODEV when
  * the machine has none, -ENOMEM or -EIO (reset never completed). */
 int e1000_probe(void);
 

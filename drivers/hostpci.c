@@ -3,7 +3,7 @@
  * Reference: PCI Local Bus Specification 3.0. */
 #include "arch/x86/cpu.h"
 #include "drivers/hostpci.h"
-#include "hv/errno.h"
+#include "lib/errno.h"
 
 /* Configuration mechanism #1 (PCI 3.0, 3.2.2.3.2): CONFIG_ADDRESS selects
  * enable | bus | device | function | dword register; CONFIG_DATA moves the

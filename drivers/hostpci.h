@@ -7,7 +7,7 @@
 #define KEEL_HOSTPCI_H
 
 #include "hv/dev/pci.h"
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* The standard header offsets and command/status bits are shared with
  * Keel's emulated PCI (hv/dev/pci.h); these are the extra ones a driver

@@ -1,5 +1,5 @@
 /* The host LAPIC timer (drivers/lapic_timer.c); implements
- * platform_timer_arm and platform_idle (hv/platform.h). */
+ * platform_timer_arm and platform_idle (arch/x86/platform.h). */
 #ifndef KEEL_LAPIC_TIMER_H
 #define KEEL_LAPIC_TIMER_H
 

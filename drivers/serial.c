@@ -2,7 +2,7 @@
  * baud 8N1, polled. Reference: PC16550D datasheet, "Register Description". */
 #include "arch/x86/cpu.h"
 #include "drivers/serial.h"
-#include "hv/platform.h"
+#include "arch/x86/platform.h"
 
 #define COM1      0x3f8
 #define UART_THR  0  /* transmit holding (write) / RBR receive (read) */

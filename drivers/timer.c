@@ -3,8 +3,8 @@
  * on terminal count"), and wall-clock time from the host CMOS RTC. */
 #include "arch/x86/cpu.h"
 #include "drivers/timer.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 #define PIT_HZ       1193182ULL
 #define PIT_CH2      0x42

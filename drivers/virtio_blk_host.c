@@ -2,10 +2,10 @@
  * (drivers/virtio_blk_host.h). Virtual I/O Device (VIRTIO) Version 1.2. */
 #include "arch/x86/cpu.h"
 #include "drivers/virtio_blk_host.h"
-#include "hv/errno.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 #include "mm/frame.h"
 
 /* Offsets in struct virtio_pci_cap / virtio_pci_notify_cap (4.1.4). */

@@ -7,8 +7,8 @@
 #define KEEL_VIRTIO_BLK_HOST_H
 
 #include "drivers/hostpci.h"
-#include "hv/types.h"
-#include "hv/virtio/blk.h"
+#include "lib/types.h"
+#include "hv/virtio/virtio_blk.h"
 #include "hv/virtio/virtio_pci.h"
 #include "hv/virtio/virtio_ring.h"
 

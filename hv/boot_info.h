@@ -5,9 +5,9 @@
 #ifndef KEEL_BOOT_INFO_H
 #define KEEL_BOOT_INFO_H
 
-#include "hv/config.h"
-#include "hv/types.h"
-#include "hv/vm.h"
+#include "hv/core/config.h"
+#include "lib/types.h"
+#include "hv/core/vm.h"
 
 #define BOOT_MAX_MEM_RANGES 512
 

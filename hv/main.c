@@ -2,17 +2,17 @@
  * the host drivers, picks the vendor, creates every configured VM, runs
  * them to the end, prints the summary and ends the machine. */
 #include "hv/boot_info.h"
-#include "hv/errno.h"
-#include "hv/log.h"
-#include "hv/net.h"
-#include "hv/panic.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "hv/net/net.h"
+#include "lib/panic.h"
+#include "arch/x86/platform.h"
 #include "hv/sched.h"
-#include "hv/trace.h"
-#include "hv/vconsole.h"
-#include "hv/vendor.h"
-#include "hv/virtio/devices.h"
-#include "hv/vm.h"
+#include "hv/debug/trace.h"
+#include "hv/machine/vconsole.h"
+#include "hv/core/vendor.h"
+#include "hv/machine/virtio_devices.h"
+#include "hv/core/vm.h"
 #include "mm/frame.h"
 
 /* Keel leaves the first MiB alone (real-mode firmware structures). */

@@ -2,14 +2,14 @@
  * vCPU runs until its slice ends (the host timer makes the guest exit),
  * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
  * next timer or a typed key. */
-#include "hv/heap.h"
-#include "hv/irq.h"
-#include "hv/pc.h"
-#include "hv/platform.h"
+#include "mm/heap.h"
+#include "hv/core/inject.h"
+#include "hv/machine/pc.h"
+#include "arch/x86/platform.h"
 #include "hv/sched.h"
-#include "hv/smp.h"
-#include "hv/vconsole.h"
-#include "hv/vm.h"
+#include "hv/core/smp.h"
+#include "hv/machine/vconsole.h"
+#include "hv/core/vm.h"
 
 /* How often an idle Keel looks at the console for typed input. */
 #define IDLE_POLL_NS 10000000ULL
@@ -27,7 +27,7 @@ static uint64_t next_wakeup(struct vm *vm, uint64_t limit)
 static bool vcpu_ready(struct vcpu *v)
 {
     smp_poll(v);
-    if (v->run_state == VCPU_HALTED && irq_pending(v))
+    if (v->run_state == VCPU_HALTED && inject_pending(v))
         v->run_state = VCPU_RUNNABLE;
     return v->run_state == VCPU_RUNNABLE;
 }

@@ -3,7 +3,7 @@
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 struct vm;
 

@@ -8,8 +8,8 @@
  *
  * There is no lock: callers serialise. Keel allocates while it builds VMs
  * on the boot CPU, before any vCPU runs. */
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 
 struct frame_range {

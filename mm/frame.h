@@ -7,7 +7,7 @@
 #ifndef KEEL_FRAME_H
 #define KEEL_FRAME_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define FRAME_MAX_RANGES 256
 

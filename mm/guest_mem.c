@@ -2,8 +2,8 @@
  * guest-physical address and never overlap, so a range that spans slots is
  * followed slot by slot. Every length check is written so that it cannot
  * wrap: gpa and len come from the guest. */
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/guest_mem.h"
 
 /* The guest-physical address one past the slot's last byte. Slots are

@@ -5,7 +5,7 @@
 #ifndef KEEL_GUEST_MEM_H
 #define KEEL_GUEST_MEM_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define GMEM_MAX_SLOTS 16
 

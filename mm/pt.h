@@ -6,7 +6,7 @@
 #ifndef KEEL_PT_H
 #define KEEL_PT_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Access permissions of a mapping (format-neutral). */
 #define PT_R   BIT(0)   /* readable (implied by present; EPT sets R too) */

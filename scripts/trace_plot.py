@@ -6,7 +6,7 @@ the same command line as `make run`) with `trace = yes` in keel.cfg, waits
 for the guest shell, runs a few commands, powers the guest off and keeps the
 console, where Keel prints every vCPU's trace ring between
 `keel: trace begin` and `keel: trace end` as `trace: <ns> <REASON>` lines
-(hv/trace.h). With --log FILE it reads a console capture instead (for
+(hv/debug/trace.h). With --log FILE it reads a console capture instead (for
 example a monitor `tracedump`).
 
 It writes OUT/trace.dat (one row per time bin: the bin's start in ms, then

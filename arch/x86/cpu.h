@@ -5,8 +5,8 @@
 #ifndef KEEL_CPU_H
 #define KEEL_CPU_H
 
-#include "hv/msr_index.h"
-#include "hv/types.h"
+#include "arch/x86/msr_index.h"
+#include "lib/types.h"
 
 
 static inline uint64_t rdmsr(uint32_t msr)

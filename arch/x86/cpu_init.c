@@ -2,9 +2,9 @@
  * bits the hypervisor relies on, and identity-mapped page tables. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
-#include "hv/errno.h"
-#include "hv/log.h"
-#include "hv/vcpu_state.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86/vcpu_state.h"
 #include "mm/pt.h"
 
 void arch_cpu_init(void)

@@ -6,8 +6,8 @@
  * the XSAVE Feature Set"), else FXSAVE/FXRSTOR (SDM 1 10.5).
  * Keel's own FPU control state is never used, so nothing is kept for it. */
 #include "arch/x86/cpu.h"
-#include "hv/platform.h"
-#include "hv/vcpu_state.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/vcpu_state.h"
 
 #define CPUID_1_ECX_XSAVE BIT(26)
 #define FXSAVE_SIZE 512

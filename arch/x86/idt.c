@@ -6,8 +6,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
 #include "drivers/lapic_timer.h"
-#include "hv/log.h"
-#include "hv/panic.h"
+#include "lib/log.h"
+#include "lib/panic.h"
 
 struct PACKED idt_gate {
     uint16_t offset_lo;

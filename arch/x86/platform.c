@@ -1,4 +1,4 @@
-/* How Keel ends the machine (hv/platform.h): halt, ACPI power-off, or in
+/* How Keel ends the machine (arch/x86/platform.h): halt, ACPI power-off, or in
  * test mode QEMU's isa-debug-exit device, whose exit status tells the test
  * harness whether every guest passed. */
 #include "arch/x86/cpu.h"
@@ -6,12 +6,12 @@
 #include "drivers/serial.h"
 #include "drivers/timer.h"
 #include "hv/boot_info.h"
-#include "hv/panic.h"
+#include "lib/panic.h"
 #include "drivers/acpi_host.h"
 #include "drivers/e1000.h"
-#include "hv/errno.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 /* QEMU `-device isa-debug-exit,iobase=0xf4,iosize=4`: a write of v ends
  * QEMU with status (v << 1) | 1. */

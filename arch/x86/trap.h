@@ -4,7 +4,7 @@
 #ifndef KEEL_TRAP_H
 #define KEEL_TRAP_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* IST slots in the TSS: #DF, NMI and #MC run on their own stacks, so a
  * stack overflow in Keel still produces a report. */

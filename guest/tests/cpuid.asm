@@ -1,4 +1,4 @@
-; CPUID exit: check the values of Keel's CPUID policy (hv/cpuid.c).
+; CPUID exit: check the values of Keel's CPUID policy (hv/exit/cpuid.c).
 %include "lib.inc"
 section .text
 main:

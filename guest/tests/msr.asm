@@ -1,5 +1,5 @@
 ; RDMSR/WRMSR exits: emulated MSRs work, unknown or invalid ones raise #GP
-; in the guest (Keel's MSR policy, hv/msr.c).
+; in the guest (Keel's MSR policy, hv/exit/msr.c).
 %include "lib.inc"
 section .text
 main:

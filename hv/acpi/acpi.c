@@ -4,8 +4,8 @@
 #include "hv/acpi/acpi.h"
 #include "hv/acpi/acpi_tables.h"
 #include "hv/acpi/aml.h"
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 
 #define OEM_ID        "KEEL  "     /* 6 bytes */
 #define OEM_TABLE_ID  "KEELVM  "   /* 8 bytes */

@@ -8,7 +8,7 @@
 #ifndef KEEL_ACPI_H
 #define KEEL_ACPI_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 #include "mm/guest_mem.h"
 
 /* ---- Fixed hardware served by the ACPI PM device (port I/O) -------------- */

@@ -6,7 +6,7 @@
 #ifndef KEEL_ACPI_TABLES_H
 #define KEEL_ACPI_TABLES_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* See: 5.2.3.2 Generic Address Structure (GAS). */
 struct acpi_gas {

@@ -1,6 +1,6 @@
 /* The tiny AML writer (hv/acpi/aml.h). ACPI 6.4 chapter 20 and 6.4. */
 #include "hv/acpi/aml.h"
-#include "hv/lib/string.h"
+#include "lib/string.h"
 
 void aml_init(struct aml *a, void *buf, size_t cap)
 {

@@ -7,7 +7,7 @@
 #ifndef KEEL_ACPI_AML_H
 #define KEEL_ACPI_AML_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Opcodes (20.3 "AML Byte Stream Byte Values"). */
 #define AML_ZERO_OP         0x00

@@ -43,7 +43,7 @@
 #include "hv/acpi/acpi.h"
 #include "hv/acpi/aml.h"
 #include "hv/dev/pci_host.h"
-#include "hv/lib/printf.h"
+#include "lib/printf.h"
 
 #define COM1_PORT 0x3F8
 #define COM1_IRQ  4

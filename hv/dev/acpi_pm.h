@@ -6,7 +6,7 @@
 #ifndef KEEL_ACPI_PM_H
 #define KEEL_ACPI_PM_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 struct acpi_pm {
     uint16_t pm1_sts;     /* write-one-to-clear status */

@@ -1,8 +1,8 @@
 /* MSI-X table, pending bits and message decoding (hv/dev/msix.h). */
-#include "hv/bus.h"
+#include "hv/dev/bus.h"
 #include "hv/dev/msix.h"
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 
 /* MSI address: 0xFEE in bits 31:20, destination ID in 19:12, redirection
  * hint bit 3, destination mode bit 2 (1 = logical). Data: vector 7:0,

@@ -6,9 +6,9 @@
 #ifndef KEEL_DEV_MSIX_H
 #define KEEL_DEV_MSIX_H
 
-#include "hv/dev/irq.h"
+#include "hv/dev/apic_route.h"
 #include "hv/dev/pci.h"
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Capability layout (offsets from the capability). See: 6.8.2.1-6.8.2.5. */
 #define PCI_MSIX_FLAGS          2
@@ -33,7 +33,7 @@
 #define MSIX_MAX_VECTORS 16
 
 /* Where messages go: an MSI decoded into the neutral interrupt message
- * (hv/dev/irq.h); the VM routes it with apic_route(). */
+ * (hv/dev/apic_route.h); the VM routes it with apic_route(). */
 typedef void (*msix_send_fn)(void *ctx, const struct apic_irq *irq);
 
 struct msix {

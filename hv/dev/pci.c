@@ -1,7 +1,7 @@
 /* PCI configuration space of an emulated function (hv/dev/pci.h).
  * PCI Local Bus Specification 3.0, chapter 6. */
 #include "hv/dev/pci.h"
-#include "hv/lib/string.h"
+#include "lib/string.h"
 
 uint32_t pci_cfg_get(const struct pci_dev *d, unsigned off, unsigned size)
 {

@@ -7,7 +7,7 @@
 #ifndef KEEL_DEV_PCI_H
 #define KEEL_DEV_PCI_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Type 0 header offsets (6.1). */
 #define PCI_VENDOR_ID           0x00

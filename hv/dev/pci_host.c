@@ -1,8 +1,8 @@
 /* PCI host bridge: configuration mechanism #1 and the BAR window
  * (hv/dev/pci_host.h). */
-#include "hv/bus.h"
+#include "hv/dev/bus.h"
 #include "hv/dev/pci_host.h"
-#include "hv/errno.h"
+#include "lib/errno.h"
 
 #define PCI_CLASS_BRIDGE_HOST 0x060000
 

@@ -10,7 +10,7 @@
 #define KEEL_PCI_HOST_H
 
 #include "hv/dev/pci.h"
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_DATA    0xcfc
@@ -24,7 +24,7 @@
 #define PCI_CONF1_REG(a)   ((a) & 0xfc)
 
 /* The memory window (GPA) for BARs: from the end of low RAM (3 GiB,
- * hv/vm.c) to the IOAPIC page. */
+ * hv/core/vm.c) to the IOAPIC page. */
 #define PCI_MMIO_BASE 0xC0000000u
 #define PCI_MMIO_END  0xFEC00000u   /* exclusive */
 #define PCI_MMIO_SIZE (PCI_MMIO_END - PCI_MMIO_BASE)

@@ -1,8 +1,8 @@
 /* Virtual 16550A UART (hv/dev/uart16550.h). Register offsets and bits are
  * the PC16550D datasheet's names. */
-#include "hv/bus.h"
+#include "hv/dev/bus.h"
 #include "hv/dev/uart16550.h"
-#include "hv/lib/string.h"
+#include "lib/string.h"
 
 enum {
     UART_RBR = 0, UART_THR = 0, UART_DLL = 0,

@@ -5,7 +5,7 @@
 #ifndef KEEL_UART16550_H
 #define KEEL_UART16550_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define UART_RX_FIFO 64
 

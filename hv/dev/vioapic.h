@@ -6,8 +6,8 @@
 #ifndef KEEL_DEV_VIOAPIC_H
 #define KEEL_DEV_VIOAPIC_H
 
-#include "hv/dev/irq.h"
-#include "hv/types.h"
+#include "hv/dev/apic_route.h"
+#include "lib/types.h"
 
 /* Guest-physical base and size (bytes) of the register window. */
 #define IOAPIC_DEFAULT_BASE 0xFEC00000ULL

@@ -5,10 +5,10 @@
  * Intel SDM Volume 3A (Order 325384-080), chapter 11 "Advanced Programmable
  * Interrupt Controller (APIC)". */
 #include "hv/dev/vlapic.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/log.h"
 
 /* Priority class of a vector: its upper nibble. See: SDM 3A 11.8.3. */
 #define PRIO_CLASS(v) ((uint32_t)(v) & 0xF0u)

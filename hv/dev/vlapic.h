@@ -10,9 +10,9 @@
 #ifndef KEEL_DEV_VLAPIC_H
 #define KEEL_DEV_VLAPIC_H
 
-#include "hv/dev/irq.h"
-#include "hv/msr_index.h"
-#include "hv/types.h"
+#include "hv/dev/apic_route.h"
+#include "arch/x86/msr_index.h"
+#include "lib/types.h"
 
 /* Guest-physical base of the xAPIC page and its length in bytes. */
 #define APIC_DEFAULT_BASE 0xFEE00000ULL
@@ -63,7 +63,7 @@ enum {
 };
 
 /* The x2APIC MSR range (IA32_APIC_BASE and IA32_TSC_DEADLINE are in
- * hv/msr_index.h). See: SDM 4 Table 2-2 "IA-32 Architectural MSRs". */
+ * arch/x86/msr_index.h). See: SDM 4 Table 2-2 "IA-32 Architectural MSRs". */
 #define MSR_X2APIC_BASE       0x800
 #define MSR_X2APIC_LAST       0x8FF
 #define MSR_X2APIC_ICR        0x830

@@ -2,9 +2,9 @@
  * and IA32_APIC_BASE. Intel SDM Volume 3A (Order 325384-080), 11.4 "Local
  * APIC" and 11.12 "Extended XAPIC (x2APIC)". */
 #include "hv/dev/vlapic.h"
-#include "hv/errno.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 /* Bits a guest may set in each LVT entry; the rest are reserved or
  * read-only. See: SDM 3A 11.5.1 Figure 11-8. */

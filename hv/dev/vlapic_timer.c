@@ -6,9 +6,9 @@
  * count is derived from it on every read, so nothing runs between exits.
  * The input clock is VLAPIC_BUS_HZ, divided by the TDCR setting. */
 #include "hv/dev/vlapic.h"
-#include "hv/errno.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 #define NS_PER_SEC 1000000000ULL
 

@@ -1,8 +1,8 @@
 /* Virtual 8259A pair (hv/dev/vpic.h).
  * Intel 8259A datasheet, order 231468-003. */
 #include "hv/dev/vpic.h"
-#include "hv/heap.h"
-#include "hv/log.h"
+#include "mm/heap.h"
+#include "lib/log.h"
 
 #define SPURIOUS_IRQ 7
 

@@ -6,7 +6,7 @@
 #ifndef KEEL_DEV_VPIC_H
 #define KEEL_DEV_VPIC_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define PIC_MASTER_PORT 0x20     /* command; +1 data (IMR) */
 #define PIC_SLAVE_PORT  0xA0

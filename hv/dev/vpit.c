@@ -3,10 +3,10 @@
  * its "Mode Definitions"; "N" is the count written, "e" the ticks counted
  * since the counting element was loaded. */
 #include "hv/dev/vpit.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define COUNT_WRAP 65536ULL          /* the counter is 16 bits */

@@ -10,8 +10,8 @@
 #ifndef KEEL_DEV_VPIT_H
 #define KEEL_DEV_VPIT_H
 
-#include "hv/dev/irq.h"
-#include "hv/types.h"
+#include "hv/dev/apic_route.h"
+#include "lib/types.h"
 
 #define PIT_HZ          1193182ULL   /* input clock, Hz */
 #define PIT_PORT        0x40         /* counter 0; 0x41, 0x42; 0x43 control */

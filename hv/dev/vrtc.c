@@ -1,10 +1,10 @@
 /* Virtual MC146818A RTC and CMOS RAM (hv/dev/vrtc.h).
  * Motorola MC146818A datasheet; PIIX4 datasheet 4.5. */
 #include "hv/dev/vrtc.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/log.h"
-#include "hv/platform.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
 
 #define NS_PER_SEC   1000000000ULL
 #define SECS_PER_DAY 86400ULL

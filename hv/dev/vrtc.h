@@ -9,8 +9,8 @@
 #ifndef KEEL_DEV_VRTC_H
 #define KEEL_DEV_VRTC_H
 
-#include "hv/dev/irq.h"
-#include "hv/types.h"
+#include "hv/dev/apic_route.h"
+#include "lib/types.h"
 
 #define RTC_PORT       0x70          /* index (bit 7: NMI disable); 0x71 data */
 #define RTC_PORTS      2

@@ -4,8 +4,8 @@
  * Reference: Intel SDM Volume 2 (order no. 325383), chapter 2 "Instruction
  * Format" and appendix A "Opcode Map"; AMD APM Volume 3 (rev. 3.35) 1.8 for
  * the XOP prefix. */
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "hv/emulate/insn.h"
 
 /* The byte at pos, or -EINVAL: past 15 bytes the instruction is too long

@@ -6,7 +6,7 @@
  * until the count reaches zero. The emulator does the same and stops after
  * STRING_BATCH iterations (RIP unchanged), so a long REP STOS to a device
  * costs several exits but never stalls the hypervisor. */
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/emulate/insn.h"
 
 #define STRING_BATCH 4096

@@ -5,8 +5,8 @@
 #ifndef KEEL_EMULATE_INSN_H
 #define KEEL_EMULATE_INSN_H
 
-#include "hv/types.h"
-#include "hv/vcpu_state.h"
+#include "lib/types.h"
+#include "arch/x86/vcpu_state.h"
 #include "hv/emulate/emulate.h"
 
 #define INSN_MAX_LEN 15 /* SDM 2 2.3.11: longer instructions raise #GP */

@@ -2,7 +2,7 @@
  * register and memory operands, and their reads and writes.
  * Reference: Intel SDM Volume 1 (order no. 253665) 3.7.5 "Specifying an
  * Offset"; Volume 2 2.1.5 (ModRM/SIB), 2.2.1.6 "RIP-Relative Addressing". */
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/emulate/insn.h"
 
 uint64_t emu_ea(const struct emu_ctx *x)

@@ -9,7 +9,7 @@
 #ifndef KEEL_LOADER_BOOTPARAM_H
 #define KEEL_LOADER_BOOTPARAM_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* See: boot.rst "The Real-Mode Kernel Header". */
 #define SETUP_HDR_OFFSET     0x1f1      /* offset of setup_header in image */

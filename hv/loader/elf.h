@@ -3,7 +3,7 @@
 #ifndef KEEL_ELF_H
 #define KEEL_ELF_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 #define ELF_PT_LOAD   1
 #define ELF_EM_386    3

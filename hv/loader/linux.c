@@ -3,9 +3,9 @@
  * The image is untrusted input: every header field is range-checked before
  * it sizes a copy, and every guest write goes through mm/guest_mem. */
 #include <stdarg.h>
-#include "hv/errno.h"
-#include "hv/lib/printf.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
 #include "hv/loader/linux.h"
 
 /* Write "fmt" into err and return -code; every error path ends here so that
@@ -450,7 +450,7 @@ static int build_page_tables(struct guest_mem *gm, const struct linux_layout *l,
 #define GDT_BOOT_DS 0x00cf93000000ffffULL
 #define GDT_ENTRIES 4   /* null, unused, __BOOT_CS, __BOOT_DS */
 
-/* The same segments in the packed attribute form of hv/vcpu_state.h. */
+/* The same segments in the packed attribute form of arch/x86/vcpu_state.h. */
 #define ATTR_BOOT_CS (0xB | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_L | SEG_ATTR_G)
 #define ATTR_BOOT_DS (0x3 | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G)
 /* A busy 64-bit TSS (type 0xB, S=0): VMX refuses to enter IA-32e mode with

@@ -9,8 +9,8 @@
 #define KEEL_LOADER_LINUX_H
 
 #include "hv/loader/bootparam.h"
-#include "hv/types.h"
-#include "hv/vcpu_state.h"
+#include "lib/types.h"
+#include "arch/x86/vcpu_state.h"
 #include "mm/guest_mem.h"
 
 /* Oldest protocol accepted: 2.12 added xloadflags, which is how a kernel

@@ -4,8 +4,8 @@
 #ifndef KEEL_LOADER_H
 #define KEEL_LOADER_H
 
-#include "hv/types.h"
-#include "hv/vcpu_state.h"
+#include "lib/types.h"
+#include "arch/x86/vcpu_state.h"
 #include "mm/guest_mem.h"
 
 struct vm_config;

@@ -1,10 +1,10 @@
 /* The Multiboot v1 loader (hv/loader/loader.h).
  * Reference: Multiboot Specification version 0.6.96: 3.1 "OS image format"
  * (the header), 3.2 "Machine state", 3.3 "Boot information format". */
-#include "hv/config.h"
-#include "hv/errno.h"
-#include "hv/lib/printf.h"
-#include "hv/lib/string.h"
+#include "hv/core/config.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
 #include "hv/loader/elf.h"
 #include "hv/loader/loader.h"
 

@@ -6,7 +6,7 @@
 #ifndef KEEL_VIRTIO_BLK_BACKEND_H
 #define KEEL_VIRTIO_BLK_BACKEND_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 struct blk_backend {
     const char *kind;       /* "in-memory image", for logs */

@@ -1,5 +1,5 @@
 /* The in-memory virtio-blk back end (hv/virtio/blk_backend.h). */
-#include "hv/lib/string.h"
+#include "lib/string.h"
 #include "hv/virtio/blk_backend.h"
 
 static int ram_read(struct blk_backend *b, uint64_t off, void *buf,

@@ -1,7 +1,7 @@
 /* Device status, features, queues and reset of a virtio device
  * (hv/virtio/virtio.h). Virtio 1.2, 2.1, 2.2, 2.4, 3.1. */
-#include "hv/lib/string.h"
-#include "hv/log.h"
+#include "lib/string.h"
+#include "lib/log.h"
 #include "hv/virtio/virtio.h"
 
 void virtio_dev_init(struct virtio_dev *d, const char *name,

@@ -9,7 +9,7 @@
 #ifndef KEEL_VIRTIO_H
 #define KEEL_VIRTIO_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 #include "hv/virtio/virtq.h"
 
 struct guest_mem;

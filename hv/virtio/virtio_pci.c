@@ -1,11 +1,11 @@
 /* virtio-pci modern transport (hv/virtio/virtio_pci.h).
  * Virtio 1.2, 4.1.4 "Virtio Structure PCI Capabilities", 4.1.5 "PCI-specific
  * Initialization And Device Operation". */
-#include "hv/bus.h"
+#include "hv/dev/bus.h"
 #include "hv/dev/pci_host.h"
-#include "hv/errno.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "lib/log.h"
 #include "hv/virtio/virtio_pci.h"
 
 #define COMMON(f) offsetof(struct virtio_pci_common_cfg, f)

@@ -8,7 +8,7 @@
 
 #include "hv/dev/msix.h"
 #include "hv/dev/pci.h"
-#include "hv/types.h"
+#include "lib/types.h"
 #include "hv/virtio/virtio.h"
 
 struct pci_host;

@@ -4,7 +4,7 @@
 #ifndef KEEL_VIRTIO_RING_H
 #define KEEL_VIRTIO_RING_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* Descriptor flags. See: 2.7.5 "The Virtqueue Descriptor Table". */
 #define VIRTQ_DESC_F_NEXT     1   /* the chain continues at `next` */

@@ -1,7 +1,7 @@
 /* Split virtqueue, device side (hv/virtio/virtq.h).
  * Virtual I/O Device (VIRTIO) Version 1.2, 2.7 "Split Virtqueues". */
-#include "hv/errno.h"
-#include "hv/lib/string.h"
+#include "lib/errno.h"
+#include "lib/string.h"
 #include "hv/virtio/virtq.h"
 #include "mm/guest_mem.h"
 

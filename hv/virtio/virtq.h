@@ -7,7 +7,7 @@
 #ifndef KEEL_VIRTIO_VIRTQ_H
 #define KEEL_VIRTIO_VIRTQ_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 #include "hv/virtio/virtio_ring.h"
 
 struct guest_mem;

@@ -10,7 +10,7 @@ import keelrun
 from console import Console
 from linuxguest import PROMPT, linux_config, linux_files, sh, wait_shell
 
-MONITOR_KEYS = "\x1dm"          # Ctrl-] then m (hv/monitor.h)
+MONITOR_KEYS = "\x1dm"          # Ctrl-] then m (hv/debug/monitor.h)
 MON_PROMPT = "keel-mon> "
 
 

@@ -199,7 +199,7 @@ def grade(labs, vms, workdir, boot_timeout=None):
         for t in lab["test"]:
             if "vm" in t and t["vm"] not in names:
                 names.append(t["vm"])
-    # Keel runs at most MAX_VMS_PER_BOOT VMs (CFG_MAX_VMS in hv/config.h).
+    # Keel runs at most MAX_VMS_PER_BOOT VMs (CFG_MAX_VMS in hv/core/config.h).
     boots = {}
     for i in range(0, len(names), MAX_VMS_PER_BOOT):
         batch = names[i:i + MAX_VMS_PER_BOOT]

@@ -1,10 +1,10 @@
-/* The platform functions (hv/platform.h) and kzalloc (hv/heap.h) for host
+/* The platform functions (arch/x86/platform.h) and kzalloc (mm/heap.h) for host
  * unit tests: the console is stdout, time is a variable the test moves. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "hv/heap.h"
-#include "hv/platform.h"
+#include "mm/heap.h"
+#include "arch/x86/platform.h"
 #include "test/unit/host_stubs.h"
 
 uint64_t stub_now_ns;

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/acpi/acpi.h"
 #include "hv/acpi/acpi_tables.h"
 #include "hv/acpi/aml.h"

@@ -1,4 +1,4 @@
-/* Host tests of the keel.cfg parser (hv/config.c). */
+/* Host tests of the keel.cfg parser (hv/core/config.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/config.h"
-#include "hv/errno.h"
+#include "hv/core/config.h"
+#include "lib/errno.h"
 
 static struct keel_config cfg;
 static char err[256];

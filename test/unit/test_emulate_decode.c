@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <capstone/capstone.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/emulate/emulate.h"
 
 #define RAM_SIZE  (4u << 20)

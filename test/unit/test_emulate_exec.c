@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/emulate/emulate.h"
 
 #define UNUSED __attribute__((unused))

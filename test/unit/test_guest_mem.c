@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "mm/guest_mem.h"
 
 #define P PAGE_SIZE

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/loader/linux.h"
 
 static const char *argv0 = "";

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/config.h"
-#include "hv/errno.h"
+#include "hv/core/config.h"
+#include "lib/errno.h"
 #include "hv/loader/loader.h"
 
 #define RAM MiB(16)

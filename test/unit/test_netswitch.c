@@ -1,4 +1,4 @@
-/* Unit tests of the learning switch (hv/netswitch.c): flooding of unknown,
+/* Unit tests of the learning switch (hv/net/netswitch.c): flooding of unknown,
  * broadcast and multicast destinations, learning, no echo to the source
  * port, ageing, table replacement and bad lengths. Three ports record
  * what they are given. */
@@ -12,7 +12,7 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/netswitch.h"
+#include "hv/net/netswitch.h"
 
 #define NPORTS 3
 #define SEC    1000000000ULL

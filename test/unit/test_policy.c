@@ -1,4 +1,4 @@
-/* Host tests of Keel's guest CPUID and MSR policies (hv/cpuid.c, hv/msr.c):
+/* Host tests of Keel's guest CPUID and MSR policies (hv/exit/cpuid.c, hv/exit/msr.c):
  * what a guest sees, what it may write, and #GP for the rest. The host CPU
  * is the fixed AMD-like model in host_stubs.c. */
 #include <setjmp.h>
@@ -8,12 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/cpuid.h"
-#include "hv/errno.h"
-#include "hv/msr.h"
-#include "hv/pvclock.h"
-#include "hv/vcpu.h"
-#include "hv/vm.h"
+#include "hv/exit/cpuid.h"
+#include "lib/errno.h"
+#include "hv/exit/msr.h"
+#include "hv/exit/pvclock.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
 #include "test/unit/host_stubs.h"
 
 static struct vm vm = { .name = "t" };

@@ -1,4 +1,4 @@
-/* Host tests of Keel's freestanding formatter (hv/lib/printf.c), compared
+/* Host tests of Keel's freestanding formatter (lib/printf.c), compared
  * with the C library's snprintf for the same formats. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/lib/printf.h"
+#include "lib/printf.h"
 
 #define SAME(...)                                                      \
     do {                                                               \

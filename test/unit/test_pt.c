@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
 #include "mm/pt.h"

@@ -10,7 +10,7 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/dev/irq.h"
+#include "hv/dev/apic_route.h"
 #include "hv/dev/vioapic.h"
 #include "hv/dev/vlapic.h"
 #include "test/unit/host_stubs.h"

@@ -1,4 +1,4 @@
-/* Unit tests of the virtio-net device (hv/virtio/net.c) over real split
+/* Unit tests of the virtio-net device (hv/virtio/virtio_net.c) over real split
  * virtqueues: configuration space and features, transmit gathering a
  * header + frame chain into one frame for the port, receive into a posted
  * buffer with the 12-byte header, drops (no buffer, buffer too small,
@@ -14,7 +14,7 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/virtio/net.h"
+#include "hv/virtio/virtio_net.h"
 #include "mm/guest_mem.h"
 
 #define RAM_SIZE  MiB(1)

@@ -15,7 +15,7 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "hv/virtio/virtq.h"
 #include "mm/guest_mem.h"
 

@@ -1,6 +1,6 @@
 /* Unit tests of the virtio device layer over the virtqueue: feature
  * negotiation and status (hv/virtio/virtio.c), virtio-blk requests on the
- * in-memory back end (hv/virtio/blk.c), and malformed queues ending in
+ * in-memory back end (hv/virtio/virtio_blk.c), and malformed queues ending in
  * DEVICE_NEEDS_RESET with one configuration interrupt, until the driver
  * resets the device. Guest RAM: one 1 MiB slot at GPA 0. */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/virtio/blk.h"
+#include "hv/virtio/virtio_blk.h"
 #include "mm/guest_mem.h"
 
 #define RAM_SIZE  MiB(1)

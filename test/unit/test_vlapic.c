@@ -1,5 +1,5 @@
 /* Unit tests of the virtual LAPIC (hv/dev/vlapic*.c) and the router
- * (hv/dev/irq.c), after kvm-unit-tests x86/apic.c: timer modes at the
+ * (hv/dev/apic_route.c), after kvm-unit-tests x86/apic.c: timer modes at the
  * right simulated time, priorities, EOI, IPIs and the x2APIC MSR rules. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "hv/dev/irq.h"
+#include "hv/dev/apic_route.h"
 #include "hv/dev/vlapic.h"
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "test/unit/host_stubs.h"
 
 #define NCPU 3

@@ -12,7 +12,7 @@
 #define UNUSED __attribute__((unused))
 
 #include "hv/dev/vpit.h"
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "test/unit/host_stubs.h"
 
 static struct vpit *pit;

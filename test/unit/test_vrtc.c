@@ -11,7 +11,7 @@
 #define UNUSED __attribute__((unused))
 
 #include "hv/dev/vrtc.h"
-#include "hv/errno.h"
+#include "lib/errno.h"
 #include "test/unit/host_stubs.h"
 
 static struct vrtc *rtc;

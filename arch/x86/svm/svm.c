@@ -5,14 +5,14 @@
  * "Nested Paging". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
-#include "hv/msr.h"
-#include "hv/panic.h"
-#include "hv/vendor.h"
-#include "hv/vm.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/log.h"
+#include "hv/exit/msr.h"
+#include "lib/panic.h"
+#include "hv/core/vendor.h"
+#include "hv/core/vm.h"
 #include "mm/frame.h"
 
 /* CPUID Fn8000_0001 ECX and Fn8000_000A EDX feature bits (APM2 15.4). */
@@ -32,7 +32,7 @@
      | SVM_INTERCEPT_NMI        /* host NMIs belong to Keel */              \
      | SVM_INTERCEPT_SMI                                                    \
      | SVM_INTERCEPT_INIT                                                   \
-     | SVM_INTERCEPT_CPUID      /* CPUID policy (hv/cpuid.c) */             \
+     | SVM_INTERCEPT_CPUID      /* CPUID policy (hv/exit/cpuid.c) */             \
      | SVM_INTERCEPT_INVD       /* would drop host cache lines */           \
      | SVM_INTERCEPT_IOIO_PROT  /* every port goes to the pio bus */        \
      | SVM_INTERCEPT_MSR_PROT   /* MSR policy, bitmap below */              \

@@ -3,7 +3,7 @@
 #define KEEL_SVM_H
 
 #include "arch/x86/svm/vmcb.h"
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 /* Per-vCPU SVM state (vcpu->vendor). */
 struct svm_vcpu {

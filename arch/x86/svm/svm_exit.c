@@ -2,7 +2,7 @@
  * exit information each reason carries. Reference: APM2 Appendix C "SVM
  * Intercept Exit Codes", 15.7 "Intercept Operation". */
 #include "arch/x86/svm/svm.h"
-#include "hv/log.h"
+#include "lib/log.h"
 
 struct svm_exit_entry {
     enum exit_reason reason;
@@ -76,7 +76,7 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
         };
     }
     /* With next-RIP save the CPU reports instruction lengths; TCG does
-     * not, and then the core decodes (hv/vcpu.c). */
+     * not, and then the core decodes (hv/core/vcpu.c). */
     if (svm_has_nrips && c->nrip > v->state.rip && c->nrip - v->state.rip <= 15)
         exit->insn_len = (uint8_t)(c->nrip - v->state.rip);
 

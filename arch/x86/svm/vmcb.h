@@ -5,7 +5,7 @@
 #ifndef KEEL_VMCB_H
 #define KEEL_VMCB_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* VMCB control area, intercept vector 3 (offset 0x00C), APM2 Table B-1. */
 #define SVM_INTERCEPT_INTR        BIT(0)
@@ -121,7 +121,7 @@ enum svm_exit_code {
 };
 
 /* Segment in the VMCB save area (APM2 Table B-2): attrib is the packed
- * 12-bit form hv/vcpu_state.h uses too. */
+ * 12-bit form arch/x86/vcpu_state.h uses too. */
 struct PACKED vmcb_seg {
     uint16_t selector;
     uint16_t attrib;

@@ -6,13 +6,13 @@
  * Host-State Area". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
-#include "hv/msr.h"
-#include "hv/panic.h"
-#include "hv/vm.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/log.h"
+#include "hv/exit/msr.h"
+#include "lib/panic.h"
+#include "hv/core/vm.h"
 #include "mm/frame.h"
 
 /* VPIDs are handed out once per vCPU and never reused: two vCPUs sharing
@@ -198,7 +198,7 @@ int vmx_vmcs_init(struct vcpu *v)
 }
 
 /* The guest MSRs outside the VMCS that the MSR bitmap passes through
- * (hv/msr.h), in the order of struct vmx_vcpu. Keel itself uses none of
+ * (hv/exit/msr.h), in the order of struct vmx_vcpu. Keel itself uses none of
  * them, so they are switched only when another vCPU's VMCS becomes
  * current. SYSENTER_* and FS/GS bases are VMCS fields. */
 static const uint32_t lazy_msrs[] = {

@@ -9,7 +9,7 @@
 #ifndef KEEL_VMX_VMCS_H
 #define KEEL_VMX_VMCS_H
 
-#include "hv/types.h"
+#include "lib/types.h"
 
 /* ---- Capability MSRs (Appendix A; SDM 4 "Model-Specific Registers"). */
 #define MSR_IA32_VMX_BASIC              0x00000480

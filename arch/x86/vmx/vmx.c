@@ -8,13 +8,13 @@
  * docs/vmx.md. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "hv/errno.h"
-#include "hv/heap.h"
-#include "hv/lib/string.h"
-#include "hv/log.h"
-#include "hv/panic.h"
-#include "hv/vendor.h"
-#include "hv/vm.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "hv/core/vendor.h"
+#include "hv/core/vm.h"
 #include "mm/frame.h"
 
 #define CPUID_1_ECX_VMX BIT(5)

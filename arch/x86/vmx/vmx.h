@@ -6,7 +6,7 @@
 #define KEEL_VMX_H
 
 #include "arch/x86/vmx/vmcs.h"
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 /* What the CPU offers and what Keel chose, filled once by vmx_detect()
  * from the capability MSRs (Appendix A). Every VMCS uses the same
@@ -40,7 +40,7 @@ struct vmx_vcpu {
      * carried from one exit to the next entry (24.4.2). */
     uint32_t intr_other;
     /* Guest MSRs the VMCS does not switch and the MSR bitmap passes
-     * through (hv/msr.h); loaded when this vCPU's VMCS becomes current. */
+     * through (hv/exit/msr.h); loaded when this vCPU's VMCS becomes current. */
     uint64_t kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
 };
 

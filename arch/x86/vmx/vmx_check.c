@@ -9,7 +9,7 @@
  * virtual-8086 guests, PDPTEs) are left out. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "hv/log.h"
+#include "lib/log.h"
 
 /* One failing check: the SDM subsection, what the rule is, the values. */
 #define CHECK(cond, sec, ...)                                              \

@@ -6,7 +6,7 @@
  * VM-Entry Control Fields" (Tables 27-3, 27-5, 27-7), 27.2.4 "Information
  * for VM Exits During Event Delivery", 28.2.1 (event re-injection). */
 #include "arch/x86/vmx/vmx.h"
-#include "hv/log.h"
+#include "lib/log.h"
 
 struct vmx_exit_entry {
     enum exit_reason reason;

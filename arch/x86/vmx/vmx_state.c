@@ -6,7 +6,7 @@
  * 24.8.3 "VM-Entry Controls for Event Injection", 26.6 "Event Injection". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "hv/vm.h"
+#include "hv/core/vm.h"
 
 /* The VMCS fields of one segment register, in enum seg order. */
 static const struct {
@@ -30,7 +30,7 @@ static const struct {
                  VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_ACCESS_RIGHTS },
 };
 
-/* Neutral packed attributes (hv/vcpu_state.h: descriptor bits 47:40 in
+/* Neutral packed attributes (arch/x86/vcpu_state.h: descriptor bits 47:40 in
  * 7:0, bits 55:52 in 11:8; 0 = unusable) to VMX access rights (Table 24-2:
  * bits 55:52 in 15:12, 11:8 reserved, bit 16 unusable). */
 static uint32_t attr_to_ar(uint16_t attr)
@@ -49,7 +49,7 @@ static uint16_t ar_to_attr(uint32_t ar)
     return (uint16_t)((ar & 0xffu) | ((ar >> 4) & 0xf00u));
 }
 
-/* Event types of struct event are the VMX ones (hv/vcpu.h), except that
+/* Event types of struct event are the VMX ones (hv/core/vcpu.h), except that
  * Keel's EVENT_SOFT_INT needs an instruction length (26.6.1.1). */
 static void inject_event(struct vcpu *v)
 {

@@ -1,0 +1,65 @@
+/* Interrupt injection point (hv/core/inject.h). Sources, in priority order: an NMI
+ * pending in the vLAPIC, then the highest deliverable vector of the vLAPIC
+ * (fed by the vIOAPIC, MSIs and IPIs), then the 8259's INTR when the vLAPIC
+ * passes it through (LINT0 in ExtINT mode, or the APIC disabled).
+ * References: SDM 3A 6.9 "Priority Among Simultaneous Exceptions and
+ * Interrupts", 11.8.3 "Interrupt, Task, and Processor Priority". */
+#include "hv/dev/vlapic.h"
+#include "hv/dev/vpic.h"
+#include "hv/core/inject.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
+
+/* Does the 8259 reach this vCPU? Only the BSP's LINT0 is wired to it. */
+static bool pic_reaches(const struct vcpu *v)
+{
+    return v->id == 0 && v->vm->pic && vlapic_accepts_pic(v->lapic);
+}
+
+bool inject_pending(const struct vcpu *v)
+{
+    if (!v->lapic)
+        return false;
+    return vlapic_pending_vector(v->lapic) >= 0 ||
+           (pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0);
+}
+
+void inject_prepare_entry(struct vcpu *v)
+{
+    v->want_intr_window = false;
+    if (!v->lapic || v->event.valid) {
+        /* An exception or a re-injection goes first; ask to come back as
+         * soon as an interrupt could follow it. */
+        v->want_intr_window = v->event.valid && inject_pending(v);
+        return;
+    }
+    /* NMIs are not masked by RFLAGS.IF (SDM 3A 6.7.1). Keel does not track
+     * NMI blocking after delivery, so at most one is queued at a time. */
+    if (vlapic_take_nmi(v->lapic)) {
+        v->event = (struct event){ .valid = true, .type = EVENT_NMI,
+                                   .vector = VEC_NMI };
+        return;
+    }
+    /* LAB 6 BEGIN: inject the highest pending vector, or ask for a window */
+    int vec = vlapic_pending_vector(v->lapic);
+    bool from_pic = false;
+    if (vec < 0 && pic_reaches(v)) {
+        vec = vpic_pending_vector(v->vm->pic);
+        from_pic = vec >= 0;
+    }
+    if (vec < 0)
+        return;
+    if (!(v->state.rflags & RFLAGS_IF) || v->state.interrupt_shadow) {
+        v->want_intr_window = true;
+        return;
+    }
+    /* The interrupt is taken now: IRR -> ISR (LAPIC) or an INTA cycle
+     * (8259), which may return a different vector than it showed. */
+    if (from_pic)
+        vec = vpic_ack(v->vm->pic);
+    else
+        vlapic_accept(v->lapic, (uint8_t)vec);
+    v->event = (struct event){ .valid = true, .type = EVENT_EXT_INT,
+                               .vector = (uint8_t)vec };
+    /* LAB 6 END */
+}

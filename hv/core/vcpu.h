@@ -1,0 +1,106 @@
+/* A virtual CPU: its architectural state, the event to inject on the next
+ * entry, its virtual LAPIC and its exit statistics. The run loop is in
+ * hv/core/vcpu.c; the vendor code owns `vendor` (the VMCB or VMCS). */
+#ifndef KEEL_VCPU_H
+#define KEEL_VCPU_H
+
+#include "lib/types.h"
+#include "arch/x86/vcpu_state.h"
+#include "hv/core/vm_exit.h"
+
+struct vm;
+struct vlapic;
+struct trace_ring;
+
+/* Event types, in the encoding shared by the SVM EVENTINJ field (APM2
+ * 15.20) and the VMX VM-entry interruption-information field (SDM 3C
+ * 24.8.3); the vendor code translates where they differ. */
+enum event_type {
+    EVENT_EXT_INT = 0,   /* external interrupt (from the vLAPIC/PIC) */
+    EVENT_NMI = 2,
+    EVENT_EXCEPTION = 3,
+    EVENT_SOFT_INT = 4,
+};
+
+/* An event to deliver through the guest IDT on the next VM entry. */
+struct event {
+    bool valid;
+    uint8_t type;        /* enum event_type */
+    uint8_t vector;
+    bool has_error;
+    uint32_t error_code;
+};
+
+/* Exception vectors (SDM 3A 6.3.1). */
+enum {
+    VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5,
+    VEC_UD = 6, VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
+    VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17, VEC_MC = 18,
+    VEC_XM = 19,
+};
+
+enum vcpu_run_state {
+    VCPU_RUNNABLE,
+    VCPU_HALTED,       /* in HLT: runnable again when an interrupt is pending */
+    VCPU_WAIT_SIPI,    /* an AP before its startup IPI */
+    VCPU_STOPPED,      /* its VM has ended */
+};
+
+/* Per-reason exit statistics: count, and host TSC cycles spent in Keel
+ * handling the exit (total, fastest, slowest; min is valid when count > 0).
+ * Printed by hv/debug/stats.c. */
+struct exit_stats {
+    uint64_t count[EXIT_REASON_COUNT];
+    uint64_t cycles[EXIT_REASON_COUNT];
+    uint64_t min[EXIT_REASON_COUNT];
+    uint64_t max[EXIT_REASON_COUNT];
+};
+
+struct vcpu {
+    struct vm *vm;
+    unsigned id;                  /* 0 = bootstrap processor */
+    struct vcpu_state state;
+    struct event event;           /* consumed by the vendor run() */
+    bool want_intr_window;        /* exit when the guest can take an IRQ */
+    enum vcpu_run_state run_state;
+    struct vlapic *lapic;
+    void *vendor;                 /* VMCB / VMCS bookkeeping */
+    uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
+    void *fpu;                    /* x87/SSE/AVX save area (platform_fpu_*) */
+    uint64_t xcr0;                /* the guest's XCR0 while it is saved */
+    uint64_t pvclock_msr;         /* MSR_KVM_SYSTEM_TIME_NEW as written */
+    uint64_t pvclock_wall;        /* MSR_KVM_WALL_CLOCK_NEW as written */
+    struct exit_stats stats;
+    struct trace_ring *trace;     /* last exits (hv/debug/trace.h); lazily made */
+};
+
+/* Queue an exception for the guest (replaces a pending external interrupt,
+ * which is re-requested later; SDM 3A 6.9 priorities are kept simple: the
+ * fault wins). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
+                           uint32_t error_code);
+
+/* #GP(0) and #UD, the two the handlers raise most. */
+static inline void vcpu_inject_gp(struct vcpu *v)
+{
+    vcpu_inject_exception(v, VEC_GP, true, 0);
+}
+static inline void vcpu_inject_ud(struct vcpu *v)
+{
+    vcpu_inject_exception(v, VEC_UD, false, 0);
+}
+
+/* Move RIP past the exiting instruction: uses exit->insn_len when the CPU
+ * reported it, else decodes the instruction at RIP. Returns 0, or a negative
+ * error after which the VM has been crashed. Also clears the interrupt
+ * shadow, as completing an instruction does. */
+int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
+
+/* Enter the guest once, handle the exit. Returns when the exit has been
+ * handled (the vCPU may now be halted or stopped). */
+void vcpu_run_once(struct vcpu *v);
+
+/* Print the guest registers (for panic and VM crash reports). */
+void vcpu_dump(const struct vcpu *v);
+
+#endif

@@ -1,0 +1,109 @@
+/* A virtual machine: its memory map and nested page table, its vCPUs, its
+ * buses and devices, and how it ended. Created from one [vm] section of the
+ * boot configuration (hv/core/vm.c). */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include "hv/dev/bus.h"
+#include "hv/core/config.h"
+#include "lib/types.h"
+#include "hv/core/vcpu.h"
+#include "mm/guest_mem.h"
+#include "mm/pt.h"
+
+struct acpi_pm;
+struct pci_host;
+struct uart16550;
+struct vioapic;
+struct vlapic;
+struct vpic;
+struct vpit;
+struct vrtc;
+struct vm_devices;
+
+/* How a VM ended (reported in the summary). */
+enum vm_end {
+    VM_END_NONE,          /* still running */
+    VM_END_DEBUG_EXIT,    /* wrote a status to port 0xF4 */
+    VM_END_POWEROFF,      /* ACPI S5 */
+    VM_END_RESET,         /* (unused: a reset restarts the VM) */
+    VM_END_HALTED,        /* every vCPU halted with interrupts disabled */
+    VM_END_TRIPLE_FAULT,
+    VM_END_CRASHED,       /* stopped by Keel for misbehaviour */
+};
+
+const char *vm_end_name(enum vm_end end);
+
+/* A file loaded by boot/ before ExitBootServices (kernel, initrd, image). */
+struct blob {
+    const void *data;
+    uint64_t size;        /* bytes */
+};
+
+struct vm {
+    unsigned id;
+    const struct vm_config *cfg;
+    char name[CFG_NAME_MAX];
+    struct guest_mem mem;
+    struct pt npt;                   /* GPA -> HPA, vendor entry format */
+    struct vcpu *vcpus[CFG_MAX_VCPUS];
+    struct vlapic *lapics[CFG_MAX_VCPUS]; /* vcpus[i]->lapic, for routing */
+    unsigned nr_vcpus;
+    struct vcpu *current;            /* the vCPU whose exit is handled */
+    struct bus pio;
+    struct bus mmio;
+    struct uart16550 *uart;          /* COM1 */
+    struct vioapic *ioapic;
+    struct vpic *pic;
+    struct vpit *pit;
+    struct vrtc *rtc;
+    struct acpi_pm *pm;
+    struct pci_host *pci;
+    void *vendor;                    /* ASID / VPID */
+    uint64_t rsdp_gpa;               /* ACPI RSDP Keel built, 0 if none */
+    const struct blob *kernel;       /* the payload, kept for resets */
+    const struct blob *initrd;
+    const struct blob *device_files; /* per cfg->devices[i] (images) */
+    int net_port[CFG_MAX_DEVICES];   /* switch port + 1 of virtio-net n */
+    bool reset_pending;              /* restart at the next scheduling point */
+    unsigned resets;                 /* how many times it was reset */
+    enum vm_end end;
+    int exit_status;                 /* debug-exit value */
+    char end_reason[160];
+    uint64_t start_ns, end_ns;
+};
+
+/* Create a VM from its configuration and loaded files (kernel, initrd may be
+ * NULL/empty), load the payload and set the BSP's entry state. Returns the
+ * VM, or NULL after logging a message naming the VM and the reason. */
+struct vm *vm_create(unsigned id, const struct vm_config *cfg,
+                     const struct blob *kernel, const struct blob *initrd);
+
+/* Stop the VM for good with how it ended and a reason (printf-style).
+ * All its vCPUs stop; other VMs are untouched. */
+void vm_stop(struct vm *vm, enum vm_end end, const char *fmt, ...)
+    PRINTF(3, 4);
+
+/* Guest misbehaviour: log "vm <name> crashed: <reason>", dump the vCPU,
+ * stop the VM (DESIGN.md, "Errors"). */
+void vm_crash(struct vm *vm, const char *fmt, ...) PRINTF(2, 3);
+
+static inline bool vm_running(const struct vm *vm)
+{
+    return vm->end == VM_END_NONE;
+}
+
+/* Ask for a reset (ACPI reset register, as a PC's reset line): the VM
+ * restarts from its payload at the next scheduling point (vm_reset). */
+void vm_request_reset(struct vm *vm, const char *why);
+
+/* Carry out a requested reset: guest RAM zeroed, devices recreated, the
+ * payload loaded again, every vCPU back to its power-on state. Disk images
+ * keep what was written. Returns 0, or an error after which the VM has
+ * been crashed. */
+int vm_reset(struct vm *vm);
+
+/* Print the summary line and exit statistics of a VM. */
+void vm_report(const struct vm *vm);
+
+#endif

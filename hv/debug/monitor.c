@@ -1,0 +1,261 @@
+/* The serial monitor (hv/debug/monitor.h): the key filter in front of guest
+ * input, the line editor and the commands. It runs on the boot CPU from the
+ * scheduler's input poll (hv/sched.c -> vconsole_poll_input), between
+ * slices, so every vCPU is outside its guest with its state in
+ * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
+#include "lib/string.h"
+#include "lib/log.h"
+#include "hv/debug/monitor.h"
+#include "arch/x86/platform.h"
+#include "hv/debug/stats.h"
+#include "hv/debug/trace.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vendor.h"
+#include "hv/core/vm.h"
+
+#define LINE_MAX 80
+#define MAX_ARGS 4
+
+static int held = -1;          /* a byte to hand to the guest next */
+static bool escaped;           /* the last byte was MONITOR_ESCAPE */
+static unsigned cur_vm, cur_vcpu;   /* the selection commands act on */
+
+/* Parse a number: decimal, or hex with 0x (or a bare hex string containing
+ * a-f). Returns false if s is not one. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    unsigned base = 10;
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        base = 16, s += 2;
+    for (const char *p = s; *p; p++)
+        if ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+            base = 16;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (*s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (*s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return false;
+        if (d >= base)
+            return false;
+        v = v * base + d;
+    }
+    *out = v;
+    return true;
+}
+
+static const char *run_state_name(enum vcpu_run_state s)
+{
+    static const char *const names[] = {
+        [VCPU_RUNNABLE] = "runnable", [VCPU_HALTED] = "halted",
+        [VCPU_WAIT_SIPI] = "wait-for-SIPI", [VCPU_STOPPED] = "stopped",
+    };
+    return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+static struct vcpu *selected(struct vm **vms, unsigned n)
+{
+    if (cur_vm >= n || cur_vcpu >= vms[cur_vm]->nr_vcpus) {
+        kprintf("keel: no such vCPU selected (use 'vm' and 'vcpu')\n");
+        return NULL;
+    }
+    return vms[cur_vm]->vcpus[cur_vcpu];
+}
+
+static void cmd_list(struct vm **vms, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct vm *vm = vms[i];
+        kprintf("keel: %c vm %u %s: %s, %llu MiB, %u vCPU%s\n",
+                i == cur_vm ? '*' : ' ', i, vm->name, vm_end_name(vm->end),
+                (unsigned long long)(vm->cfg->memory >> 20), vm->nr_vcpus,
+                vm->nr_vcpus == 1 ? "" : "s");
+        for (unsigned c = 0; c < vm->nr_vcpus; c++) {
+            const struct vcpu *v = vm->vcpus[c];
+            kprintf("keel:     vcpu%u: %s, rip %#llx, %llu exits\n", c,
+                    run_state_name(v->run_state),
+                    (unsigned long long)v->state.rip,
+                    (unsigned long long)stats_total(v));
+        }
+    }
+}
+
+static void cmd_help(void)
+{
+    kprintf("keel: monitor commands (guests are paused until 'resume'):\n"
+            "  list              VMs and vCPUs: state, RIP, exit totals\n"
+            "  vm <name|number>  select a VM (vCPU 0)\n"
+            "  vcpu <n>          select a vCPU of the selected VM\n"
+            "  regs              guest registers of the selected vCPU\n"
+            "  vmcb | vmcs       the VMCB/VMCS with field names\n"
+            "  xlate <gva|rip>   GVA -> GPA -> HPA, each page-table level\n"
+            "  stats             exit statistics of the selected VM\n"
+            "  trace [n]         the last n (default 32) exits, decoded\n"
+            "  tracedump         the whole trace ring, machine-readable\n"
+            "  resume            leave the monitor (also: c, q, Ctrl-D)\n");
+}
+
+bool monitor_command(struct vm **vms, unsigned n, const char *line)
+{
+    char buf[LINE_MAX + 1];
+    char *argv[MAX_ARGS];
+    unsigned argc = 0;
+    uint64_t num;
+
+    strlcpy(buf, line, sizeof(buf));
+    for (char *p = buf; *p && argc < MAX_ARGS;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    if (!argc)
+        return true;
+
+    const char *c = argv[0];
+    struct vcpu *v;
+    if (!strcmp(c, "resume") || !strcmp(c, "c") || !strcmp(c, "q"))
+        return false;
+    if (!strcmp(c, "help") || !strcmp(c, "?")) {
+        cmd_help();
+    } else if (!strcmp(c, "list") || !strcmp(c, "vms")) {
+        cmd_list(vms, n);
+    } else if (!strcmp(c, "vm") && argc == 2) {
+        for (unsigned i = 0; i < n; i++)
+            if (!strcmp(vms[i]->name, argv[1]) ||
+                (parse_u64(argv[1], &num) && num == i)) {
+                cur_vm = i, cur_vcpu = 0;
+                kprintf("keel: selected vm %s vcpu0\n", vms[i]->name);
+                return true;
+            }
+        kprintf("keel: no VM '%s' (see 'list')\n", argv[1]);
+    } else if (!strcmp(c, "vcpu") && argc == 2) {
+        if (cur_vm < n && parse_u64(argv[1], &num) &&
+            num < vms[cur_vm]->nr_vcpus) {
+            cur_vcpu = (unsigned)num;
+            kprintf("keel: selected vm %s vcpu%u\n", vms[cur_vm]->name,
+                    cur_vcpu);
+        } else {
+            kprintf("keel: no vCPU '%s' in the selected VM\n", argv[1]);
+        }
+    } else if (!strcmp(c, "regs")) {
+        if ((v = selected(vms, n)))
+            vcpu_dump(v);
+    } else if (!strcmp(c, "vmcb") || !strcmp(c, "vmcs")) {
+        if ((v = selected(vms, n))) {
+            kprintf("keel: %s of vm %s vcpu%u\n", vendor->name, v->vm->name,
+                    v->id);
+            vendor->dump(v);
+        }
+    } else if (!strcmp(c, "xlate") || !strcmp(c, "translate")) {
+        if (!(v = selected(vms, n)))
+            return true;
+        if (argc == 2 && !strcmp(argv[1], "rip"))
+            monitor_translate(v, v->state.rip);
+        else if (argc == 2 && parse_u64(argv[1], &num))
+            monitor_translate(v, num);
+        else
+            kprintf("keel: usage: xlate <gva in hex | rip>\n");
+    } else if (!strcmp(c, "stats")) {
+        if (cur_vm < n)
+            for (unsigned i = 0; i < vms[cur_vm]->nr_vcpus; i++)
+                stats_print(vms[cur_vm]->vcpus[i], "keel: ");
+    } else if (!strcmp(c, "trace")) {
+        if (!(v = selected(vms, n)))
+            return true;
+        if (argc == 2 && !parse_u64(argv[1], &num))
+            kprintf("keel: usage: trace [count]\n");
+        else
+            trace_dump(v, argc == 2 ? (unsigned)num : 32);
+    } else if (!strcmp(c, "tracedump")) {
+        if (cur_vm < n)
+            for (unsigned i = 0; i < vms[cur_vm]->nr_vcpus; i++)
+                trace_dump_machine(vms[cur_vm]->vcpus[i]);
+    } else {
+        kprintf("keel: unknown command '%s' ('help' lists them)\n", c);
+    }
+    return true;
+}
+
+/* Read one line from the console with echo and backspace. Busy-polls: the
+ * guests are paused and Keel has nothing else to do. Returns false on
+ * Ctrl-D (leave the monitor). */
+static bool read_line(char *buf, size_t size)
+{
+    size_t len = 0;
+    for (;;) {
+        int c = console_getc();
+        if (c < 0)
+            continue;
+        if (c == '\r' || c == '\n') {
+            console_write("\n", 1);
+            buf[len] = '\0';
+            return true;
+        }
+        if (c == 0x04)                      /* Ctrl-D */
+            return false;
+        if ((c == 0x7f || c == 0x08) && len) {
+            len--;
+            console_write("\b \b", 3);
+        } else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
+            buf[len++] = (char)c;
+            console_write_raw((const char *)&buf[len - 1], 1);
+        }
+    }
+}
+
+static void monitor_run(struct vm **vms, unsigned n)
+{
+    char line[LINE_MAX + 1];
+    uint64_t t0 = platform_now_ns();
+
+    kprintf("\nkeel: monitor: guests paused ('help' for commands, "
+            "'resume' to continue)\n");
+    for (;;) {
+        kprintf("keel-mon> ");
+        if (!read_line(line, sizeof(line)) ||
+            !monitor_command(vms, n, line))
+            break;
+    }
+    kprintf("keel: monitor: resuming the guests after %llu ms\n",
+            (unsigned long long)((platform_now_ns() - t0) / 1000000));
+}
+
+int monitor_getc(struct vm **vms, unsigned n)
+{
+    if (held >= 0) {
+        int c = held;
+        held = -1;
+        return c;
+    }
+    int c = console_getc();
+    if (c < 0)
+        return -1;
+    if (escaped) {
+        escaped = false;
+        if (c == MONITOR_OPEN) {
+            monitor_run(vms, n);
+            return -1;
+        }
+        if (c != MONITOR_ESCAPE)
+            held = c;       /* Ctrl-] x: both bytes go to the guest */
+        return MONITOR_ESCAPE;
+    }
+    if (c == MONITOR_ESCAPE) {
+        escaped = true;     /* wait for the next byte to decide */
+        return -1;
+    }
+    return c;
+}

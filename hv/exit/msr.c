@@ -1,0 +1,125 @@
+/* The guest MSR policy: a short pass-through list, a table of emulated
+ * MSRs, and #GP(0) for everything else with one log line per MSR.
+ * Reference: SDM 4 "Model-Specific Registers" (names), SDM 3A 2.2.1
+ * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER). */
+#include "hv/exit/cpuid.h"
+#include "hv/dev/vlapic.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "hv/exit/msr.h"
+#include "arch/x86/msr_index.h"
+#include "arch/x86/platform.h"
+#include "hv/exit/pvclock.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
+
+
+const uint32_t msr_passthrough[] = {
+    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
+    MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX, MSR_IA32_SYSENTER_CS,
+    MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+const unsigned msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
+
+/* EFER bits a guest may set: SCE, LME, LMA (read-only in effect), NXE
+ * (SDM 3A 2.2.1). SVME stays Keel's. */
+#define EFER_GUEST_MASK (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/* The power-on PAT and the memory types a PAT entry may hold (SDM 3A
+ * 11.12.2: 0, 1, 4, 5, 6, 7; 2 and 3 are reserved). */
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (i * 8));
+        if (t > 7 || t == 2 || t == 3)
+            return false;
+    }
+    return true;
+}
+
+/* Log an unhandled MSR once per index (a small table; after it fills,
+ * further MSRs are still refused, just not logged). */
+static void log_unknown(const struct vcpu *v, uint32_t index, bool write)
+{
+    static uint32_t seen[64];
+    static unsigned nr_seen;
+    for (unsigned i = 0; i < nr_seen; i++)
+        if (seen[i] == index)
+            return;
+    if (nr_seen < ARRAY_SIZE(seen))
+        seen[nr_seen++] = index;
+    log_warn("vm %s: %s of unhandled MSR %#x: #GP to the guest",
+             v->vm->name, write ? "WRMSR" : "RDMSR", index);
+}
+
+int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
+{
+    /* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range belong to
+     * the vCPU's virtual LAPIC. */
+    if (v->lapic && vlapic_msr_owned(index))
+        return vlapic_rdmsr(v->lapic, index, val) ? -EINVAL : 0;
+    if (pvclock_msr_owned(index))
+        return pvclock_rdmsr(v, index, val);
+    switch (index) {
+    case MSR_IA32_TSC:
+        *val = platform_rdtsc() + v->tsc_offset;
+        return 0;
+    case MSR_EFER:
+        *val = v->state.efer;
+        return 0;
+    case MSR_IA32_PAT:
+        *val = v->state.pat;
+        return 0;
+    case MSR_IA32_PLATFORM_ID:
+    case MSR_IA32_BIOS_SIGN_ID:   /* no microcode revision to report */
+    case MSR_IA32_MTRRCAP:        /* no MTRRs (CPUID.1:EDX.MTRR = 0) */
+    case MSR_IA32_MCG_CAP:        /* no machine-check banks */
+    case MSR_IA32_MCG_STATUS:
+        *val = 0;
+        return 0;
+    case MSR_IA32_MISC_ENABLE:
+        *val = BIT(0);            /* fast strings enabled */
+        return 0;
+    case MSR_K8_INT_PENDING_MSG:  /* no C1E: Linux reads it on AMD CPUs */
+        *val = 0;
+        return 0;
+    default:
+        log_unknown(v, index, false);
+        return -EINVAL;
+    }
+}
+
+int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
+{
+    if (v->lapic && vlapic_msr_owned(index))
+        return vlapic_wrmsr(v->lapic, index, val) ? -EINVAL : 0;
+    if (pvclock_msr_owned(index))
+        return pvclock_wrmsr(v, index, val);
+    switch (index) {
+    case MSR_IA32_TSC:
+        v->tsc_offset = val - platform_rdtsc();
+        return 0;
+    case MSR_EFER:
+        if (val & ~EFER_GUEST_MASK)
+            return -EINVAL;
+        /* LME may not change while paging is on (SDM 3A 9.8.5). */
+        if ((v->state.cr0 & CR0_PG) &&
+            ((val ^ v->state.efer) & EFER_LME))
+            return -EINVAL;
+        /* LMA is set by the CPU, not by WRMSR: keep the current value. */
+        v->state.efer = (val & ~EFER_LMA) | (v->state.efer & EFER_LMA);
+        return 0;
+    case MSR_IA32_PAT:
+        if (!pat_valid(val))
+            return -EINVAL;
+        v->state.pat = val;
+        return 0;
+    case MSR_IA32_BIOS_SIGN_ID:   /* writing 0 before CPUID(1) is the
+                                   * microcode-revision idiom */
+    case MSR_IA32_MCG_STATUS:
+        return 0;
+    default:
+        log_unknown(v, index, true);
+        return -EINVAL;
+    }
+}

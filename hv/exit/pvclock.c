@@ -1,0 +1,90 @@
+/* kvmclock-compatible paravirtual clock (hv/exit/pvclock.h). */
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "arch/x86/platform.h"
+#include "hv/exit/pvclock.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
+
+void pvclock_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift)
+{
+    /* mul / 2^32 * 2^shift = 1e9 / tsc_hz, with mul in [2^31, 2^32) for
+     * precision. */
+    const uint64_t ns = 1000000000ULL;
+    int s = 0;
+    uint64_t hz = tsc_hz ? tsc_hz : 1;
+    while ((s < 31) && (s >= 0 ? hz << s : hz >> -s) <= ns)
+        s++;
+    while (s > -31 && (s >= 0 ? hz << s : hz >> -s) > 2 * ns)
+        s--;
+    uint64_t scaled = s >= 0 ? hz << s : hz >> -s;
+    *mul = (uint32_t)((ns << 32) / scaled);
+    *shift = (int8_t)s;
+}
+
+bool pvclock_msr_owned(uint32_t index)
+{
+    return index == MSR_KVM_WALL_CLOCK_NEW || index == MSR_KVM_SYSTEM_TIME_NEW;
+}
+
+static int write_system_time(struct vcpu *v, gpa_t gpa)
+{
+    struct pvclock_vcpu_time_info *ti =
+        gmem_ptr(&v->vm->mem, gpa, sizeof(*ti));
+    if (!ti || (gpa & 3))
+        return -EINVAL;
+    uint32_t mul;
+    int8_t shift;
+    pvclock_scale(platform_tsc_hz(), &mul, &shift);
+    /* Keel's TSC is constant-rate and shared by every vCPU, so one
+     * snapshot stays valid: the stable bit tells the guest so. */
+    ti->version |= 1;
+    __asm__ volatile("" ::: "memory");
+    uint64_t tsc = platform_rdtsc();
+    uint64_t now = platform_now_ns();
+    ti->tsc_timestamp = tsc + v->tsc_offset;
+    ti->system_time = now;
+    ti->tsc_to_system_mul = mul;
+    ti->tsc_shift = shift;
+    ti->flags = PVCLOCK_TSC_STABLE_BIT;
+    __asm__ volatile("" ::: "memory");
+    ti->version += 1;
+    return 0;
+}
+
+static int write_wall_clock(struct vcpu *v, gpa_t gpa)
+{
+    struct pvclock_wall_clock *wc = gmem_ptr(&v->vm->mem, gpa, sizeof(*wc));
+    if (!wc || (gpa & 3))
+        return -EINVAL;
+    /* Wall time at system_time 0 = now (RTC) - time since Keel started. */
+    uint64_t now = platform_now_ns();
+    uint64_t wall_ns = platform_wall_seconds() * 1000000000ULL;
+    uint64_t boot_ns = wall_ns > now ? wall_ns - now : 0;
+    wc->version |= 1;
+    __asm__ volatile("" ::: "memory");
+    wc->sec = (uint32_t)(boot_ns / 1000000000ULL);
+    wc->nsec = (uint32_t)(boot_ns % 1000000000ULL);
+    __asm__ volatile("" ::: "memory");
+    wc->version += 1;
+    return 0;
+}
+
+int pvclock_wrmsr(struct vcpu *v, uint32_t index, uint64_t val)
+{
+    if (index == MSR_KVM_WALL_CLOCK_NEW) {
+        v->pvclock_wall = val;
+        return write_wall_clock(v, val);
+    }
+    v->pvclock_msr = val;
+    if (!(val & 1))
+        return 0;               /* disabled */
+    return write_system_time(v, val & ~1ULL);
+}
+
+int pvclock_rdmsr(struct vcpu *v, uint32_t index, uint64_t *val)
+{
+    *val = index == MSR_KVM_WALL_CLOCK_NEW ? v->pvclock_wall
+                                           : v->pvclock_msr;
+    return 0;
+}

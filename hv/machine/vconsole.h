@@ -1,0 +1,33 @@
+/* Guests' consoles on Keel's one serial line. With one VM its UART is the
+ * terminal, byte for byte (an interactive shell works). With several, each
+ * VM's output is collected into lines and printed as "[name] line", and
+ * typed input goes to the first VM still running. */
+#ifndef KEEL_VCONSOLE_H
+#define KEEL_VCONSOLE_H
+
+#include "lib/types.h"
+
+struct vm;
+
+/* Raw (one VM) or line-prefixed (several) output; set once at start. */
+void vconsole_set_raw(bool raw);
+
+/* One byte of guest console output. */
+void vconsole_putc(struct vm *vm, char c);
+
+/* Print a pending partial line of vm (when it stops). */
+void vconsole_flush(struct vm *vm);
+
+/* Where typed input for vm goes: receive(dev, byte) returns false when it
+ * cannot take the byte now (it is kept and offered again). NULL: the VM's
+ * UART, the default. Console devices call this when the guest writes to
+ * them, so input follows the console the guest uses (ttyS0 or hvc0). */
+typedef bool (*vconsole_input_fn)(void *dev, uint8_t c);
+void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev);
+
+/* Move typed bytes from Keel's console into the input (UART or the console set
+ * by vconsole_set_input) of the first running VM among vms[0..n), as far
+ * as it has room. */
+void vconsole_poll_input(struct vm **vms, unsigned n);
+
+#endif

@@ -1,0 +1,19 @@
+/* Creating a VM's virtio devices from its configuration (`device =
+ * virtio-...` lines): each device model on the virtio-pci transport, on the
+ * VM's PCI bus, with MSI-X routed to its virtual LAPICs. */
+#ifndef KEEL_VIRTIO_DEVICES_H
+#define KEEL_VIRTIO_DEVICES_H
+
+#include "lib/types.h"
+
+struct vm;
+struct blob;
+
+/* Create every virtio device vm->cfg names. files[i] is the file loaded
+ * for vm->cfg->devices[i] (size 0 when the device takes none). Call after
+ * pc_create and before the first vCPU runs. Returns 0, or a negative error
+ * after logging which device failed (-EINVAL: an empty image; -ENOMEM;
+ * -ENOTSUP: a device type Keel cannot serve yet). */
+int virtio_devices_create(struct vm *vm, const struct blob *files);
+
+#endif

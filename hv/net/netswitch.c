@@ -1,0 +1,109 @@
+/* The learning switch (hv/net/netswitch.h). IEEE 802.1D-2004, 7.8, 7.9.2. */
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "hv/net/netswitch.h"
+
+void netswitch_init(struct netswitch *sw)
+{
+    memset(sw, 0, sizeof(*sw));
+    sw->ageing_ns = NETSWITCH_AGEING_NS;
+}
+
+int netswitch_add_port(struct netswitch *sw, const char *name,
+                       void (*deliver)(void *ctx, const void *frame,
+                                       size_t len),
+                       void *ctx)
+{
+    if (sw->nr_ports == NETSWITCH_MAX_PORTS)
+        return -ENOMEM;
+    struct netswitch_port *p = &sw->ports[sw->nr_ports];
+    memset(p, 0, sizeof(*p));
+    p->name = name;
+    p->deliver = deliver;
+    p->ctx = ctx;
+    return (int)sw->nr_ports++;
+}
+
+/* Group (multicast or broadcast) addresses have the I/G bit, bit 0 of the
+ * first octet, set (IEEE 802-2014, 8.2 "Address fields"). */
+static bool mac_is_group(const uint8_t *mac)
+{
+    return mac[0] & 1;
+}
+
+static bool live(const struct netswitch *sw, const struct netswitch_mac *e,
+                 uint64_t now_ns)
+{
+    return e->valid && now_ns - e->seen_ns < sw->ageing_ns;
+}
+
+int netswitch_lookup(const struct netswitch *sw, const uint8_t *mac,
+                     uint64_t now_ns)
+{
+    for (unsigned i = 0; i < NETSWITCH_MAC_ENTRIES; i++) {
+        const struct netswitch_mac *e = &sw->table[i];
+        if (live(sw, e, now_ns) && !memcmp(e->mac, mac, ETH_ALEN))
+            return (int)e->port;
+    }
+    return -1;
+}
+
+/* Remember that `mac` is behind `port`: refresh its entry, or take a free
+ * or aged-out one, or else the least recently seen. */
+static void learn(struct netswitch *sw, const uint8_t *mac, unsigned port,
+                  uint64_t now_ns)
+{
+    struct netswitch_mac *slot = NULL;
+    for (unsigned i = 0; i < NETSWITCH_MAC_ENTRIES && !slot; i++)
+        if (sw->table[i].valid && !memcmp(sw->table[i].mac, mac, ETH_ALEN))
+            slot = &sw->table[i];
+    for (unsigned i = 0; i < NETSWITCH_MAC_ENTRIES && !slot; i++)
+        if (!live(sw, &sw->table[i], now_ns))
+            slot = &sw->table[i];
+    if (!slot) {
+        slot = &sw->table[0];
+        for (unsigned i = 1; i < NETSWITCH_MAC_ENTRIES; i++)
+            if (sw->table[i].seen_ns < slot->seen_ns)
+                slot = &sw->table[i];
+    }
+    memcpy(slot->mac, mac, ETH_ALEN);
+    slot->valid = true;
+    slot->port = port;
+    slot->seen_ns = now_ns;
+}
+
+static void send(struct netswitch *sw, unsigned port, const void *frame,
+                 size_t len)
+{
+    struct netswitch_port *p = &sw->ports[port];
+    p->out_frames++;
+    if (p->deliver)
+        p->deliver(p->ctx, frame, len);
+}
+
+void netswitch_input(struct netswitch *sw, unsigned port, const void *frame,
+                     size_t len, uint64_t now_ns)
+{
+    const uint8_t *f = frame;
+    if (port >= sw->nr_ports)
+        return;
+    if (len < ETH_HLEN || len > ETH_FRAME_MAX) {
+        sw->runts++;
+        return;
+    }
+    sw->ports[port].in_frames++;
+    const uint8_t *dst = f, *src = f + ETH_ALEN;
+    if (!mac_is_group(src))
+        learn(sw, src, port, now_ns);
+
+    int out = mac_is_group(dst) ? -1 : netswitch_lookup(sw, dst, now_ns);
+    if (out >= 0) {
+        if ((unsigned)out != port)   /* both ends on one port: filter */
+            send(sw, (unsigned)out, frame, len);
+        return;
+    }
+    sw->flooded++;
+    for (unsigned i = 0; i < sw->nr_ports; i++)
+        if (i != port)
+            send(sw, i, frame, len);
+}

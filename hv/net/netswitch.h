@@ -1,0 +1,69 @@
+/* A small learning Ethernet switch inside Keel: every VM's virtio-net
+ * device and the uplink NIC are ports; a frame is copied to the port its
+ * destination MAC was last seen on, or flooded to every other port when
+ * the destination is unknown, broadcast or multicast. Never back to the
+ * port it came from. Pure C: host unit tests drive it directly.
+ * IEEE 802.1D-2004, 7.8 "The Learning Process", 7.9.2 "Dynamic Filtering
+ * Entries" (ageing, default Ageing Time 300 s). */
+#ifndef KEEL_NETSWITCH_H
+#define KEEL_NETSWITCH_H
+
+#include "lib/types.h"
+
+#define ETH_ALEN          6      /* bytes in a MAC address */
+#define ETH_HLEN          14     /* destination, source, EtherType */
+#define ETH_FRAME_MAX     1514   /* header + 1500-byte payload, no FCS */
+
+#define NETSWITCH_MAX_PORTS   16
+#define NETSWITCH_MAC_ENTRIES 64
+/* 802.1D-2004 Table 7-5: recommended Ageing Time, 300 s. */
+#define NETSWITCH_AGEING_NS   (300ULL * 1000000000ULL)
+
+/* deliver(ctx, frame, len): a frame of len bytes (ETH_HLEN..ETH_FRAME_MAX)
+ * for this port. The switch owns `frame`: the port copies what it keeps
+ * before returning. */
+struct netswitch_port {
+    const char *name;
+    void (*deliver)(void *ctx, const void *frame, size_t len);
+    void *ctx;
+    uint64_t in_frames;     /* frames the port handed to the switch */
+    uint64_t out_frames;    /* frames the switch delivered to the port */
+};
+
+struct netswitch_mac {
+    uint8_t mac[ETH_ALEN];
+    bool valid;
+    unsigned port;
+    uint64_t seen_ns;       /* platform_now_ns() when last a source */
+};
+
+struct netswitch {
+    unsigned nr_ports;
+    struct netswitch_port ports[NETSWITCH_MAX_PORTS];
+    struct netswitch_mac table[NETSWITCH_MAC_ENTRIES];
+    uint64_t ageing_ns;     /* NETSWITCH_AGEING_NS unless a test sets it */
+    uint64_t runts;         /* frames shorter than ETH_HLEN or too long */
+    uint64_t flooded;       /* frames sent to every other port */
+};
+
+/* Empty switch, default ageing time. */
+void netswitch_init(struct netswitch *sw);
+
+/* Add a port. Returns its number (>= 0) or -ENOMEM when the switch has
+ * NETSWITCH_MAX_PORTS already. */
+int netswitch_add_port(struct netswitch *sw, const char *name,
+                       void (*deliver)(void *ctx, const void *frame,
+                                       size_t len),
+                       void *ctx);
+
+/* Port `port` received a frame of len bytes at time now_ns (ns): learn its
+ * source MAC (unicast sources only), then forward it. Frames outside
+ * ETH_HLEN..ETH_FRAME_MAX are dropped and counted in sw->runts. */
+void netswitch_input(struct netswitch *sw, unsigned port, const void *frame,
+                     size_t len, uint64_t now_ns);
+
+/* The port a MAC was learned on and not aged out at now_ns, or -1. */
+int netswitch_lookup(const struct netswitch *sw, const uint8_t *mac,
+                     uint64_t now_ns);
+
+#endif

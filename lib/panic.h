@@ -1,0 +1,26 @@
+/* panic(): a hypervisor bug. Prints FATAL, the reason with file and line,
+ * the last log lines and any registered state dump, then halts every CPU.
+ * Guest misbehaviour is never a panic: use vm_crash() (hv/core/vm.h). */
+#ifndef KEEL_PANIC_H
+#define KEEL_PANIC_H
+
+#include "lib/types.h"
+
+NORETURN void panic_at(const char *file, int line, const char *fmt, ...)
+    PRINTF(3, 4);
+
+#define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* A check that stays in every build (STYLE.md: hardware results are always
+ * checked). */
+#define BUG_ON(cond)                                   \
+    do {                                               \
+        if (cond)                                      \
+            panic("BUG_ON(%s)", #cond);                \
+    } while (0)
+
+/* Optional hook that prints extra state (current vCPU registers, VMCB) on
+ * panic; set by the run loop. */
+extern void (*panic_dump_hook)(void);
+
+#endif
