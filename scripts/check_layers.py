@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Keel's layer rule, checked over every `#include "..."` and `%include`.
+
+A folder is a layer (docs/architecture.md, "Layers"). An include may go
+sideways (same layer) or down, never up. Also checked: no two source files
+share a basename, and every source file sits in a folder the table names.
+
+Usage: scripts/check_layers.py [root]   exit status 0 when clean, 1 with one
+line per violation otherwise.
+"""
+import re
+import sys
+from pathlib import Path
+
+# Top to bottom. Keep in step with the table in docs/architecture.md.
+LAYERS = [
+    ("boot",), ("hv",),
+    ("hv/exit", "hv/machine", "hv/debug", "arch/x86/svm", "arch/x86/vmx"),
+    ("hv/core",),
+    ("hv/dev", "hv/virtio", "hv/net", "hv/loader", "hv/emulate", "hv/acpi"),
+    ("arch/x86", "drivers", "mm"),
+    ("lib",),
+]
+RANK = {folder: len(LAYERS) - i for i, group in enumerate(LAYERS)
+        for folder in group}
+SOURCE = (".c", ".h", ".asm", ".inc")
+INCLUDE = re.compile(r'^\s*[#%]\s*include\s+"([^"]+)"', re.M)
+
+
+def layer_of(path):
+    """The rank of the folder holding path (relative), or None."""
+    return RANK.get(str(Path(path).parent))
+
+
+def check(root):
+    root = Path(root)
+    errors = []
+    sources = sorted(p.relative_to(root) for p in root.rglob("*")
+                     if p.suffix in SOURCE and p.is_file()
+                     and str(p.relative_to(root)).split("/")[0] in
+                     {"boot", "hv", "arch", "drivers", "mm", "lib"})
+    seen = {}
+    for src in sources:
+        if layer_of(src) is None:
+            errors.append(f"{src}: folder {src.parent} is in no layer "
+                          "(scripts/check_layers.py LAYERS)")
+            continue
+        other = seen.setdefault(src.name, src)
+        if other != src:
+            errors.append(f"{src}: same basename as {other}")
+        for m in INCLUDE.finditer((root / src).read_text()):
+            target = Path(m.group(1))
+            if target.suffix == ".inc" and src.suffix == ".asm" and \
+                    not (root / target).exists():
+                target = src.parent / target   # nasm -I of its own folder
+            rank = layer_of(target)
+            if rank is None:
+                errors.append(f"{src}: includes {target}, which is in no "
+                              "layer")
+            elif rank > layer_of(src):
+                errors.append(f"{src}: includes {target}: up from "
+                              f"{src.parent} to {target.parent}")
+    return errors
+
+
+def main():
+    errors = check(sys.argv[1] if len(sys.argv) > 1 else
+                   Path(__file__).resolve().parents[1])
+    for e in errors:
+        print(e)
+    if errors:
+        print(f"check_layers: {len(errors)} violation(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
