@@ -11,6 +11,7 @@
 #include "boot/boot.h"
 #include "hv/boot_info.h"
 #include "hv/core/config.h"
+#include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "arch/x86/platform.h"
@@ -158,6 +159,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
     InitializeLib(image, systab);
     platform_console_init();
+    log_set_output(console_write);    /* lib/log.h: the log's sink */
     conout_is_serial = conout_has_uart();
     uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 

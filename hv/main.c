@@ -65,6 +65,8 @@ void hv_main(struct boot_info *bi)
     static struct vm *vms[CFG_MAX_VMS];
     unsigned nr = 0, failed = 0;
 
+    /* A panic prints the last vCPU and its exit trace, then halts. */
+    panic_set_hooks(trace_panic_dump, platform_fatal);
     log_set_level(bi->cfg.log_level);
     platform_set_test_exit(bi->cfg.test_exit);
     trace_configure(bi->cfg.trace);

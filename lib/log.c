@@ -3,12 +3,12 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "arch/x86/platform.h"
 
 #define RING_LINES 32
 #define LINE_MAX   200
 
 static enum log_level cur_level = LOG_INFO;
+static log_output_fn output;   /* NULL until log_set_output() */
 static char ring[RING_LINES][LINE_MAX];
 static unsigned ring_next;
 
@@ -16,6 +16,14 @@ static const char *const level_tag[] = {
     [LOG_ERR] = "error: ", [LOG_WARN] = "warning: ",
     [LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
 };
+
+void log_set_output(log_output_fn write) { output = write; }
+
+static void emit(const char *s, size_t n)
+{
+    if (output)
+        output(s, n);
+}
 
 void log_set_level(enum log_level level) { cur_level = level; }
 enum log_level log_get_level(void) { return cur_level; }
@@ -35,7 +43,7 @@ void log_printf(enum log_level level, const char *fmt, ...)
     size_t len = strlen(line);
     if (len < sizeof(line) - 1)
         line[len++] = '\n';
-    console_write(line, len);
+    emit(line, len);
 }
 
 void log_dump_ring(void)
@@ -53,5 +61,5 @@ void kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+    emit(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

@@ -1,11 +1,19 @@
 /* Keel's log: levelled lines on the console, plus a ring of the last lines
- * that panic() replays. The sink is console_write() (arch/x86/platform.h). */
+ * that panic() replays. lib/ is the bottom layer, so the log does not know
+ * the console: the boot path hands it the output function once
+ * (log_set_output), and every line before that is kept in the ring only. */
 #ifndef KEEL_LOG_H
 #define KEEL_LOG_H
 
 #include "lib/types.h"
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Writes n bytes of text (no NUL needed) to the console. */
+typedef void (*log_output_fn)(const char *s, size_t n);
+
+/* Where log lines and kprintf() go from now on; NULL drops them. */
+void log_set_output(log_output_fn write);
 
 /* Lines above this level are dropped (default LOG_INFO). */
 void log_set_level(enum log_level level);

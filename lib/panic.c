@@ -4,9 +4,15 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/panic.h"
-#include "arch/x86/platform.h"
 
-void (*panic_dump_hook)(void);
+static panic_fn dump_hook;
+static panic_halt_fn halt_hook;
+
+void panic_set_hooks(panic_fn dump, panic_halt_fn halt)
+{
+    dump_hook = dump;
+    halt_hook = halt;
+}
 
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
@@ -21,12 +27,15 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     kprintf("\nkeel: FATAL: %s (%s:%d)\n", msg, file, line);
     if (!in_panic) { /* a panic inside the dump must not recurse */
         in_panic = true;
-        if (panic_dump_hook)
-            panic_dump_hook();
+        if (dump_hook)
+            dump_hook();
         log_dump_ring();
     }
     kprintf("keel: halted\n");
-    platform_fatal();
+    if (halt_hook)
+        halt_hook();
+    for (;;)            /* no halt installed yet: stop here */
+        __builtin_trap();
 }
 
 const char *err_name(int err)

@@ -19,8 +19,12 @@ NORETURN void panic_at(const char *file, int line, const char *fmt, ...)
             panic("BUG_ON(%s)", #cond);                \
     } while (0)
 
-/* Optional hook that prints extra state (current vCPU registers, VMCB) on
- * panic; set by the run loop. */
-extern void (*panic_dump_hook)(void);
+/* What panic() cannot know from the bottom layer, installed once by
+ * hv_main (hv/main.c): dump prints extra state (the last vCPU's registers
+ * and VMCB/VMCS, its exit trace) and may be NULL; halt stops every CPU and
+ * must not return. Before they are installed panic() prints and traps. */
+typedef void (*panic_fn)(void);
+typedef NORETURN void (*panic_halt_fn)(void);
+void panic_set_hooks(panic_fn dump, panic_halt_fn halt);
 
 #endif

@@ -50,10 +50,8 @@ void trace_record(struct vcpu *v, const struct vm_exit *exit, uint64_t tsc)
     struct trace_ring *r = ring_of(v);
     if (!r)
         return;
-    if (!last_vcpu) {
+    if (!last_vcpu)
         base_tsc = tsc;
-        panic_dump_hook = trace_panic_dump;
-    }
     last_vcpu = v;
 
     struct trace_entry *e = &r->e[r->total++ & (r->size - 1)];

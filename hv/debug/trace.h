@@ -74,7 +74,7 @@ void trace_dump_machine(const struct vcpu *v);
  * the first exit. */
 struct vcpu *trace_last_vcpu(void);
 
-/* panic_dump_hook (lib/panic.h): the last vCPU's registers, its VMCB/VMCS
+/* The panic dump (panic_set_hooks in lib/panic.h, installed by hv_main): the last vCPU's registers, its VMCB/VMCS
  * and its last 32 exits. Installed by trace_record on the first exit. */
 void trace_panic_dump(void);
 

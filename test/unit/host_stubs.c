@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "lib/log.h"
 #include "mm/heap.h"
 #include "arch/x86/platform.h"
 #include "test/unit/host_stubs.h"
@@ -38,6 +39,12 @@ void platform_fatal(void)
 }
 
 void *kzalloc(size_t size) { return calloc(1, size); }
+
+/* The log's sink is the stub console, as hv's boot path sets it. */
+__attribute__((constructor)) static void stub_log_output(void)
+{
+    log_set_output(console_write);
+}
 
 /* A fixed CPU for CPUID policy tests: an AMD family 17h-like host. */
 void platform_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
