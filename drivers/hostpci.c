@@ -140,7 +140,7 @@ uint64_t hostpci_bar(const struct hostpci_dev *d, unsigned bar,
 {
     if (bar > 5)
         return 0;
-    unsigned off = PCI_BAR0 + 4 * bar;
+    unsigned off = PCI_BASE_ADDRESS_0 + 4 * bar;
     uint16_t cmd = hostpci_read16(d, PCI_COMMAND);
     uint32_t lo = hostpci_read32(d, off), hi = 0, mlo, mhi = 0xffffffff;
     bool io = lo & PCI_BAR_IO;

@@ -6,32 +6,8 @@
 #ifndef KEEL_HOSTPCI_H
 #define KEEL_HOSTPCI_H
 
-#include "hv/dev/pci.h"
+#include "lib/pci_regs.h"
 #include "lib/types.h"
-
-/* The standard header offsets and command/status bits are shared with
- * Keel's emulated PCI (hv/dev/pci.h); these are the extra ones a driver
- * of the real bus needs (PCI 3.0, 6.1 "Configuration Space Organization";
- * type 1 where marked). */
-#define PCI_SUBCLASS         0x0a
-#define PCI_CLASS_CODE       0x0b
-#define PCI_BAR0             PCI_BASE_ADDRESS_0
-#define PCI_SECONDARY_BUS    0x19   /* type 1 (bridge) */
-
-/* Header type: bit 7 multi-function, low bits the layout (6.2.1). */
-#define PCI_HEADER_MULTI_FN  0x80
-#define PCI_HEADER_BRIDGE    0x01
-
-/* Base address register bits (PCI 3.0, 6.2.5.1). */
-#define PCI_BAR_IO           BIT(0)
-#define PCI_BAR_MEM_TYPE_64  0x4
-#define PCI_BAR_MEM_TYPE_MASK 0x6
-#define PCI_BAR_IO_MASK      (~0x3u)
-#define PCI_BAR_MEM_MASK     (~0xfu)
-
-/* Class codes used to follow bridges (PCI Code and ID Assignment 1.11). */
-#define PCI_CLASS_BRIDGE     0x06
-#define PCI_SUBCLASS_PCI_BRIDGE 0x04
 
 /* One function on the host's PCI bus. */
 struct hostpci_dev {

@@ -8,9 +8,8 @@
 
 #include "drivers/hostpci.h"
 #include "lib/types.h"
-#include "hv/virtio/virtio_blk.h"
-#include "hv/virtio/virtio_pci.h"
-#include "hv/virtio/virtio_ring.h"
+#include "lib/virtio_ring.h"
+#include "lib/virtio_spec.h"
 
 /* PCI device IDs of virtio-blk (4.1.2): modern-only and transitional. */
 #define VIRTIO_PCI_DEVICE_ID_BLK_MODERN 0x1042

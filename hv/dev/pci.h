@@ -8,36 +8,7 @@
 #define KEEL_DEV_PCI_H
 
 #include "lib/types.h"
-
-/* Type 0 header offsets (6.1). */
-#define PCI_VENDOR_ID           0x00
-#define PCI_DEVICE_ID           0x02
-#define PCI_COMMAND             0x04
-#define PCI_STATUS              0x06
-#define PCI_REVISION_ID         0x08
-#define PCI_CLASS_PROG          0x09
-#define PCI_CLASS_DEVICE        0x0a
-#define PCI_HEADER_TYPE         0x0e
-#define PCI_BASE_ADDRESS_0      0x10
-#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
-#define PCI_SUBSYSTEM_ID        0x2e
-#define PCI_CAPABILITY_LIST     0x34
-#define PCI_INTERRUPT_LINE      0x3c
-#define PCI_INTERRUPT_PIN       0x3d
-
-#define PCI_COMMAND_IO           0x0001
-#define PCI_COMMAND_MEMORY       0x0002
-#define PCI_COMMAND_MASTER       0x0004
-#define PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS_CAP_LIST      0x0010
-
-/* Capability IDs (PCI Code and ID Assignment Specification 1.11, 2). */
-#define PCI_CAP_ID_VNDR 0x09
-#define PCI_CAP_ID_MSIX 0x11
-
-#define PCI_CFG_SPACE_SIZE 256
-#define PCI_NUM_BARS       6
-#define PCI_CAP_FIRST      0x40   /* capabilities start after the header */
+#include "lib/pci_regs.h"
 
 struct pci_dev;
 

@@ -10,27 +10,10 @@
 #define KEEL_VIRTIO_H
 
 #include "lib/types.h"
+#include "lib/virtio_spec.h"
 #include "hv/virtio/virtq.h"
 
 struct guest_mem;
-
-/* Device status bits. See: 2.1 "Device Status Field". */
-#define VIRTIO_STATUS_ACKNOWLEDGE        1
-#define VIRTIO_STATUS_DRIVER             2
-#define VIRTIO_STATUS_DRIVER_OK          4
-#define VIRTIO_STATUS_FEATURES_OK        8
-#define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED             128
-
-/* Reserved feature bits (6 "Reserved Feature Bits"), as bit numbers. */
-#define VIRTIO_F_INDIRECT_DESC 28
-#define VIRTIO_F_EVENT_IDX     29
-#define VIRTIO_F_VERSION_1     32
-
-/* Device IDs. See: 5 "Device Types". */
-#define VIRTIO_ID_NET     1
-#define VIRTIO_ID_BLOCK   2
-#define VIRTIO_ID_CONSOLE 3
 
 #define VIRTIO_MAX_QUEUES 8
 

@@ -8,7 +8,7 @@
 #define KEEL_VIRTIO_VIRTQ_H
 
 #include "lib/types.h"
-#include "hv/virtio/virtio_ring.h"
+#include "lib/virtio_ring.h"
 
 struct guest_mem;
 
