@@ -8,7 +8,6 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/log.h"
-#include "hv/net/net.h"
 #include "arch/x86/platform.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
@@ -27,7 +26,6 @@ struct e1000 {
     uint8_t *rx_buf, *tx_buf;           /* ring-size * E1000_BUF bytes */
     unsigned rx_next;                   /* next descriptor to look at */
     unsigned tx_next;                   /* next descriptor to fill */
-    int port;                           /* switch port */
     struct net_uplink up;
     uint64_t rx_frames, rx_errors, tx_frames, tx_full;
 };
@@ -95,8 +93,9 @@ static void e1000_poll(void *ctx)
         if ((d->status & E1000_RXD_STAT_EOP) && !d->errors &&
             d->length >= ETH_HLEN && d->length <= ETH_FRAME_MAX) {
             e->rx_frames++;
-            net_input((unsigned)e->port, e->rx_buf +
-                      (size_t)e->rx_next * E1000_BUF, d->length);
+            if (e->up.receive)
+                e->up.receive(e->up.receive_ctx, e->rx_buf +
+                              (size_t)e->rx_next * E1000_BUF, d->length);
         } else {
             e->rx_errors++;
         }
@@ -211,7 +210,7 @@ static int start(struct e1000 *e)
     return 0;
 }
 
-int e1000_probe(void)
+struct net_uplink *e1000_probe(void)
 {
     static const uint16_t ids[] = {E1000_DEV_82540EM, E1000_DEV_82545EM};
     struct hostpci_dev dev;
@@ -221,7 +220,7 @@ int e1000_probe(void)
         if (hostpci_find(E1000_VENDOR_INTEL, ids[i], 0, &dev) == 0)
             break;
     if (i == ARRAY_SIZE(ids))
-        return -ENODEV;
+        return NULL;
 
     uint64_t size;
     bool is_io;
@@ -230,32 +229,28 @@ int e1000_probe(void)
         log_err("e1000 %02x:%02x.%x: BAR 0 %#llx (%llu bytes) is not the "
                 "128 KiB register window", dev.bus, dev.dev, dev.fn,
                 (unsigned long long)bar, (unsigned long long)size);
-        return -ENODEV;
+        return NULL;
     }
     int rc = arch_map_mmio(bar, size);
     if (rc)
-        return rc;
+        return NULL;
     hostpci_enable(&dev);
     nic.regs = hpa_ptr(bar);
     rc = start(&nic);
     if (rc) {
         log_err("e1000 %02x:%02x.%x: cannot start (%s)", dev.bus, dev.dev,
                 dev.fn, err_name(rc));
-        return rc;
+        return NULL;
     }
     nic.up.name = "e1000";
     nic.up.transmit = e1000_transmit;
     nic.up.poll = e1000_poll;
     nic.up.report = e1000_report;
     nic.up.ctx = &nic;
-    rc = net_uplink_register(&nic.up);
-    if (rc < 0)
-        return rc;
-    nic.port = rc;
     log_info("e1000 %02x:%02x.%x (8086:%04x): BAR 0 %#llx, link %s, "
              "polled, promiscuous", dev.bus, dev.dev, dev.fn, dev.device,
              (unsigned long long)bar,
              (e1000_read(&nic, E1000_STATUS) & E1000_STATUS_LU) ? "up"
                                                                : "down");
-    return 0;
+    return &nic.up;
 }

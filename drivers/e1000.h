@@ -10,6 +10,7 @@
 #ifndef KEEL_DRIVERS_E1000_H
 #define KEEL_DRIVERS_E1000_H
 
+#include "drivers/uplink.h"
 #include "lib/types.h"
 
 /* PCI IDs (Table 5-1): vendor Intel. */
@@ -105,9 +106,10 @@ _Static_assert(sizeof(struct e1000_tx_desc) == 16, "tx desc");
 #define E1000_TXD_CMD_RS     BIT(3)    /* report status (sets DD) */
 #define E1000_TXD_STAT_DD    BIT(0)
 
-/* Find the first supported 8254x on the host PCI bus, reset and start it,
- * and attach it as the network uplink (hv/net/net.h). Returns 0, -ENODEV when
- * the machine has none, -ENOMEM or -EIO (reset never completed). */
-int e1000_probe(void);
+/* Find the first supported 8254x on the host PCI bus, reset and start it.
+ * Returns the NIC as an uplink for the caller to attach (hv_main hands it
+ * to net_uplink_register), or NULL when the machine has none or it could
+ * not be started (logged: BAR, mapping, reset timeout). */
+struct net_uplink *e1000_probe(void);
 
 #endif

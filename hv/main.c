@@ -1,6 +1,11 @@
 /* hv_main: the vendor-neutral core's start. Brings up memory, the CPU and
  * the host drivers, picks the vendor, creates every configured VM, runs
  * them to the end, prints the summary and ends the machine. */
+#include "drivers/acpi_host.h"
+#include "drivers/e1000.h"
+#include "drivers/lapic_timer.h"
+#include "drivers/timer.h"
+#include "arch/x86/trap.h"
 #include "hv/boot_info.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -34,6 +39,25 @@ static void init_frames(const struct boot_info *bi)
     }
     log_info("memory: %llu MiB free for guests and Keel",
              (unsigned long long)(frame_free_pages() >> 8));
+}
+
+/* The host machine: the boot CPU's tables, then Keel's own drivers: TSC
+ * calibration, the LAPIC timer that ends time slices, host ACPI (power-off)
+ * and, when the machine has one, the NIC that links the VMs' switch to the
+ * outside. */
+static void start_host(const struct boot_info *bi)
+{
+    hpa_t top = 0;
+    for (unsigned i = 0; i < bi->nr_mem; i++)
+        top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
+    platform_init(top);
+    timer_init();
+    lapic_timer_init();
+    trap_set_eoi(lapic_timer_eoi);   /* stray host IRQs: ack at the LAPIC */
+    acpi_host_init(bi->rsdp);
+    struct net_uplink *nic = e1000_probe();
+    if (nic && net_uplink_register(nic) < 0)
+        log_err("net: cannot attach %s as the uplink", nic->name);
 }
 
 /* Did vm end the way its configuration expects (keel.cfg "expect")? By
@@ -73,7 +97,7 @@ void hv_main(struct boot_info *bi)
     log_info("boot services exited; hypervisor core starting (image %#llx)",
              (unsigned long long)bi->image_base);
     init_frames(bi);
-    platform_init(bi);
+    start_host(bi);
 
     if (vendor_select() || vendor->hw_enable())
         panic("cannot enable hardware virtualization");

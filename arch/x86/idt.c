@@ -5,7 +5,6 @@
  * IDT". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
-#include "drivers/lapic_timer.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 
@@ -55,6 +54,14 @@ void arch_idt_init(void)
 void trap_set_irq_handler(uint8_t vector, irq_handler_t h)
 {
     irq_handlers[vector] = h;
+}
+
+/* Acknowledges a stray interrupt at the host's interrupt controller. */
+static void (*stray_eoi)(void);
+
+void trap_set_eoi(void (*eoi)(void))
+{
+    stray_eoi = eoi;
 }
 
 /* Where UEFI loaded Keel, so addresses print as image offsets that
@@ -115,7 +122,8 @@ void trap_dispatch(struct trap_frame *f)
         /* A device the firmware left armed: acknowledge it and go on. */
         log_once(LOG_WARN, "stray host interrupt, vector %llu (logged once)",
                  (unsigned long long)f->vector);
-        lapic_timer_eoi();
+        if (stray_eoi)
+            stray_eoi();
         return;
     }
     const char *name = f->vector < 32 && exception_names[f->vector]

@@ -2,14 +2,10 @@
  * test mode QEMU's isa-debug-exit device, whose exit status tells the test
  * harness whether every guest passed. */
 #include "arch/x86/cpu.h"
-#include "drivers/lapic_timer.h"
-#include "drivers/serial.h"
-#include "drivers/timer.h"
-#include "hv/boot_info.h"
-#include "lib/panic.h"
 #include "drivers/acpi_host.h"
-#include "drivers/e1000.h"
+#include "drivers/serial.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 #include "lib/log.h"
 #include "arch/x86/platform.h"
 
@@ -45,20 +41,13 @@ void platform_console_init(void)
     serial_init();
 }
 
-void platform_init(const struct boot_info *bi)
+void platform_init(hpa_t mem_top)
 {
-    uint64_t top = 0;
-    for (unsigned i = 0; i < bi->nr_mem; i++)
-        top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
     arch_cpu_init();
-    int err = arch_paging_init(top);
+    int err = arch_paging_init(mem_top);
     if (err)
         panic("cannot build host page tables (%s)", err_name(err));
     platform_fpu_init();
-    timer_init();
-    lapic_timer_init();
-    acpi_host_init(bi->rsdp);
-    e1000_probe();  /* the network uplink, if the machine has an e1000 */
 }
 
 void platform_set_test_exit(bool on) { test_exit = on; }

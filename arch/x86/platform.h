@@ -6,7 +6,6 @@
 
 #include "lib/types.h"
 
-struct boot_info;
 
 /* Status values Keel writes to isa-debug-exit in test mode; QEMU exits with
  * (v << 1) | 1: 1 when every guest passed, 3 when one failed, 5 on a
@@ -15,13 +14,15 @@ struct boot_info;
 #define KEEL_STATUS_FAIL  1
 #define KEEL_STATUS_FATAL 2
 
-/* Bring up the console (COM1) so logging works; first thing hv_main does. */
+/* Bring up the console (COM1) so logging works; first thing efi_main does. */
 void platform_console_init(void);
 
-/* Bring up the boot CPU's own state (GDT/TSS/IDT, identity-mapped page
- * tables covering every range in bi's memory map), host time and host ACPI.
- * Needs the frame allocator. Panics on failure. */
-void platform_init(const struct boot_info *bi);
+/* Bring up the boot CPU's own state: GDT/TSS/IDT, identity-mapped page
+ * tables covering host-physical [0, mem_top) (bytes; the top of the
+ * firmware's memory map), and the x87/SSE/AVX save format. Needs the frame
+ * allocator. Panics on failure. The host drivers (timers, ACPI, NICs) are
+ * started by hv_main, not here. */
+void platform_init(hpa_t mem_top);
 
 /* In test mode power-off and fatal errors leave QEMU through isa-debug-exit
  * (keel.cfg: test-exit = yes). */

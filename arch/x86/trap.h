@@ -36,4 +36,9 @@ void trap_dispatch(struct trap_frame *f);
 typedef void (*irq_handler_t)(struct trap_frame *f);
 void trap_set_irq_handler(uint8_t vector, irq_handler_t h);
 
+/* How a stray host interrupt (a vector nobody registered, e.g. a device
+ * the firmware left armed) is acknowledged; set by hv_main once the host
+ * LAPIC is up. Until then such an interrupt is logged and not acked. */
+void trap_set_eoi(void (*eoi)(void));
+
 #endif

@@ -23,7 +23,12 @@ static void uplink_deliver(void *ctx, const void *frame, size_t len)
     up->transmit(up->ctx, frame, len);
 }
 
-int net_uplink_register(const struct net_uplink *up)
+static void uplink_receive(void *ctx, const void *frame, size_t len)
+{
+    net_input((unsigned)(uintptr_t)ctx, frame, len);
+}
+
+int net_uplink_register(struct net_uplink *up)
 {
     ensure_switch();
     if (uplink)
@@ -33,6 +38,8 @@ int net_uplink_register(const struct net_uplink *up)
     if (port < 0)
         return port;
     uplink = up;
+    up->receive_ctx = (void *)(uintptr_t)port;
+    up->receive = uplink_receive;
     log_info("net: uplink %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, switch "
              "port %d", up->name, up->mac[0], up->mac[1], up->mac[2],
              up->mac[3], up->mac[4], up->mac[5], port);

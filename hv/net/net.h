@@ -5,25 +5,15 @@
 #ifndef KEEL_NET_H
 #define KEEL_NET_H
 
+#include "drivers/uplink.h"
 #include "hv/net/netswitch.h"
 #include "lib/types.h"
 
-/* A NIC driver's side of the uplink. transmit sends one frame of len
- * bytes (ETH_HLEN..ETH_FRAME_MAX, no FCS; the driver copies it). poll
- * hands every received frame to net_input(port, ...), where port is the
- * number net_uplink_register returned. */
-struct net_uplink {
-    const char *name;
-    uint8_t mac[ETH_ALEN];
-    void (*transmit)(void *ctx, const void *frame, size_t len);
-    void (*poll)(void *ctx);
-    void (*report)(void *ctx);  /* log the driver's counters; may be NULL */
-    void *ctx;
-};
-
-/* Attach the uplink (one only; up must stay valid). Returns its switch
- * port, -EBUSY if an uplink exists, -ENOMEM if the switch is full. */
-int net_uplink_register(const struct net_uplink *up);
+/* Attach the uplink a NIC driver's probe returned (one only; up must stay
+ * valid): it becomes a switch port, and its up->receive is set so that
+ * the frames its poll finds enter the switch there. Returns the port,
+ * -EBUSY if an uplink exists, -ENOMEM if the switch is full. */
+int net_uplink_register(struct net_uplink *up);
 
 /* Attach a VM's device; deliver(ctx, frame, len) gets frames for it.
  * Returns its switch port or -ENOMEM. */

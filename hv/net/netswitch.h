@@ -8,11 +8,8 @@
 #ifndef KEEL_NETSWITCH_H
 #define KEEL_NETSWITCH_H
 
+#include "lib/eth.h"
 #include "lib/types.h"
-
-#define ETH_ALEN          6      /* bytes in a MAC address */
-#define ETH_HLEN          14     /* destination, source, EtherType */
-#define ETH_FRAME_MAX     1514   /* header + 1500-byte payload, no FCS */
 
 #define NETSWITCH_MAX_PORTS   16
 #define NETSWITCH_MAC_ENTRIES 64
