@@ -116,7 +116,10 @@ static int load_payload(struct vm *vm, const struct blob *kernel,
 {
     struct load_request req = {
         .mem = &vm->mem,
-        .cfg = vm->cfg,
+        .cmdline = vm->cfg->cmdline,
+        .load_addr = vm->cfg->load_addr,
+        .has_entry = vm->cfg->has_entry,
+        .entry = vm->cfg->entry,
         .kernel = kernel->data,
         .kernel_size = kernel->size,
         .initrd = initrd && initrd->size ? initrd->data : NULL,

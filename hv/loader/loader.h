@@ -8,12 +8,14 @@
 #include "arch/x86/vcpu_state.h"
 #include "mm/guest_mem.h"
 
-struct vm_config;
-
-/* Inputs common to every loader. */
+/* Inputs common to every loader. The loaders know nothing of keel.cfg:
+ * the VM's builder copies what they need from its [vm] section. */
 struct load_request {
     struct guest_mem *mem;
-    const struct vm_config *cfg;
+    const char *cmdline;          /* NUL-terminated; "" for none */
+    uint64_t load_addr;           /* flat: GPA the file is copied to */
+    bool has_entry;               /* flat: entry given, else load_addr */
+    uint64_t entry;               /* flat: entry GPA */
     const void *kernel;           /* host pointer to the file */
     uint64_t kernel_size;         /* bytes */
     const void *initrd;           /* NULL: none */
@@ -30,7 +32,7 @@ struct load_request {
  * EAX = 0x2BADB002, EBX = GPA of the information structure. */
 int multiboot_load(const struct load_request *req, struct vcpu_state *st);
 
-/* Flat binary: the file at cfg->load_addr, entry at cfg->entry in 32-bit
+/* Flat binary: the file at req->load_addr, entry at req->entry in 32-bit
  * protected mode (flat 4 GiB segments, paging off, EAX = EBX = 0). */
 int flat_load(const struct load_request *req, struct vcpu_state *st);
 

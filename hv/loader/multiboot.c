@@ -1,7 +1,6 @@
 /* The Multiboot v1 loader (hv/loader/loader.h).
  * Reference: Multiboot Specification version 0.6.96: 3.1 "OS image format"
  * (the header), 3.2 "Machine state", 3.3 "Boot information format". */
-#include "hv/core/config.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -208,7 +207,7 @@ int multiboot_load(const struct load_request *r, struct vcpu_state *st)
         { 20, MiB(1), r->ram_top_low - MiB(1), 1 },
     };
     static const char loader_name[] = "Keel";
-    size_t cmdlen = strlen(r->cfg->cmdline) + 1;
+    size_t cmdlen = strlen(r->cmdline) + 1;
     uint64_t info_gpa = next;
     uint64_t mmap_gpa = info_gpa + sizeof(info);
     uint64_t mod_gpa = mmap_gpa + sizeof(mmap);
@@ -236,7 +235,7 @@ int multiboot_load(const struct load_request *r, struct vcpu_state *st)
     if (gmem_write(r->mem, info_gpa, &info, sizeof(info)) ||
         gmem_write(r->mem, mmap_gpa, mmap, sizeof(mmap)) ||
         gmem_write(r->mem, mod_gpa, &mod, sizeof(mod)) ||
-        gmem_write(r->mem, cmd_gpa, r->cfg->cmdline, cmdlen) ||
+        gmem_write(r->mem, cmd_gpa, r->cmdline, cmdlen) ||
         gmem_write(r->mem, name_gpa, loader_name, sizeof(loader_name)))
         return -EFAULT;
 
@@ -249,8 +248,8 @@ int multiboot_load(const struct load_request *r, struct vcpu_state *st)
 int flat_load(const struct load_request *r, struct vcpu_state *st)
 {
     uint64_t top = 0;
-    uint64_t at = r->cfg->load_addr;
-    uint64_t entry = r->cfg->has_entry ? r->cfg->entry : at;
+    uint64_t at = r->load_addr;
+    uint64_t entry = r->has_entry ? r->entry : at;
     int err = place(r, at, r->kernel, r->kernel_size, r->kernel_size, &top);
     if (err)
         return err;

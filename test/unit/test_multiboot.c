@@ -74,7 +74,8 @@ static size_t make_elf32(uint32_t paddr, uint32_t filesz, uint32_t memsz)
 static int load(size_t size, struct vcpu_state *st)
 {
     struct load_request r = {
-        .mem = &gm, .cfg = &cfg, .kernel = image, .kernel_size = size,
+        .mem = &gm, .cmdline = cfg.cmdline, .kernel = image,
+        .kernel_size = size,
         .ram_top_low = RAM, .err = err, .errlen = sizeof(err),
     };
     return multiboot_load(&r, st);
@@ -119,7 +120,8 @@ static void test_initrd_is_module_zero_page_aligned(void **state)
     static const char initrd[] = "initrd contents";
     size_t size = make_elf32(0x100000, 0x200, 0x1234);
     struct load_request r = {
-        .mem = &gm, .cfg = &cfg, .kernel = image, .kernel_size = size,
+        .mem = &gm, .cmdline = cfg.cmdline, .kernel = image,
+        .kernel_size = size,
         .initrd = initrd, .initrd_size = sizeof(initrd),
         .ram_top_low = RAM, .err = err, .errlen = sizeof(err),
     };
@@ -169,19 +171,19 @@ static void test_flat(void **state)
 {
     struct vcpu_state st;
     static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };
-    cfg.load_addr = 0x200000;
     struct load_request r = {
-        .mem = &gm, .cfg = &cfg, .kernel = code, .kernel_size = sizeof(code),
-        .ram_top_low = RAM, .err = err, .errlen = sizeof(err),
+        .mem = &gm, .cmdline = "", .load_addr = 0x200000, .kernel = code,
+        .kernel_size = sizeof(code), .ram_top_low = RAM, .err = err,
+        .errlen = sizeof(err),
     };
     assert_int_equal(flat_load(&r, &st), 0);
     assert_memory_equal(ram + 0x200000, code, sizeof(code));
     assert_int_equal(st.rip, 0x200000);
-    cfg.has_entry = true;
-    cfg.entry = 0x300000;                   /* outside the image */
+    r.has_entry = true;
+    r.entry = 0x300000;                     /* outside the image */
     assert_int_equal(flat_load(&r, &st), -ENOEXEC);
-    cfg.has_entry = false;
-    cfg.load_addr = RAM - 1;                /* does not fit */
+    r.has_entry = false;
+    r.load_addr = RAM - 1;                  /* does not fit */
     assert_int_equal(flat_load(&r, &st), -EFAULT);
 }
 
