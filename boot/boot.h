@@ -5,7 +5,7 @@
 
 #include <efi.h>
 #include "lib/types.h"
-#include "hv/core/vm.h"
+#include "hv/core/config.h"
 
 struct boot_volume {
     EFI_FILE_HANDLE root;

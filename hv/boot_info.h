@@ -7,7 +7,6 @@
 
 #include "hv/core/config.h"
 #include "lib/types.h"
-#include "hv/core/vm.h"
 
 #define BOOT_MAX_MEM_RANGES 512
 
@@ -18,14 +17,6 @@ struct mem_range {
     uint64_t pages;    /* 4 KiB pages */
     uint32_t kind;     /* enum mem_kind */
     uint32_t efi_type; /* the firmware's EFI_MEMORY_TYPE, for logs */
-};
-
-/* The files of one VM. */
-struct vm_files {
-    struct blob kernel;
-    struct blob initrd;        /* size 0: none */
-    /* The image file of cfg devices[i] (virtio-blk), else size 0. */
-    struct blob devices[CFG_MAX_DEVICES];
 };
 
 struct boot_info {

@@ -13,10 +13,11 @@
 #include "lib/panic.h"
 #include "arch/x86/platform.h"
 #include "hv/sched.h"
+#include "hv/debug/stats.h"
 #include "hv/debug/trace.h"
+#include "hv/machine/machine.h"
 #include "hv/machine/vconsole.h"
 #include "hv/core/vendor.h"
-#include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
 #include "mm/frame.h"
 
@@ -104,10 +105,7 @@ void hv_main(struct boot_info *bi)
     log_info("%s enabled", vendor->name);
 
     for (unsigned i = 0; i < bi->cfg.nr_vms; i++) {
-        struct vm *vm = vm_create(i, &bi->cfg.vms[i], &bi->files[i].kernel,
-                                  &bi->files[i].initrd);
-        if (vm && virtio_devices_create(vm, bi->files[i].devices))
-            vm = NULL;    /* logged; the VM never runs */
+        struct vm *vm = machine_create(i, &bi->cfg.vms[i], &bi->files[i]);
         if (vm)
             vms[nr++] = vm;
         else
@@ -120,7 +118,7 @@ void hv_main(struct boot_info *bi)
             bi->cfg.nr_vms == 1 ? "" : "s");
     for (unsigned i = 0; i < nr; i++) {
         bool ok = vm_passed(vms[i]);
-        vm_report(vms[i]);
+        stats_vm_report(vms[i]);
         kprintf("keel: vm %s: %s\n", vms[i]->name,
                 ok ? "ended as expected" : "did NOT end as expected");
         failed += !ok;

@@ -2,10 +2,12 @@
  * vCPU runs until its slice ends (the host timer makes the guest exit),
  * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
  * next timer or a typed key. */
-#include "mm/heap.h"
 #include "hv/core/inject.h"
 #include "hv/machine/pc.h"
 #include "arch/x86/platform.h"
+#include "hv/machine/machine.h"
+#include "hv/net/net.h"
+#include "hv/run.h"
 #include "hv/sched.h"
 #include "hv/core/smp.h"
 #include "hv/machine/vconsole.h"
@@ -32,49 +34,16 @@ static bool vcpu_ready(struct vcpu *v)
     return v->run_state == VCPU_RUNNABLE;
 }
 
-/* The vCPU whose x87/SSE/AVX state and XCR0 are in the CPU now. */
-static struct vcpu *fpu_owner;
-
-/* Give v the CPU's extended state (arch/x86/fpu.c): save the previous
- * owner's, load v's. Without this, vCPUs of one VM or of different VMs
- * would see and corrupt each other's registers. */
-static void fpu_switch_to(struct vcpu *v)
-{
-    if (fpu_owner == v)
-        return;
-    if (!v->fpu) {
-        /* XSAVE needs 64-byte alignment; kzalloc gives page alignment
-         * from half a page up. */
-        v->fpu = kzalloc(MAX(platform_fpu_area_size(), PAGE_SIZE / 2));
-        if (!v->fpu) {
-            vm_crash(v->vm, "out of memory for the vCPU's FPU state");
-            return;
-        }
-        platform_fpu_init_area(v->fpu, &v->xcr0);
-    }
-    platform_fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
-                        fpu_owner ? &fpu_owner->xcr0 : NULL, v->fpu, v->xcr0);
-    fpu_owner = v;
-}
-
-void sched_reset_fpu(struct vcpu *v)
-{
-    if (fpu_owner == v)
-        fpu_owner = NULL;     /* what the CPU holds is stale now */
-    if (v->fpu)
-        platform_fpu_init_area(v->fpu, &v->xcr0);
-}
-
 static void run_slice(struct vcpu *v)
 {
-    fpu_switch_to(v);
+    vcpu_fpu_load(v);
     uint64_t end = platform_now_ns() + SCHED_SLICE_NS;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
            platform_now_ns() < end) {
         platform_timer_arm(next_wakeup(v->vm, end));
-        vcpu_run_once(v);
+        run_once(v);
         if (v->vm->reset_pending) {
-            vm_reset(v->vm);
+            machine_reset(v->vm);
             return;
         }
     }
@@ -100,6 +69,7 @@ void sched_run(struct vm **vms, unsigned n)
         if (!ran) {
             uint64_t now = platform_now_ns();
             uint64_t wake = now + IDLE_POLL_NS;
+            net_poll();   /* frames for a halted guest wake it */
             for (unsigned i = 0; i < n; i++)
                 if (vm_running(vms[i])) {
                     pc_update(vms[i], now);
@@ -107,6 +77,7 @@ void sched_run(struct vm **vms, unsigned n)
                 }
             platform_timer_arm(wake);
             platform_idle();
+            net_poll();
             for (unsigned i = 0; i < n; i++)
                 if (vm_running(vms[i]))
                     pc_update(vms[i], platform_now_ns());

@@ -10,9 +10,6 @@ struct vm;
 /* Time slice of one vCPU before the next one runs. */
 #define SCHED_SLICE_NS 10000000ULL   /* 10 ms */
 
-/* Put v's x87/SSE/AVX state back to its power-on values (VM reset). */
-void sched_reset_fpu(struct vcpu *v);
-
 /* Run vms[0..n) until every one has ended. */
 void sched_run(struct vm **vms, unsigned n);
 

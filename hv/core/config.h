@@ -34,6 +34,21 @@ enum cfg_expect {
     EXPECT_POWEROFF,
 };
 
+/* A file loaded by boot/ before ExitBootServices (kernel, initrd, image):
+ * data is a host pointer to size bytes that stay valid for Keel's life. */
+struct blob {
+    const void *data;
+    uint64_t size;        /* bytes */
+};
+
+/* The files of one VM, as its [vm] section names them. */
+struct vm_files {
+    struct blob kernel;
+    struct blob initrd;        /* size 0: none */
+    /* The image file of devices[i] (virtio-blk), else size 0. */
+    struct blob devices[CFG_MAX_DEVICES];
+};
+
 struct device_config {
     char type[16];              /* "virtio-blk", "virtio-net", ... */
     char arg[CFG_PATH_MAX];     /* e.g. an image path; may be empty */

@@ -1,31 +1,13 @@
-/* The vCPU run loop: one guest entry, the exit statistics, and helpers the
- * exit handlers share (hv/core/vcpu.h). */
+/* A vCPU's own operations (hv/core/vcpu.h): queueing an exception, the
+ * emulator's view of its VM, stepping over an intercepted instruction, its
+ * register dump, and whose x87/SSE/AVX state the CPU holds. The run loop
+ * that enters the guest is hv/run.c. */
 #include "hv/emulate/emulate.h"
 #include "lib/errno.h"
-#include "hv/exit/exit.h"
-#include "hv/core/inject.h"
 #include "lib/log.h"
-#include "hv/machine/pc.h"
+#include "mm/heap.h"
 #include "arch/x86/platform.h"
-#include "hv/debug/trace.h"
-#include "hv/core/vendor.h"
 #include "hv/core/vm.h"
-
-const char *exit_reason_name(enum exit_reason r)
-{
-    static const char *const names[EXIT_REASON_COUNT] = {
-        [EXIT_IO] = "IO", [EXIT_NPF] = "NPF", [EXIT_CPUID] = "CPUID",
-        [EXIT_MSR_READ] = "MSR_READ", [EXIT_MSR_WRITE] = "MSR_WRITE",
-        [EXIT_HLT] = "HLT", [EXIT_INTR] = "INTR",
-        [EXIT_INTR_WINDOW] = "INTR_WINDOW", [EXIT_CR_ACCESS] = "CR_ACCESS",
-        [EXIT_EXCEPTION] = "EXCEPTION", [EXIT_TRIPLE_FAULT] = "TRIPLE_FAULT",
-        [EXIT_VMCALL] = "VMCALL", [EXIT_XSETBV] = "XSETBV",
-        [EXIT_INVD] = "INVD", [EXIT_NMI] = "NMI", [EXIT_PAUSE] = "PAUSE",
-        [EXIT_SVM_INSN] = "VIRT_INSN", [EXIT_ENTRY_FAILED] = "ENTRY_FAILED",
-        [EXIT_UNEXPECTED] = "UNEXPECTED",
-    };
-    return (unsigned)r < EXIT_REASON_COUNT && names[r] ? names[r] : "?";
-}
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
                            uint32_t error_code)
@@ -110,28 +92,6 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
     return 0;
 }
 
-void vcpu_run_once(struct vcpu *v)
-{
-    struct vm_exit exit;
-
-    v->vm->current = v;
-    pc_update(v->vm, platform_now_ns());
-    inject_prepare_entry(v);
-    vendor->run(v, &exit);
-
-    uint64_t t0 = platform_rdtsc();
-    trace_record(v, &exit, t0);   /* before the handler changes RIP/RAX */
-    exit_dispatch(v, &exit);
-    uint64_t dt = platform_rdtsc() - t0;
-
-    struct exit_stats *s = &v->stats;
-    unsigned r = exit.reason < EXIT_REASON_COUNT ? exit.reason : EXIT_UNEXPECTED;
-    s->min[r] = s->count[r] ? MIN(s->min[r], dt) : dt;
-    s->count[r]++;
-    s->cycles[r] += dt;
-    s->max[r] = MAX(s->max[r], dt);
-}
-
 void vcpu_dump(const struct vcpu *v)
 {
     const struct vcpu_state *s = &v->state;
@@ -150,4 +110,34 @@ void vcpu_dump(const struct vcpu *v)
             (unsigned long long)s->cr0, (unsigned long long)s->cr2,
             (unsigned long long)s->cr3, (unsigned long long)s->cr4,
             (unsigned long long)s->efer);
+}
+
+/* The vCPU whose x87/SSE/AVX state and XCR0 are in the CPU now. */
+static struct vcpu *fpu_owner;
+
+void vcpu_fpu_load(struct vcpu *v)
+{
+    if (fpu_owner == v)
+        return;
+    if (!v->fpu) {
+        /* XSAVE needs 64-byte alignment; kzalloc gives page alignment
+         * from half a page up. */
+        v->fpu = kzalloc(MAX(platform_fpu_area_size(), PAGE_SIZE / 2));
+        if (!v->fpu) {
+            vm_crash(v->vm, "out of memory for the vCPU's FPU state");
+            return;
+        }
+        platform_fpu_init_area(v->fpu, &v->xcr0);
+    }
+    platform_fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
+                        fpu_owner ? &fpu_owner->xcr0 : NULL, v->fpu, v->xcr0);
+    fpu_owner = v;
+}
+
+void vcpu_fpu_reset(struct vcpu *v)
+{
+    if (fpu_owner == v)
+        fpu_owner = NULL;     /* what the CPU holds is stale now */
+    if (v->fpu)
+        platform_fpu_init_area(v->fpu, &v->xcr0);
 }

@@ -1,6 +1,6 @@
 /* A virtual CPU: its architectural state, the event to inject on the next
  * entry, its virtual LAPIC and its exit statistics. The run loop is in
- * hv/core/vcpu.c; the vendor code owns `vendor` (the VMCB or VMCS). */
+ * hv/run.c; the vendor code owns `vendor` (the VMCB or VMCS). */
 #ifndef KEEL_VCPU_H
 #define KEEL_VCPU_H
 
@@ -11,6 +11,7 @@
 struct vm;
 struct vlapic;
 struct trace_ring;
+struct emu_ops;
 
 /* Event types, in the encoding shared by the SVM EVENTINJ field (APM2
  * 15.20) and the VMX VM-entry interruption-information field (SDM 3C
@@ -90,15 +91,31 @@ static inline void vcpu_inject_ud(struct vcpu *v)
     vcpu_inject_exception(v, VEC_UD, false, 0);
 }
 
-/* Move RIP past the exiting instruction: uses exit->insn_len when the CPU
- * reported it, else decodes the instruction at RIP. Returns 0, or a negative
- * error after which the VM has been crashed. Also clears the interrupt
- * shadow, as completing an instruction does. */
+/* Complete the intercepted instruction: move RIP past it (exit->insn_len
+ * when the CPU reported the length, else decoded from guest memory at RIP)
+ * and clear the interrupt shadow, as completing an instruction does.
+ * Returns 0. On failure RIP is unchanged and the instruction has not
+ * completed: -EFAULT when its bytes could not be fetched (the fault the
+ * fetch would raise, e.g. #PF with CR2, is queued for the guest, which runs
+ * on and retries), any other negative code after the VM was crashed (the
+ * bytes do not decode). Either way the caller must do nothing more for
+ * this instruction; a handler whose last act is this call may ignore the
+ * result. */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
 
-/* Enter the guest once, handle the exit. Returns when the exit has been
- * handled (the vCPU may now be halted or stopped). */
-void vcpu_run_once(struct vcpu *v);
+/* Fill ops so the emulator (hv/emulate/emulate.h) reaches v's VM: guest RAM
+ * through its memory map, every other GPA through its MMIO bus. */
+void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops);
+
+/* Give the CPU v's x87/SSE/AVX state and XCR0 (arch/x86/fpu.c): save the
+ * previous owner's, load v's, allocating v's save area on first use
+ * (crashes v's VM if there is no memory). Without this, vCPUs of one VM or
+ * of different VMs would see and corrupt each other's registers. */
+void vcpu_fpu_load(struct vcpu *v);
+
+/* Put v's x87/SSE/AVX state back to its power-on values (VM reset); the
+ * CPU's copy is no longer v's. */
+void vcpu_fpu_reset(struct vcpu *v);
 
 /* Print the guest registers (for panic and VM crash reports). */
 void vcpu_dump(const struct vcpu *v);

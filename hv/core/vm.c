@@ -1,27 +1,10 @@
-/* Creating, stopping and reporting VMs (hv/core/vm.h). */
+/* A VM's state changes: how it ends, its crash report, a requested reset
+ * (hv/core/vm.h). Building and resetting a VM is hv/machine/machine.c. */
 #include <stdarg.h>
-#include "hv/acpi/acpi.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/printf.h"
-#include "lib/string.h"
-#include "hv/loader/linux.h"
-#include "hv/loader/loader.h"
-#include "lib/log.h"
-#include "hv/machine/pc.h"
 #include "arch/x86/platform.h"
-#include "hv/sched.h"
-#include "hv/debug/stats.h"
-#include "hv/debug/trace.h"
-#include "hv/machine/vconsole.h"
-#include "hv/machine/virtio_devices.h"
-#include "hv/core/vendor.h"
 #include "hv/core/vm.h"
-#include "mm/frame.h"
-
-/* Guest RAM below 4 GiB ends at 3 GiB at most; the rest of the top GiB is
- * left for device MMIO (PCI, IOAPIC, LAPIC), as on PC hardware. */
-#define LOW_RAM_LIMIT GiB(3)
+#include "lib/log.h"
+#include "lib/printf.h"
 
 const char *vm_end_name(enum vm_end end)
 {
@@ -37,235 +20,14 @@ const char *vm_end_name(enum vm_end end)
     return end < ARRAY_SIZE(names) ? names[end] : "?";
 }
 
-/* Back [gpa, gpa+size) with host frames: 2 MiB-aligned runs as large as
- * the allocator has, so NPT can use large pages. */
-static int alloc_ram(struct vm *vm, gpa_t gpa, uint64_t size)
-{
-    while (size) {
-        uint64_t chunk = size;
-        hpa_t hpa = 0;
-        while (chunk >= LARGE_PAGE_SIZE) {
-            hpa = frame_alloc(chunk / PAGE_SIZE, LARGE_PAGE_SIZE);
-            if (hpa)
-                break;
-            chunk = ALIGN_DOWN(chunk / 2, LARGE_PAGE_SIZE);
-        }
-        if (!hpa)
-            return -ENOMEM;
-        /* Fresh frames may hold firmware data: a guest never sees it. */
-        memset(hpa_ptr(hpa), 0, chunk);
-        int err = gmem_add_slot(&vm->mem, gpa, chunk, hpa);
-        if (err)
-            return err;
-        err = pt_map(&vm->npt, gpa, hpa, chunk, PT_RWX);
-        if (err)
-            return err;
-        gpa += chunk;
-        size -= chunk;
-    }
-    return 0;
-}
-
-/* Linux: ACPI tables in the BIOS area, an e820 map of exactly the guest's
- * RAM and reserved ranges, then the 64-bit boot protocol (hv/loader). */
-static int load_linux(struct vm *vm, const struct load_request *req)
-{
-    struct boot_e820_entry map[32];
-    struct acpi_tables tables;
-    struct acpi_config acfg = { .nr_vcpus = vm->nr_vcpus };
-    struct linux_layout layout;
-    struct linux_placement place;
-    int rc;
-
-    rc = acpi_build(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &acfg,
-                    &tables);
-    if (rc) {
-        ksnprintf(req->err, req->errlen, "cannot build ACPI tables (%s)",
-                  err_name(rc));
-        return rc;
-    }
-    int n = linux_e820_default(&vm->mem, ACPI_TABLES_GPA, ACPI_TABLES_SIZE,
-                               map, ARRAY_SIZE(map));
-    if (n < 0) {
-        ksnprintf(req->err, req->errlen, "cannot build the e820 map (%s)",
-                  err_name(n));
-        return n;
-    }
-    linux_layout_default(&layout);
-    layout.rsdp = tables.rsdp;
-    layout.e820 = map;
-    layout.e820_entries = (unsigned)n;
-    rc = linux_load(&vm->mem, req->kernel, req->kernel_size, req->initrd,
-                    req->initrd_size, vm->cfg->cmdline, &layout,
-                    &vm->vcpus[0]->state, &place, req->err, req->errlen);
-    if (rc)
-        return rc;
-    vm->rsdp_gpa = tables.rsdp;
-    log_info("vm %s: kernel at %#llx (%llu MiB reserved), initrd at %#llx "
-             "(%llu bytes), ACPI RSDP at %#llx, %d e820 entries", vm->name,
-             (unsigned long long)place.kernel,
-             (unsigned long long)(place.kernel_span >> 20),
-             (unsigned long long)place.initrd,
-             (unsigned long long)place.initrd_size,
-             (unsigned long long)tables.rsdp, n);
-    return 0;
-}
-
-static int load_payload(struct vm *vm, const struct blob *kernel,
-                        const struct blob *initrd, char *err, size_t errlen)
-{
-    struct load_request req = {
-        .mem = &vm->mem,
-        .cmdline = vm->cfg->cmdline,
-        .load_addr = vm->cfg->load_addr,
-        .has_entry = vm->cfg->has_entry,
-        .entry = vm->cfg->entry,
-        .kernel = kernel->data,
-        .kernel_size = kernel->size,
-        .initrd = initrd && initrd->size ? initrd->data : NULL,
-        .initrd_size = initrd ? initrd->size : 0,
-        .ram_top_low = MIN(vm->cfg->memory, LOW_RAM_LIMIT),
-        .err = err,
-        .errlen = errlen,
-    };
-    struct vcpu_state *st = &vm->vcpus[0]->state;
-
-    switch (vm->cfg->format) {
-    case FMT_MULTIBOOT:
-        return multiboot_load(&req, st);
-    case FMT_FLAT:
-        return flat_load(&req, st);
-    case FMT_LINUX:
-        return load_linux(vm, &req);
-    }
-    return -EINVAL;
-}
-
-struct vm *vm_create(unsigned id, const struct vm_config *cfg,
-                     const struct blob *kernel, const struct blob *initrd)
-{
-    char err[200] = "";
-    struct vm *vm = kzalloc(sizeof(*vm));
-    int rc;
-
-    if (!vm) {
-        log_err("vm %s: out of memory for the VM structure", cfg->name);
-        return NULL;
-    }
-    vm->id = id;
-    vm->cfg = cfg;
-    vm->kernel = kernel;
-    vm->initrd = initrd;
-    strlcpy(vm->name, cfg->name, sizeof(vm->name));
-    vm->pio.name = "pio";
-    vm->mmio.name = "mmio";
-
-    rc = pt_init(&vm->npt, vendor->npt_format);
-    if (!rc) {
-        uint64_t low = MIN(cfg->memory, LOW_RAM_LIMIT);
-        rc = alloc_ram(vm, 0, low);
-        if (!rc && cfg->memory > low)
-            rc = alloc_ram(vm, GiB(4), cfg->memory - low);
-    }
-    if (rc) {
-        log_err("vm %s: cannot allocate %llu MiB of guest RAM (%llu MiB "
-                "free, largest run %llu MiB)", vm->name,
-                (unsigned long long)(cfg->memory >> 20),
-                (unsigned long long)(frame_free_pages() >> 8),
-                (unsigned long long)(frame_largest_run() >> 8));
-        return NULL;
-    }
-    rc = vendor->vm_init(vm);
-    for (unsigned i = 0; !rc && i < cfg->vcpus; i++) {
-        struct vcpu *v = kzalloc(sizeof(*v));
-        if (!v) {
-            rc = -ENOMEM;
-            break;
-        }
-        v->vm = vm;
-        v->id = i;
-        v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
-        for (int e = 0; e < EXIT_REASON_COUNT; e++)
-            v->stats.min[e] = ~0ULL;
-        vm->vcpus[vm->nr_vcpus++] = v;
-    }
-    if (!rc)
-        rc = pc_create(vm);
-    if (rc) {
-        log_err("vm %s: set-up failed (%s)", vm->name, err_name(rc));
-        return NULL;
-    }
-    rc = load_payload(vm, kernel, initrd, err, sizeof(err));
-    if (rc) {
-        log_err("vm %s: %s %s: %s", vm->name, payload_format_name(cfg->format),
-                cfg->kernel, err);
-        return NULL;
-    }
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-        rc = vendor->vcpu_init(vm->vcpus[i]);
-        if (rc) {
-            log_err("vm %s: vCPU %u set-up failed (%s)", vm->name, i,
-                    err_name(rc));
-            return NULL;
-        }
-    }
-    vm->start_ns = platform_now_ns();
-    log_info("vm %s: %llu MiB RAM, %u vCPU%s, %s payload %s, entry %#llx",
-             vm->name, (unsigned long long)(cfg->memory >> 20), vm->nr_vcpus,
-             vm->nr_vcpus == 1 ? "" : "s", payload_format_name(cfg->format),
-             cfg->kernel, (unsigned long long)vm->vcpus[0]->state.rip);
-    return vm;
-}
-
 void vm_request_reset(struct vm *vm, const char *why)
 {
     if (!vm_running(vm) || vm->reset_pending)
         return;
-    vconsole_flush(vm);
+    if (vm->console_flush)
+        vm->console_flush(vm);
     log_info("vm %s: reset (%s): restarting it", vm->name, why);
     vm->reset_pending = true;
-}
-
-int vm_reset(struct vm *vm)
-{
-    char err[200] = "";
-    int rc;
-
-    vm->reset_pending = false;
-    vm->resets++;
-    /* A PC's reset leaves RAM contents undefined; Keel clears them so the
-     * new boot cannot depend on the old one. */
-    for (unsigned i = 0; i < vm->mem.nr_slots; i++)
-        memset(hpa_ptr(vm->mem.slots[i].hpa), 0, vm->mem.slots[i].size);
-    /* Fresh devices in their power-on state. The old device objects are
-     * not reclaimed (kzalloc never frees): a few pages per reset. */
-    vm->pio.nr = 0;
-    vm->mmio.nr = 0;
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-        struct vcpu *v = vm->vcpus[i];
-        memset(&v->state, 0, sizeof(v->state));
-        v->event.valid = false;
-        v->want_intr_window = false;
-        v->tsc_offset = 0;
-        v->pvclock_msr = v->pvclock_wall = 0;
-        v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
-        sched_reset_fpu(v);
-        /* Guest-virtual translations cached under this VM's tag belong
-         * to the old boot. */
-        vendor->flush_guest_tlb(v);
-    }
-    rc = pc_create(vm);
-    /* The virtio devices too (pc_create made a new, empty PCI bus); disk
-     * images keep their contents, network ports their switch port. */
-    if (!rc && vm->device_files)
-        rc = virtio_devices_create(vm, vm->device_files);
-    if (!rc)
-        rc = load_payload(vm, vm->kernel, vm->initrd, err, sizeof(err));
-    if (rc) {
-        vm_crash(vm, "reset failed: %s", err[0] ? err : err_name(rc));
-        return rc;
-    }
-    return 0;
 }
 
 static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
@@ -273,7 +35,8 @@ static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
 {
     if (!vm_running(vm))
         return;
-    vconsole_flush(vm);
+    if (vm->console_flush)
+        vm->console_flush(vm);
     vm->end = end;
     vm->end_ns = platform_now_ns();
     kvsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
@@ -302,34 +65,4 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
     log_err("vm %s crashed: %s", vm->name, vm->end_reason);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vcpu_dump(vm->vcpus[i]);
-}
-
-void vm_report(const struct vm *vm)
-{
-    uint64_t ms = (vm->end_ns - vm->start_ns) / 1000000;
-    kprintf("keel: vm %s: %s", vm->name, vm_end_name(vm->end));
-    if (vm->end == VM_END_DEBUG_EXIT)
-        kprintf(" status %d (%s)", vm->exit_status,
-                vm->exit_status == 0 ? "pass" : "fail");
-    kprintf(" after %llu ms", (unsigned long long)ms);
-    if (vm->resets)
-        kprintf(" and %u reset%s", vm->resets, vm->resets == 1 ? "" : "s");
-    kprintf(": %s\n", vm->end_reason);
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-        const struct exit_stats *s = &vm->vcpus[i]->stats;
-        uint64_t total = 0;
-        for (int r = 0; r < EXIT_REASON_COUNT; r++)
-            total += s->count[r];
-        kprintf("keel:   vcpu%u: %llu exits", i, (unsigned long long)total);
-        for (int r = 0; r < EXIT_REASON_COUNT; r++)
-            if (s->count[r])
-                kprintf(" %s=%llu", exit_reason_name(r),
-                        (unsigned long long)s->count[r]);
-        kprintf("\n");
-    }
-    for (unsigned i = 0; i < vm->nr_vcpus; i++)
-        stats_print(vm->vcpus[i], "keel:     ");
-    if (trace_at_end())
-        for (unsigned i = 0; i < vm->nr_vcpus; i++)
-            trace_dump_machine(vm->vcpus[i]);
 }

@@ -1,6 +1,6 @@
 /* A virtual machine: its memory map and nested page table, its vCPUs, its
  * buses and devices, and how it ended. Created from one [vm] section of the
- * boot configuration (hv/core/vm.c). */
+ * boot configuration by hv/machine/machine.c. */
 #ifndef KEEL_VM_H
 #define KEEL_VM_H
 
@@ -34,12 +34,6 @@ enum vm_end {
 
 const char *vm_end_name(enum vm_end end);
 
-/* A file loaded by boot/ before ExitBootServices (kernel, initrd, image). */
-struct blob {
-    const void *data;
-    uint64_t size;        /* bytes */
-};
-
 struct vm {
     unsigned id;
     const struct vm_config *cfg;
@@ -64,6 +58,9 @@ struct vm {
     const struct blob *kernel;       /* the payload, kept for resets */
     const struct blob *initrd;
     const struct blob *device_files; /* per cfg->devices[i] (images) */
+    /* Set by the builder (hv/machine): print the VM's partial console
+     * line, so it comes before the line saying how the VM ended. */
+    void (*console_flush)(struct vm *vm);
     int net_port[CFG_MAX_DEVICES];   /* switch port + 1 of virtio-net n */
     bool reset_pending;              /* restart at the next scheduling point */
     unsigned resets;                 /* how many times it was reset */
@@ -72,12 +69,6 @@ struct vm {
     char end_reason[160];
     uint64_t start_ns, end_ns;
 };
-
-/* Create a VM from its configuration and loaded files (kernel, initrd may be
- * NULL/empty), load the payload and set the BSP's entry state. Returns the
- * VM, or NULL after logging a message naming the VM and the reason. */
-struct vm *vm_create(unsigned id, const struct vm_config *cfg,
-                     const struct blob *kernel, const struct blob *initrd);
 
 /* Stop the VM for good with how it ended and a reason (printf-style).
  * All its vCPUs stop; other VMs are untouched. */
@@ -94,16 +85,7 @@ static inline bool vm_running(const struct vm *vm)
 }
 
 /* Ask for a reset (ACPI reset register, as a PC's reset line): the VM
- * restarts from its payload at the next scheduling point (vm_reset). */
+ * restarts from its payload at the next scheduling point (machine_reset). */
 void vm_request_reset(struct vm *vm, const char *why);
-
-/* Carry out a requested reset: guest RAM zeroed, devices recreated, the
- * payload loaded again, every vCPU back to its power-on state. Disk images
- * keep what was written. Returns 0, or an error after which the VM has
- * been crashed. */
-int vm_reset(struct vm *vm);
-
-/* Print the summary line and exit statistics of a VM. */
-void vm_report(const struct vm *vm);
 
 #endif

@@ -6,6 +6,7 @@
 #include "hv/debug/stats.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/debug/trace.h"
 
 uint64_t stats_total(const struct vcpu *v)
 {
@@ -37,4 +38,34 @@ void stats_print(const struct vcpu *v, const char *prefix)
                 (unsigned long long)avg, (unsigned long long)s->max[r],
                 (unsigned long long)ns);
     }
+}
+
+void stats_vm_report(const struct vm *vm)
+{
+    uint64_t ms = (vm->end_ns - vm->start_ns) / 1000000;
+    kprintf("keel: vm %s: %s", vm->name, vm_end_name(vm->end));
+    if (vm->end == VM_END_DEBUG_EXIT)
+        kprintf(" status %d (%s)", vm->exit_status,
+                vm->exit_status == 0 ? "pass" : "fail");
+    kprintf(" after %llu ms", (unsigned long long)ms);
+    if (vm->resets)
+        kprintf(" and %u reset%s", vm->resets, vm->resets == 1 ? "" : "s");
+    kprintf(": %s\n", vm->end_reason);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        const struct exit_stats *s = &vm->vcpus[i]->stats;
+        uint64_t total = 0;
+        for (int r = 0; r < EXIT_REASON_COUNT; r++)
+            total += s->count[r];
+        kprintf("keel:   vcpu%u: %llu exits", i, (unsigned long long)total);
+        for (int r = 0; r < EXIT_REASON_COUNT; r++)
+            if (s->count[r])
+                kprintf(" %s=%llu", exit_reason_name(r),
+                        (unsigned long long)s->count[r]);
+        kprintf("\n");
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        stats_print(vm->vcpus[i], "keel:     ");
+    if (trace_at_end())
+        for (unsigned i = 0; i < vm->nr_vcpus; i++)
+            trace_dump_machine(vm->vcpus[i]);
 }

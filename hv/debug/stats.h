@@ -1,12 +1,13 @@
 /* Printing the per-vCPU exit statistics (struct exit_stats in hv/core/vcpu.h,
- * gathered by the run loop in hv/core/vcpu.c): at VM end (vm_report) and from
- * the serial monitor (docs/monitor.md). */
+ * gathered by the run loop in hv/run.c): at VM end (stats_vm_report) and
+ * from the serial monitor (docs/monitor.md). */
 #ifndef KEEL_STATS_H
 #define KEEL_STATS_H
 
 #include "lib/types.h"
 
 struct vcpu;
+struct vm;
 
 /* Total exits of v over every reason. */
 uint64_t stats_total(const struct vcpu *v);
@@ -15,5 +16,10 @@ uint64_t stats_total(const struct vcpu *v);
  * the host TSC cycles Keel spent handling it (min / avg / max) plus the
  * average in nanoseconds. Every line starts with prefix (e.g. "keel:  "). */
 void stats_print(const struct vcpu *v, const char *prefix);
+
+/* The end-of-run report of vm: how it ended and after how long, its resets,
+ * each vCPU's exit counts by reason and statistics table, and with
+ * `trace = yes` each vCPU's machine-readable trace (hv/debug/trace.h). */
+void stats_vm_report(const struct vm *vm);
 
 #endif

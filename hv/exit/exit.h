@@ -6,13 +6,9 @@
 #include "hv/core/vm_exit.h"
 
 struct vcpu;
-struct emu_ops;
 
 /* Handle one exit of v. Afterwards v may be halted or its VM stopped. */
 void exit_dispatch(struct vcpu *v, const struct vm_exit *exit);
-
-/* Fill ops so the emulator reaches v's RAM and MMIO bus (hv/core/vcpu.c). */
-void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops);
 
 /* The port Keel's test guests write their status to (QEMU's isa-debug-exit
  * convention). */

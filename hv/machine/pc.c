@@ -206,7 +206,6 @@ void pc_update(struct vm *vm, uint64_t now_ns)
         vlapic_update_timer(vm->vcpus[i]->lapic, now_ns);
     vpit_update(vm->pit, now_ns);
     vrtc_update(vm->rtc, now_ns);
-    net_poll();     /* the uplink NIC has no interrupt (hv/net/net.h) */
 }
 
 bool pc_next_deadline(struct vm *vm, uint64_t *ns)

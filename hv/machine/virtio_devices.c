@@ -165,9 +165,9 @@ static int create_blk_host(struct vm *vm, const struct device_config *dc,
     return attach(vm, &blk->vdev, PCI_CLASS_STORAGE_OTHER);
 }
 
-int virtio_devices_create(struct vm *vm, const struct blob *files)
+int virtio_devices_create(struct vm *vm)
 {
-    vm->device_files = files;
+    const struct blob *files = vm->device_files;
     const struct vm_config *cfg = vm->cfg;
     unsigned nblk = 0, nnet = 0;
 

@@ -7,13 +7,12 @@
 #include "lib/types.h"
 
 struct vm;
-struct blob;
 
-/* Create every virtio device vm->cfg names. files[i] is the file loaded
- * for vm->cfg->devices[i] (size 0 when the device takes none). Call after
- * pc_create and before the first vCPU runs. Returns 0, or a negative error
+/* Create every virtio device vm->cfg names. vm->device_files[i] is the
+ * file loaded for vm->cfg->devices[i] (size 0 when the device takes none).
+ * Called by machine_create and machine_reset after pc_create. Returns 0, or a negative error
  * after logging which device failed (-EINVAL: an empty image; -ENOMEM;
  * -ENOTSUP: a device type Keel cannot serve yet). */
-int virtio_devices_create(struct vm *vm, const struct blob *files);
+int virtio_devices_create(struct vm *vm);
 
 #endif

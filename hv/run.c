@@ -1,0 +1,35 @@
+/* The run loop's step (hv/run.h): bring the VM's device timers up to date,
+ * poll the network uplink, choose the event to inject, enter the guest,
+ * record and dispatch the exit, and count what it cost. */
+#include "arch/x86/platform.h"
+#include "hv/core/inject.h"
+#include "hv/core/vendor.h"
+#include "hv/core/vm.h"
+#include "hv/debug/trace.h"
+#include "hv/exit/exit.h"
+#include "hv/machine/pc.h"
+#include "hv/net/net.h"
+#include "hv/run.h"
+
+void run_once(struct vcpu *v)
+{
+    struct vm_exit exit;
+
+    v->vm->current = v;
+    pc_update(v->vm, platform_now_ns());
+    net_poll();       /* the uplink NIC has no interrupt (hv/net/net.h) */
+    inject_prepare_entry(v);
+    vendor->run(v, &exit);
+
+    uint64_t t0 = platform_rdtsc();
+    trace_record(v, &exit, t0);   /* before the handler changes RIP/RAX */
+    exit_dispatch(v, &exit);
+    uint64_t dt = platform_rdtsc() - t0;
+
+    struct exit_stats *s = &v->stats;
+    unsigned r = exit.reason < EXIT_REASON_COUNT ? exit.reason : EXIT_UNEXPECTED;
+    s->min[r] = s->count[r] ? MIN(s->min[r], dt) : dt;
+    s->count[r]++;
+    s->cycles[r] += dt;
+    s->max[r] = MAX(s->max[r], dt);
+}

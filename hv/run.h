@@ -1,0 +1,16 @@
+/* One step of the run loop, which the scheduler (hv/sched.c) repeats for
+ * the vCPU it chose. */
+#ifndef KEEL_RUN_H
+#define KEEL_RUN_H
+
+struct vcpu;
+
+/* Enter the guest of v once and handle the exit it returns with: device
+ * timers and the uplink first, then the injection point
+ * (inject_prepare_entry), vendor->run, the exit trace, exit_dispatch, and
+ * the exit statistics (count and host TSC cycles of the handler). Returns
+ * when the exit has been handled; v may now be halted or its VM stopped or
+ * waiting for a reset. */
+void run_once(struct vcpu *v);
+
+#endif
