@@ -7,6 +7,7 @@
 #include "lib/types.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/core/vm_exit.h"
+#include "hv/dev/pvclock.h"
 
 struct vm;
 struct vlapic;
@@ -69,8 +70,7 @@ struct vcpu {
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
     void *fpu;                    /* x87/SSE/AVX save area (platform_fpu_*) */
     uint64_t xcr0;                /* the guest's XCR0 while it is saved */
-    uint64_t pvclock_msr;         /* MSR_KVM_SYSTEM_TIME_NEW as written */
-    uint64_t pvclock_wall;        /* MSR_KVM_WALL_CLOCK_NEW as written */
+    struct pvclock pvclock;       /* kvmclock MSRs (hv/dev/pvclock.h) */
     struct exit_stats stats;
     struct trace_ring *trace;     /* last exits (hv/debug/trace.h); lazily made */
 };

@@ -5,7 +5,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/string.h"
 #include "arch/x86/platform.h"
-#include "hv/exit/pvclock.h"
+#include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 
 #define A 0
@@ -99,7 +99,7 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         memcpy(&out[C], CPUID_KVM_SIGNATURE + 4, 4);
         memcpy(&out[D], CPUID_KVM_SIGNATURE + 8, 4);
         break;
-    case CPUID_KVM_FEATURES:  /* only the clock (hv/exit/pvclock.h) */
+    case CPUID_KVM_FEATURES:  /* only the clock (hv/dev/pvclock.h) */
         out[A] = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
         break;
     case 0x80000000:

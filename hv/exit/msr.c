@@ -9,7 +9,7 @@
 #include "hv/exit/msr.h"
 #include "arch/x86/msr_index.h"
 #include "arch/x86/platform.h"
-#include "hv/exit/pvclock.h"
+#include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 
@@ -59,7 +59,7 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
     if (v->lapic && vlapic_msr_owned(index))
         return vlapic_rdmsr(v->lapic, index, val) ? -EINVAL : 0;
     if (pvclock_msr_owned(index))
-        return pvclock_rdmsr(v, index, val);
+        return pvclock_rdmsr(&v->pvclock, index, val);
     switch (index) {
     case MSR_IA32_TSC:
         *val = platform_rdtsc() + v->tsc_offset;
@@ -94,7 +94,8 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
     if (v->lapic && vlapic_msr_owned(index))
         return vlapic_wrmsr(v->lapic, index, val) ? -EINVAL : 0;
     if (pvclock_msr_owned(index))
-        return pvclock_wrmsr(v, index, val);
+        return pvclock_wrmsr(&v->pvclock, &v->vm->mem, v->tsc_offset, index,
+                             val);
     switch (index) {
     case MSR_IA32_TSC:
         v->tsc_offset = val - platform_rdtsc();

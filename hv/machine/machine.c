@@ -228,7 +228,7 @@ int machine_reset(struct vm *vm)
         v->event.valid = false;
         v->want_intr_window = false;
         v->tsc_offset = 0;
-        v->pvclock_msr = v->pvclock_wall = 0;
+        v->pvclock = (struct pvclock){ 0 };
         v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
         vcpu_fpu_reset(v);
         /* Guest-virtual translations cached under this VM's tag belong

@@ -11,7 +11,7 @@
 #include "hv/exit/cpuid.h"
 #include "lib/errno.h"
 #include "hv/exit/msr.h"
-#include "hv/exit/pvclock.h"
+#include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 #include "test/unit/host_stubs.h"

@@ -1,10 +1,9 @@
-/* kvmclock-compatible paravirtual clock (hv/exit/pvclock.h). */
+/* kvmclock-compatible paravirtual clock (hv/dev/pvclock.h). */
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "arch/x86/platform.h"
-#include "hv/exit/pvclock.h"
-#include "hv/core/vcpu.h"
-#include "hv/core/vm.h"
+#include "hv/dev/pvclock.h"
+#include "mm/guest_mem.h"
 
 void pvclock_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift)
 {
@@ -27,10 +26,10 @@ bool pvclock_msr_owned(uint32_t index)
     return index == MSR_KVM_WALL_CLOCK_NEW || index == MSR_KVM_SYSTEM_TIME_NEW;
 }
 
-static int write_system_time(struct vcpu *v, gpa_t gpa)
+static int write_system_time(const struct guest_mem *mem, gpa_t gpa,
+                             uint64_t tsc_offset)
 {
-    struct pvclock_vcpu_time_info *ti =
-        gmem_ptr(&v->vm->mem, gpa, sizeof(*ti));
+    struct pvclock_vcpu_time_info *ti = gmem_ptr(mem, gpa, sizeof(*ti));
     if (!ti || (gpa & 3))
         return -EINVAL;
     uint32_t mul;
@@ -42,7 +41,7 @@ static int write_system_time(struct vcpu *v, gpa_t gpa)
     __asm__ volatile("" ::: "memory");
     uint64_t tsc = platform_rdtsc();
     uint64_t now = platform_now_ns();
-    ti->tsc_timestamp = tsc + v->tsc_offset;
+    ti->tsc_timestamp = tsc + tsc_offset;
     ti->system_time = now;
     ti->tsc_to_system_mul = mul;
     ti->tsc_shift = shift;
@@ -52,9 +51,9 @@ static int write_system_time(struct vcpu *v, gpa_t gpa)
     return 0;
 }
 
-static int write_wall_clock(struct vcpu *v, gpa_t gpa)
+static int write_wall_clock(const struct guest_mem *mem, gpa_t gpa)
 {
-    struct pvclock_wall_clock *wc = gmem_ptr(&v->vm->mem, gpa, sizeof(*wc));
+    struct pvclock_wall_clock *wc = gmem_ptr(mem, gpa, sizeof(*wc));
     if (!wc || (gpa & 3))
         return -EINVAL;
     /* Wall time at system_time 0 = now (RTC) - time since Keel started. */
@@ -70,21 +69,22 @@ static int write_wall_clock(struct vcpu *v, gpa_t gpa)
     return 0;
 }
 
-int pvclock_wrmsr(struct vcpu *v, uint32_t index, uint64_t val)
+int pvclock_wrmsr(struct pvclock *pc, const struct guest_mem *mem,
+                  uint64_t tsc_offset, uint32_t index, uint64_t val)
 {
     if (index == MSR_KVM_WALL_CLOCK_NEW) {
-        v->pvclock_wall = val;
-        return write_wall_clock(v, val);
+        pc->wall_clock_msr = val;
+        return write_wall_clock(mem, val);
     }
-    v->pvclock_msr = val;
+    pc->system_time_msr = val;
     if (!(val & 1))
         return 0;               /* disabled */
-    return write_system_time(v, val & ~1ULL);
+    return write_system_time(mem, val & ~1ULL, tsc_offset);
 }
 
-int pvclock_rdmsr(struct vcpu *v, uint32_t index, uint64_t *val)
+int pvclock_rdmsr(const struct pvclock *pc, uint32_t index, uint64_t *val)
 {
-    *val = index == MSR_KVM_WALL_CLOCK_NEW ? v->pvclock_wall
-                                           : v->pvclock_msr;
+    *val = index == MSR_KVM_WALL_CLOCK_NEW ? pc->wall_clock_msr
+                                           : pc->system_time_msr;
     return 0;
 }

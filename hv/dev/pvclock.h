@@ -12,7 +12,13 @@
 
 #include "lib/types.h"
 
-struct vcpu;
+struct guest_mem;
+
+/* One vCPU's kvmclock MSRs as the guest last wrote them. */
+struct pvclock {
+    uint64_t system_time_msr;     /* MSR_KVM_SYSTEM_TIME_NEW */
+    uint64_t wall_clock_msr;      /* MSR_KVM_WALL_CLOCK_NEW */
+};
 
 #define CPUID_KVM_BASE            0x40000100
 #define CPUID_KVM_FEATURES        0x40000101
@@ -53,10 +59,16 @@ void pvclock_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift);
 /* Is index one of the kvmclock MSRs? */
 bool pvclock_msr_owned(uint32_t index);
 
-/* WRMSR of a kvmclock MSR: bit 0 enables, the rest is the GPA of the
- * structure (4-byte aligned, inside guest RAM, not crossing a page).
- * Returns 0 or -EINVAL (the guest gets #GP). */
-int pvclock_wrmsr(struct vcpu *v, uint32_t index, uint64_t val);
-int pvclock_rdmsr(struct vcpu *v, uint32_t index, uint64_t *val);
+/* WRMSR of a kvmclock MSR of one vCPU: for MSR_KVM_SYSTEM_TIME_NEW bit 0
+ * enables and the rest is the GPA of its time structure; for
+ * MSR_KVM_WALL_CLOCK_NEW the value is the GPA of the wall clock. Either
+ * must be 4-byte aligned inside mem's RAM, not crossing a page. The time
+ * structure is written at once, with the vCPU's guest TSC = host TSC +
+ * tsc_offset. Returns 0 or -EINVAL (the guest gets #GP). */
+int pvclock_wrmsr(struct pvclock *pc, const struct guest_mem *mem,
+                  uint64_t tsc_offset, uint32_t index, uint64_t val);
+
+/* RDMSR of a kvmclock MSR: the value last written. Returns 0. */
+int pvclock_rdmsr(const struct pvclock *pc, uint32_t index, uint64_t *val);
 
 #endif
