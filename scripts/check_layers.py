@@ -49,10 +49,7 @@ def check(root):
         if other != src:
             errors.append(f"{src}: same basename as {other}")
         for m in INCLUDE.finditer((root / src).read_text()):
-            target = Path(m.group(1))
-            if target.suffix == ".inc" and src.suffix == ".asm" and \
-                    not (root / target).exists():
-                target = src.parent / target   # nasm -I of its own folder
+            target = Path(m.group(1))     # from the root: -I. everywhere
             rank = layer_of(target)
             if rank is None:
                 errors.append(f"{src}: includes {target}, which is in no "
