@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "drivers/serial.h"
 #include "arch/x86/platform.h"
 
 #define CONFIG_PATH "\\EFI\\keel\\keel.cfg"
@@ -42,7 +43,7 @@ void boot_msg(const char *fmt, ...)
     wbuf[w] = 0;
     uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, wbuf);
     if (!conout_is_serial)
-        console_write(buf, (size_t)n);
+        serial_write(buf, (size_t)n);
 }
 
 /* Does the firmware's ConOut variable include a UART device path node
@@ -159,7 +160,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
     InitializeLib(image, systab);
     platform_console_init();
-    log_set_output(console_write);    /* lib/log.h: the log's sink */
+    log_set_output(serial_write);    /* lib/log.h: the log's sink */
     conout_is_serial = conout_has_uart();
     uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 

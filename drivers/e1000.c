@@ -8,7 +8,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
 
@@ -47,8 +47,8 @@ static int eeprom_read(struct e1000 *e, unsigned word)
 {
     e1000_write(e, E1000_EERD,
                 (word << E1000_EERD_ADDR_SHIFT) | E1000_EERD_START);
-    uint64_t end = platform_now_ns() + 1000000;
-    while (platform_now_ns() < end) {
+    uint64_t end = timer_now_ns() + 1000000;
+    while (timer_now_ns() < end) {
         uint32_t v = e1000_read(e, E1000_EERD);
         if (v & E1000_EERD_DONE)
             return (int)(v >> E1000_EERD_DATA_SHIFT);
@@ -169,9 +169,9 @@ static int start(struct e1000 *e)
     /* 14.5: reset, then mask every interrupt (Keel polls). */
     e1000_write(e, E1000_IMC, 0xffffffff);
     e1000_write(e, E1000_CTRL, e1000_read(e, E1000_CTRL) | E1000_CTRL_RST);
-    uint64_t end = platform_now_ns() + E1000_RESET_TIMEOUT_NS;
+    uint64_t end = timer_now_ns() + E1000_RESET_TIMEOUT_NS;
     while (e1000_read(e, E1000_CTRL) & E1000_CTRL_RST) {
-        if (platform_now_ns() > end)
+        if (timer_now_ns() > end)
             return -EIO;
         pause();
     }

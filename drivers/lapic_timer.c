@@ -7,7 +7,7 @@
 #include "arch/x86/trap.h"
 #include "drivers/lapic_timer.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 #define LAPIC_BASE        0xfee00000UL
 #define LAPIC_EOI         0x0b0
@@ -54,7 +54,7 @@ void lapic_timer_init(void)
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
 
     /* Count the timer against the calibrated TSC for 10 ms. */
-    uint64_t tsc_hz = platform_tsc_hz();
+    uint64_t tsc_hz = timer_tsc_hz();
     lapic_write(LAPIC_TIMER_ICR, 0xffffffff);
     uint64_t t0 = rdtsc();
     while (rdtsc() - t0 < tsc_hz / 100)
@@ -74,20 +74,20 @@ void lapic_timer_eoi(void)
     lapic_write(LAPIC_EOI, 0);
 }
 
-void platform_timer_arm(uint64_t deadline_ns)
+void lapic_timer_arm(uint64_t deadline_ns)
 {
     if (!deadline_ns) {
         lapic_write(LAPIC_TIMER_ICR, 0);
         return;
     }
-    uint64_t now = platform_now_ns();
+    uint64_t now = timer_now_ns();
     uint64_t ns = deadline_ns > now ? deadline_ns - now : 1;
     uint64_t ticks = ns / 1000 * lapic_hz / 1000000 + 1;
     lapic_write(LAPIC_TIMER_ICR, ticks > 0xffffffffULL ? 0xffffffffu
                                                        : (uint32_t)ticks);
 }
 
-void platform_idle(void)
+void lapic_timer_idle(void)
 {
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }

@@ -2,7 +2,6 @@
  * baud 8N1, polled. Reference: PC16550D datasheet, "Register Description". */
 #include "arch/x86/cpu.h"
 #include "drivers/serial.h"
-#include "arch/x86/platform.h"
 
 #define COM1      0x3f8
 #define UART_THR  0  /* transmit holding (write) / RBR receive (read) */
@@ -42,7 +41,7 @@ static void put_raw(char c)
     outb(COM1 + UART_THR, (uint8_t)c);
 }
 
-void console_write(const char *s, size_t n)
+void serial_write(const char *s, size_t n)
 {
     if (!present)
         return;
@@ -53,7 +52,7 @@ void console_write(const char *s, size_t n)
     }
 }
 
-void console_write_raw(const char *s, size_t n)
+void serial_write_raw(const char *s, size_t n)
 {
     if (!present)
         return;
@@ -61,7 +60,7 @@ void console_write_raw(const char *s, size_t n)
         put_raw(s[i]);
 }
 
-int console_getc(void)
+int serial_getc(void)
 {
     if (!present || !(inb(COM1 + UART_LSR) & LSR_DR))
         return -1;

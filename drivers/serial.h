@@ -1,5 +1,5 @@
-/* The hypervisor's own serial console (COM1, polled). console_write and
- * console_getc (arch/x86/platform.h) are implemented on top of it. */
+/* The hypervisor's own serial console (COM1, polled): Keel's log, the
+ * guests' consoles and typed input all pass through it. */
 #ifndef KEEL_SERIAL_H
 #define KEEL_SERIAL_H
 
@@ -9,5 +9,14 @@
  * ExitBootServices (the firmware's own serial driver uses the same
  * settings). */
 void serial_init(void);
+
+/* Write n bytes to the hypervisor's console (COM1). */
+void serial_write(const char *s, size_t n);
+
+/* Write n bytes unchanged (guest output, which carries its own CR LF). */
+void serial_write_raw(const char *s, size_t n);
+
+/* Read one byte from the console if one is waiting; returns -1 if none. */
+int serial_getc(void);
 
 #endif

@@ -4,7 +4,6 @@
 #include "arch/x86/cpu.h"
 #include "drivers/timer.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
 
 #define PIT_HZ       1193182ULL
 #define PIT_CH2      0x42
@@ -97,17 +96,17 @@ void timer_init(void)
              (unsigned long long)wall_at_boot);
 }
 
-uint64_t platform_tsc_hz(void) { return tsc_hz; }
-uint64_t platform_rdtsc(void) { return rdtsc(); }
+uint64_t timer_tsc_hz(void) { return tsc_hz; }
+uint64_t timer_rdtsc(void) { return rdtsc(); }
 
-uint64_t platform_now_ns(void)
+uint64_t timer_now_ns(void)
 {
     /* Split the division so tsc * 1e9 never overflows 64 bits. */
     uint64_t t = rdtsc() - tsc_at_boot;
     return t / tsc_hz * 1000000000ULL + t % tsc_hz * 1000000000ULL / tsc_hz;
 }
 
-uint64_t platform_wall_seconds(void)
+uint64_t timer_wall_seconds(void)
 {
-    return wall_at_boot + platform_now_ns() / 1000000000ULL;
+    return wall_at_boot + timer_now_ns() / 1000000000ULL;
 }

@@ -5,7 +5,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "mm/frame.h"
 
 /* Offsets in struct virtio_pci_cap / virtio_pci_notify_cap (4.1.4). */
@@ -95,9 +95,9 @@ static volatile void *map_vcap(const struct hostpci_dev *d,
 static bool wait_status(volatile struct virtio_pci_common_cfg *cc,
                         uint8_t want)
 {
-    uint64_t end = platform_now_ns() + VBLK_HOST_TIMEOUT_NS;
+    uint64_t end = timer_now_ns() + VBLK_HOST_TIMEOUT_NS;
     while (cc->device_status != want)
-        if (platform_now_ns() > end)
+        if (timer_now_ns() > end)
             return false;
     return true;
 }
@@ -275,9 +275,9 @@ static int submit(struct virtio_blk_host *h, uint32_t type, uint64_t sector,
     mb();
     *h->notify = 0;             /* queue index 0 (4.1.5.2) */
 
-    end = platform_now_ns() + VBLK_HOST_TIMEOUT_NS;
+    end = timer_now_ns() + VBLK_HOST_TIMEOUT_NS;
     while (*(volatile uint16_t *)&h->used->idx == h->used_idx) {
-        if (platform_now_ns() > end) {
+        if (timer_now_ns() > end) {
             /* The buffers may still be in the device's hands: never
              * reuse them. */
             h->broken = true;

@@ -1,7 +1,7 @@
 /* The run loop's step (hv/run.h): bring the VM's device timers up to date,
  * poll the network uplink, choose the event to inject, enter the guest,
  * record and dispatch the exit, and count what it cost. */
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/core/inject.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
@@ -16,15 +16,15 @@ void run_once(struct vcpu *v)
     struct vm_exit exit;
 
     v->vm->current = v;
-    pc_update(v->vm, platform_now_ns());
+    pc_update(v->vm, timer_now_ns());
     net_poll();       /* the uplink NIC has no interrupt (hv/net/net.h) */
     inject_prepare_entry(v);
     vendor->run(v, &exit);
 
-    uint64_t t0 = platform_rdtsc();
+    uint64_t t0 = timer_rdtsc();
     trace_record(v, &exit, t0);   /* before the handler changes RIP/RAX */
     exit_dispatch(v, &exit);
-    uint64_t dt = platform_rdtsc() - t0;
+    uint64_t dt = timer_rdtsc() - t0;
 
     struct exit_stats *s = &v->stats;
     unsigned r = exit.reason < EXIT_REASON_COUNT ? exit.reason : EXIT_UNEXPECTED;

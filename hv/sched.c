@@ -4,7 +4,8 @@
  * next timer or a typed key. */
 #include "hv/core/inject.h"
 #include "hv/machine/pc.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
+#include "drivers/lapic_timer.h"
 #include "hv/machine/machine.h"
 #include "hv/net/net.h"
 #include "hv/run.h"
@@ -37,10 +38,10 @@ static bool vcpu_ready(struct vcpu *v)
 static void run_slice(struct vcpu *v)
 {
     vcpu_fpu_load(v);
-    uint64_t end = platform_now_ns() + SCHED_SLICE_NS;
+    uint64_t end = timer_now_ns() + SCHED_SLICE_NS;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
-           platform_now_ns() < end) {
-        platform_timer_arm(next_wakeup(v->vm, end));
+           timer_now_ns() < end) {
+        lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
         if (v->vm->reset_pending) {
             machine_reset(v->vm);
@@ -67,7 +68,7 @@ void sched_run(struct vm **vms, unsigned n)
         if (!alive)
             break;
         if (!ran) {
-            uint64_t now = platform_now_ns();
+            uint64_t now = timer_now_ns();
             uint64_t wake = now + IDLE_POLL_NS;
             net_poll();   /* frames for a halted guest wake it */
             for (unsigned i = 0; i < n; i++)
@@ -75,13 +76,13 @@ void sched_run(struct vm **vms, unsigned n)
                     pc_update(vms[i], now);
                     wake = next_wakeup(vms[i], wake);
                 }
-            platform_timer_arm(wake);
-            platform_idle();
+            lapic_timer_arm(wake);
+            lapic_timer_idle();
             net_poll();
             for (unsigned i = 0; i < n; i++)
                 if (vm_running(vms[i]))
-                    pc_update(vms[i], platform_now_ns());
+                    pc_update(vms[i], timer_now_ns());
         }
     }
-    platform_timer_arm(0);
+    lapic_timer_arm(0);
 }

@@ -6,7 +6,7 @@
  * the XSAVE Feature Set"), else FXSAVE/FXRSTOR (SDM 1 10.5).
  * Keel's own FPU control state is never used, so nothing is kept for it. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/platform.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/vcpu_state.h"
 
 #define CPUID_1_ECX_XSAVE BIT(26)
@@ -17,7 +17,7 @@ static bool use_xsave;
 static uint64_t host_xcr0_mask;   /* components the CPU supports */
 static size_t area_size;
 
-void platform_fpu_init(void)
+void fpu_init(void)
 {
     /* FXSAVE/FXRSTOR include the XMM registers only with CR4.OSFXSR. */
     w_cr4(r_cr4() | CR4_OSFXSR | BIT(10) /* OSXMMEXCPT */);
@@ -32,17 +32,17 @@ void platform_fpu_init(void)
     }
 }
 
-size_t platform_fpu_area_size(void)
+size_t fpu_area_size(void)
 {
     return area_size < XSAVE_HEADER_END ? XSAVE_HEADER_END : area_size;
 }
 
-void platform_fpu_init_area(void *area, uint64_t *xcr0)
+void fpu_init_area(void *area, uint64_t *xcr0)
 {
     uint8_t *a = area;
     /* Power-on values (SDM 3A 9.1.1): FCW 0x037F, MXCSR 0x1F80; an XSAVE
      * header with XSTATE_BV = 0 makes XRSTOR load the init state. */
-    for (size_t i = 0; i < platform_fpu_area_size(); i++)
+    for (size_t i = 0; i < fpu_area_size(); i++)
         a[i] = 0;
     a[0] = 0x7f;
     a[1] = 0x03;
@@ -51,7 +51,7 @@ void platform_fpu_init_area(void *area, uint64_t *xcr0)
     *xcr0 = 1;   /* x87 only */
 }
 
-void platform_fpu_switch(void *save, uint64_t *save_xcr0, const void *load,
+void fpu_switch(void *save, uint64_t *save_xcr0, const void *load,
                          uint64_t load_xcr0)
 {
     if (use_xsave) {

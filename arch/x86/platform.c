@@ -7,6 +7,7 @@
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/log.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/platform.h"
 
 /* QEMU `-device isa-debug-exit,iobase=0xf4,iosize=4`: a write of v ends
@@ -47,7 +48,7 @@ void platform_init(hpa_t mem_top)
     int err = arch_paging_init(mem_top);
     if (err)
         panic("cannot build host page tables (%s)", err_name(err));
-    platform_fpu_init();
+    fpu_init();
 }
 
 void platform_set_test_exit(bool on) { test_exit = on; }

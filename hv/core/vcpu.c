@@ -6,7 +6,7 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/heap.h"
-#include "arch/x86/platform.h"
+#include "arch/x86/fpu.h"
 #include "hv/core/vm.h"
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
@@ -122,14 +122,14 @@ void vcpu_fpu_load(struct vcpu *v)
     if (!v->fpu) {
         /* XSAVE needs 64-byte alignment; kzalloc gives page alignment
          * from half a page up. */
-        v->fpu = kzalloc(MAX(platform_fpu_area_size(), PAGE_SIZE / 2));
+        v->fpu = kzalloc(MAX(fpu_area_size(), PAGE_SIZE / 2));
         if (!v->fpu) {
             vm_crash(v->vm, "out of memory for the vCPU's FPU state");
             return;
         }
-        platform_fpu_init_area(v->fpu, &v->xcr0);
+        fpu_init_area(v->fpu, &v->xcr0);
     }
-    platform_fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
+    fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
                         fpu_owner ? &fpu_owner->xcr0 : NULL, v->fpu, v->xcr0);
     fpu_owner = v;
 }
@@ -139,5 +139,5 @@ void vcpu_fpu_reset(struct vcpu *v)
     if (fpu_owner == v)
         fpu_owner = NULL;     /* what the CPU holds is stale now */
     if (v->fpu)
-        platform_fpu_init_area(v->fpu, &v->xcr0);
+        fpu_init_area(v->fpu, &v->xcr0);
 }

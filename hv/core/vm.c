@@ -1,7 +1,7 @@
 /* A VM's state changes: how it ends, its crash report, a requested reset
  * (hv/core/vm.h). Building and resetting a VM is hv/machine/machine.c. */
 #include <stdarg.h>
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/core/vm.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -38,7 +38,7 @@ static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
     if (vm->console_flush)
         vm->console_flush(vm);
     vm->end = end;
-    vm->end_ns = platform_now_ns();
+    vm->end_ns = timer_now_ns();
     kvsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vm->vcpus[i]->run_state = VCPU_STOPPED;

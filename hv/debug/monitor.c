@@ -6,7 +6,8 @@
 #include "lib/string.h"
 #include "lib/log.h"
 #include "hv/debug/monitor.h"
-#include "arch/x86/platform.h"
+#include "drivers/serial.h"
+#include "drivers/timer.h"
 #include "hv/debug/stats.h"
 #include "hv/debug/trace.h"
 #include "hv/core/vcpu.h"
@@ -196,11 +197,11 @@ static bool read_line(char *buf, size_t size)
 {
     size_t len = 0;
     for (;;) {
-        int c = console_getc();
+        int c = serial_getc();
         if (c < 0)
             continue;
         if (c == '\r' || c == '\n') {
-            console_write("\n", 1);
+            serial_write("\n", 1);
             buf[len] = '\0';
             return true;
         }
@@ -208,10 +209,10 @@ static bool read_line(char *buf, size_t size)
             return false;
         if ((c == 0x7f || c == 0x08) && len) {
             len--;
-            console_write("\b \b", 3);
+            serial_write("\b \b", 3);
         } else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
             buf[len++] = (char)c;
-            console_write_raw((const char *)&buf[len - 1], 1);
+            serial_write_raw((const char *)&buf[len - 1], 1);
         }
     }
 }
@@ -219,7 +220,7 @@ static bool read_line(char *buf, size_t size)
 static void monitor_run(struct vm **vms, unsigned n)
 {
     char line[LINE_MAX + 1];
-    uint64_t t0 = platform_now_ns();
+    uint64_t t0 = timer_now_ns();
 
     kprintf("\nkeel: monitor: guests paused ('help' for commands, "
             "'resume' to continue)\n");
@@ -230,7 +231,7 @@ static void monitor_run(struct vm **vms, unsigned n)
             break;
     }
     kprintf("keel: monitor: resuming the guests after %llu ms\n",
-            (unsigned long long)((platform_now_ns() - t0) / 1000000));
+            (unsigned long long)((timer_now_ns() - t0) / 1000000));
 }
 
 int monitor_getc(struct vm **vms, unsigned n)
@@ -240,7 +241,7 @@ int monitor_getc(struct vm **vms, unsigned n)
         held = -1;
         return c;
     }
-    int c = console_getc();
+    int c = serial_getc();
     if (c < 0)
         return -1;
     if (escaped) {

@@ -2,7 +2,7 @@
  * the exit reaching the run loop until its handler returned: the time Keel
  * itself spends, not the hardware's world switch. */
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/debug/stats.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
@@ -19,7 +19,7 @@ uint64_t stats_total(const struct vcpu *v)
 void stats_print(const struct vcpu *v, const char *prefix)
 {
     const struct exit_stats *s = &v->stats;
-    uint64_t hz = platform_tsc_hz();
+    uint64_t hz = timer_tsc_hz();
 
     kprintf("%svm %s vcpu%u exit statistics (%llu exits; cycles = host TSC "
             "ticks in Keel)\n", prefix, v->vm->name, v->id,

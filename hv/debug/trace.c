@@ -3,7 +3,7 @@
 #include "lib/printf.h"
 #include "lib/log.h"
 #include "lib/panic.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/debug/trace.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
@@ -187,7 +187,7 @@ const char *trace_format(const struct trace_entry *e, char *buf, size_t size)
 /* TSC ticks to nanoseconds, split so that ticks * 1e9 cannot overflow. */
 static uint64_t tsc_to_ns(uint64_t ticks)
 {
-    uint64_t hz = platform_tsc_hz();
+    uint64_t hz = timer_tsc_hz();
     if (!hz)
         return ticks;
     return ticks / hz * 1000000000ULL + ticks % hz * 1000000000ULL / hz;

@@ -2,7 +2,7 @@
 #include "hv/acpi/acpi.h"
 #include "hv/dev/acpi_pm.h"
 #include "lib/string.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 #define OFF_PM1_STS  (ACPI_PM1A_EVT_PORT - ACPI_PM_PORT_BASE)
 #define OFF_PM1_EN   (OFF_PM1_STS + 2)
@@ -43,7 +43,7 @@ int acpi_pm_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
         v = pm->pm1_cnt;
         break;
     case OFF_PM_TMR:
-        v = acpi_pm_timer(platform_now_ns());
+        v = acpi_pm_timer(timer_now_ns());
         break;
     default:
         v = ~0ULL;

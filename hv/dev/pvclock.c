@@ -1,7 +1,7 @@
 /* kvmclock-compatible paravirtual clock (hv/dev/pvclock.h). */
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/dev/pvclock.h"
 #include "mm/guest_mem.h"
 
@@ -34,13 +34,13 @@ static int write_system_time(const struct guest_mem *mem, gpa_t gpa,
         return -EINVAL;
     uint32_t mul;
     int8_t shift;
-    pvclock_scale(platform_tsc_hz(), &mul, &shift);
+    pvclock_scale(timer_tsc_hz(), &mul, &shift);
     /* Keel's TSC is constant-rate and shared by every vCPU, so one
      * snapshot stays valid: the stable bit tells the guest so. */
     ti->version |= 1;
     __asm__ volatile("" ::: "memory");
-    uint64_t tsc = platform_rdtsc();
-    uint64_t now = platform_now_ns();
+    uint64_t tsc = timer_rdtsc();
+    uint64_t now = timer_now_ns();
     ti->tsc_timestamp = tsc + tsc_offset;
     ti->system_time = now;
     ti->tsc_to_system_mul = mul;
@@ -57,8 +57,8 @@ static int write_wall_clock(const struct guest_mem *mem, gpa_t gpa)
     if (!wc || (gpa & 3))
         return -EINVAL;
     /* Wall time at system_time 0 = now (RTC) - time since Keel started. */
-    uint64_t now = platform_now_ns();
-    uint64_t wall_ns = platform_wall_seconds() * 1000000000ULL;
+    uint64_t now = timer_now_ns();
+    uint64_t wall_ns = timer_wall_seconds() * 1000000000ULL;
     uint64_t boot_ns = wall_ns > now ? wall_ns - now : 0;
     wc->version |= 1;
     __asm__ volatile("" ::: "memory");

@@ -138,7 +138,7 @@ struct vlapic_host_ops {
     /* The guest ended a level-triggered interrupt (its TMR bit was set):
      * broadcast the EOI to the IOAPIC (vioapic_eoi()). */
     void (*eoi_level)(void *ctx, uint8_t vector);
-    /* The guest's TSC now (host TSC + offset). NULL: platform_rdtsc(). */
+    /* The guest's TSC now (host TSC + offset). NULL: timer_rdtsc(). */
     uint64_t (*guest_tsc)(void *ctx);
     /* Something became pending (interrupt, NMI, INIT, SIPI): wake the vCPU
      * if it is halted or waiting, or make it exit if it is running. */
@@ -252,7 +252,7 @@ bool vlapic_take_sipi(struct vlapic *lapic, uint8_t *vector);
 /* The APIC timer (hv/dev/vlapic_timer.c). See: SDM 3A 11.5.4 "APIC Timer".
  *
  * vlapic_next_deadline: if the timer is armed, store its next expiry (ns on
- * the platform_now_ns() clock) in *ns and return 0; else return -ENOENT.
+ * the timer_now_ns() clock) in *ns and return 0; else return -ENOENT.
  * vlapic_update_timer: fire a timer that expired by now_ns (ns) into the
  * IRR (unless its LVT is masked); periodic timers reload from their own
  * deadline, so periods do not drift with exit latency. */

@@ -4,7 +4,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 /* Bits a guest may set in each LVT entry; the rest are reserved or
  * read-only. See: SDM 3A 11.5.1 Figure 11-8. */
@@ -94,7 +94,7 @@ static int reg_read(struct vlapic *l, uint32_t offset, bool x2, uint32_t *val)
         *val = l->tmict;
         return 0;
     case APIC_REG_TMCCT:
-        *val = vlapic_timer_read_tmcct(l, platform_now_ns());
+        *val = vlapic_timer_read_tmcct(l, timer_now_ns());
         return 0;
     case APIC_REG_TDCR:
         *val = l->tdcr;
@@ -110,7 +110,7 @@ static void write_svr(struct vlapic *l, uint32_t val)
 {
     l->svr = val & SVR_WRITABLE;
     if (!(l->svr & APIC_SVR_ENABLE)) {
-        uint64_t now = platform_now_ns();
+        uint64_t now = timer_now_ns();
         for (unsigned i = 0; i < LVT_COUNT; i++) {
             if (i == LVT_TIMER)
                 vlapic_timer_write_lvt(l, l->lvt[i] | APIC_LVT_MASKED, now);
@@ -130,7 +130,7 @@ static void write_lvt(struct vlapic *l, unsigned idx, uint32_t val)
             log_once(LOG_WARN, "vlapic: reserved timer mode 3, using one-shot");
             val &= ~APIC_LVT_TIMER_MODE_MASK;
         }
-        vlapic_timer_write_lvt(l, val, platform_now_ns());
+        vlapic_timer_write_lvt(l, val, timer_now_ns());
         return;
     }
     l->lvt[idx] = val | (l->lvt[idx] & APIC_LVT_REMOTE_IRR);
@@ -197,12 +197,12 @@ static int reg_write(struct vlapic *l, uint32_t offset, bool x2, uint32_t val)
         l->icr_hi = val & (0xFFu << APIC_ICR_XAPIC_DEST_SHIFT);
         return 0;
     case APIC_REG_TMICT:
-        vlapic_timer_write_tmict(l, val, platform_now_ns());
+        vlapic_timer_write_tmict(l, val, timer_now_ns());
         return 0;
     case APIC_REG_TDCR:
         if (x2 && (val & ~TDCR_WRITABLE))
             return -EINVAL;
-        vlapic_timer_write_tdcr(l, val & TDCR_WRITABLE, platform_now_ns());
+        vlapic_timer_write_tdcr(l, val & TDCR_WRITABLE, timer_now_ns());
         return 0;
     case APIC_REG_SELF_IPI:
         if (!x2 || (val & ~APIC_ICR_VECTOR))
@@ -342,7 +342,7 @@ int vlapic_wrmsr(struct vlapic *l, uint32_t msr, uint64_t val)
     if (msr == MSR_IA32_APIC_BASE)
         return write_apic_base(l, val);
     if (msr == MSR_IA32_TSC_DEADLINE) {
-        vlapic_timer_write_deadline(l, val, platform_now_ns());
+        vlapic_timer_write_deadline(l, val, timer_now_ns());
         return 0;
     }
     if (msr < MSR_X2APIC_BASE || msr > MSR_X2APIC_LAST)

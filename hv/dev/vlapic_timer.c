@@ -8,7 +8,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -60,7 +60,7 @@ static void arm_count(struct vlapic *l, uint64_t count, uint64_t now_ns)
 /* Guest TSC ticks -> ns, without overflowing for distant deadlines. */
 static uint64_t tsc_to_ns(uint64_t ticks)
 {
-    uint64_t hz = platform_tsc_hz();
+    uint64_t hz = timer_tsc_hz();
     if (!hz)
         return 0;
     uint64_t secs = ticks / hz, rem = ticks % hz;
@@ -73,7 +73,7 @@ static uint64_t guest_tsc(struct vlapic *l)
 {
     if (l->ops && l->ops->guest_tsc)
         return l->ops->guest_tsc(l->ctx);
-    return platform_rdtsc();
+    return timer_rdtsc();
 }
 
 void vlapic_update_timer(struct vlapic *l, uint64_t now_ns)

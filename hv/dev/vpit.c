@@ -6,7 +6,7 @@
 #include "lib/errno.h"
 #include "mm/heap.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define COUNT_WRAP 65536ULL          /* the counter is 16 bits */
@@ -268,14 +268,14 @@ int vpit_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     *val = 0xFF;
     if (!byte_ok(size) || offset >= PIT_REG_CONTROL)
         return 0;                    /* the control word is write-only */
-    *val = read_counter(&pit->ch[offset], platform_now_ns());
+    *val = read_counter(&pit->ch[offset], timer_now_ns());
     return 0;
 }
 
 int vpit_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
 {
     struct vpit *pit = dev;
-    uint64_t now = platform_now_ns();
+    uint64_t now = timer_now_ns();
     if (!byte_ok(size) || offset >= PIT_PORTS)
         return 0;
     if (offset == PIT_REG_CONTROL)
@@ -289,7 +289,7 @@ int vpit_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
 int vpit_sysctl_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
 {
     struct vpit *pit = dev;
-    uint64_t now = platform_now_ns();
+    uint64_t now = timer_now_ns();
     (void)offset;                    /* a one-port range */
     *val = 0xFF;
     if (!byte_ok(size))
@@ -310,7 +310,7 @@ int vpit_sysctl_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     if (!byte_ok(size))
         return 0;
     pit->sysctl = (uint8_t)val & SYSCTL_WRITABLE;
-    set_gate(&pit->ch[2], val & SYSCTL_GATE2, platform_now_ns());
+    set_gate(&pit->ch[2], val & SYSCTL_GATE2, timer_now_ns());
     return 0;
 }
 

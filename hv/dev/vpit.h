@@ -98,7 +98,7 @@ int vpit_sysctl_read(void *dev, uint64_t offset, unsigned size,
 int vpit_sysctl_write(void *dev, uint64_t offset, unsigned size,
                       uint64_t val);
 
-/* When counter 0's output next rises (ns, platform_now_ns() clock): store
+/* When counter 0's output next rises (ns, timer_now_ns() clock): store
  * it in *ns and return 0, or return -ENOENT if it never will. */
 int vpit_next_deadline(struct vpit *pit, uint64_t *ns);
 

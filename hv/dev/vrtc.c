@@ -4,7 +4,7 @@
 #include "lib/errno.h"
 #include "mm/heap.h"
 #include "lib/log.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 #define NS_PER_SEC   1000000000ULL
 #define SECS_PER_DAY 86400ULL
@@ -74,8 +74,8 @@ struct vrtc *vrtc_create(isa_irq_fn set_irq, void *ctx)
     rtc->ram[RTC_REG_A] = RTC_A_DV_NORMAL | RTC_A_RS_1024HZ;
     rtc->ram[RTC_REG_B] = RTC_B_24H;
     rtc->ram[RTC_REG_D] = RTC_D_VRT;
-    rtc->base_wall = platform_wall_seconds();
-    rtc->base_ns = platform_now_ns();
+    rtc->base_wall = timer_wall_seconds();
+    rtc->base_ns = timer_now_ns();
     rtc->last_sec = rtc->base_wall;
     rtc->set_irq = set_irq;
     rtc->ctx = ctx;
@@ -251,7 +251,7 @@ void vrtc_update(struct vrtc *rtc, uint64_t now_ns)
 
 int vrtc_next_deadline(struct vrtc *rtc, uint64_t *ns)
 {
-    uint64_t now = platform_now_ns(), best = UINT64_MAX;
+    uint64_t now = timer_now_ns(), best = UINT64_MAX;
     uint8_t b = rtc->ram[RTC_REG_B];
     if (rtc->flags & RTC_C_IRQF)
         return -ENOENT;              /* IRQ8 stays high until C is read */
@@ -362,7 +362,7 @@ int vrtc_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     /* The index port is write-only on real chipsets; reading it back
      * gives the index, which is what most emulators return. */
     *val = offset == 0 ? rtc->index
-                       : reg_read(rtc, rtc->index, platform_now_ns());
+                       : reg_read(rtc, rtc->index, timer_now_ns());
     return 0;
 }
 
@@ -376,6 +376,6 @@ int vrtc_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
     if (offset == 0)
         rtc->index = (uint8_t)val & RTC_INDEX_MASK;  /* bit 7: NMI mask */
     else
-        reg_write(rtc, rtc->index, (uint8_t)val, platform_now_ns());
+        reg_write(rtc, rtc->index, (uint8_t)val, timer_now_ns());
     return 0;
 }

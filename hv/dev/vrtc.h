@@ -3,9 +3,9 @@
  * Motorola MC146818A Real-Time Clock Plus RAM datasheet (as copied in the
  * PC chipsets, e.g. Intel 82371AB PIIX4 datasheet 4.5 "Real Time Clock").
  *
- * Time is the host's wall clock (platform_wall_seconds()) plus an offset
+ * Time is the host's wall clock (timer_wall_seconds()) plus an offset
  * the guest sets by writing the time registers; seconds advance with
- * platform_now_ns(). */
+ * timer_now_ns(). */
 #ifndef KEEL_DEV_VRTC_H
 #define KEEL_DEV_VRTC_H
 
@@ -88,7 +88,7 @@ struct vrtc {
     uint8_t flags;                   /* register C */
     int64_t offset_s;                /* guest time - host time, seconds */
     uint64_t base_wall;              /* host wall seconds at creation */
-    uint64_t base_ns;                /* platform_now_ns() at creation */
+    uint64_t base_ns;                /* timer_now_ns() at creation */
     uint64_t last_sec;               /* guest second at the last update */
     uint64_t last_pf;                /* periodic tick index at the last update */
     isa_irq_fn set_irq;              /* may be NULL */
@@ -106,7 +106,7 @@ struct vrtc *vrtc_create(isa_irq_fn set_irq, void *ctx);
 int vrtc_read(void *dev, uint64_t offset, unsigned size, uint64_t *val);
 int vrtc_write(void *dev, uint64_t offset, unsigned size, uint64_t val);
 
-/* When the RTC next raises IRQ8 (ns, platform_now_ns() clock): 0 and *ns,
+/* When the RTC next raises IRQ8 (ns, timer_now_ns() clock): 0 and *ns,
  * or -ENOENT when no enabled interrupt is due (or IRQF is already set). */
 int vrtc_next_deadline(struct vrtc *rtc, uint64_t *ns);
 

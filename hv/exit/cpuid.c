@@ -4,6 +4,7 @@
 #include "hv/exit/cpuid.h"
 #include "hv/dev/vlapic.h"
 #include "lib/string.h"
+#include "drivers/timer.h"
 #include "arch/x86/platform.h"
 #include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
@@ -90,7 +91,7 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         memcpy(&out[D], CPUID_KEEL_SIGNATURE + 8, 4);
         break;
     case CPUID_KEEL_TIMING:
-        out[A] = (uint32_t)(platform_tsc_hz() / 1000);
+        out[A] = (uint32_t)(timer_tsc_hz() / 1000);
         out[B] = (uint32_t)(VLAPIC_BUS_HZ / 1000);
         break;
     case CPUID_KVM_BASE:

@@ -8,7 +8,7 @@
 #include "lib/log.h"
 #include "hv/exit/msr.h"
 #include "arch/x86/msr_index.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
@@ -62,7 +62,7 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
         return pvclock_rdmsr(&v->pvclock, index, val);
     switch (index) {
     case MSR_IA32_TSC:
-        *val = platform_rdtsc() + v->tsc_offset;
+        *val = timer_rdtsc() + v->tsc_offset;
         return 0;
     case MSR_EFER:
         *val = v->state.efer;
@@ -98,7 +98,7 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
                              val);
     switch (index) {
     case MSR_IA32_TSC:
-        v->tsc_offset = val - platform_rdtsc();
+        v->tsc_offset = val - timer_rdtsc();
         return 0;
     case MSR_EFER:
         if (val & ~EFER_GUEST_MASK)

@@ -1,7 +1,7 @@
 /* The one owner of a VM's life cycle (hv/machine/machine.h): guest RAM and
  * its nested page table, the vCPUs, the PC board, the virtio devices and
  * the payload, at creation and again at every reset. */
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/acpi/acpi.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
@@ -199,7 +199,7 @@ struct vm *machine_create(unsigned id, const struct vm_config *cfg,
             return NULL;
         }
     }
-    vm->start_ns = platform_now_ns();
+    vm->start_ns = timer_now_ns();
     log_info("vm %s: %llu MiB RAM, %u vCPU%s, %s payload %s, entry %#llx",
              vm->name, (unsigned long long)(cfg->memory >> 20), vm->nr_vcpus,
              vm->nr_vcpus == 1 ? "" : "s", payload_format_name(cfg->format),

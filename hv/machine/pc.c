@@ -16,7 +16,7 @@
 #include "lib/log.h"
 #include "hv/net/net.h"
 #include "hv/machine/pc.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 #include "hv/machine/vconsole.h"
 #include "hv/core/vm.h"
 
@@ -66,7 +66,7 @@ static void lapic_eoi_level(void *ctx, uint8_t vector)
 static uint64_t lapic_guest_tsc(void *ctx)
 {
     struct vcpu *v = ctx;
-    return platform_rdtsc() + v->tsc_offset;
+    return timer_rdtsc() + v->tsc_offset;
 }
 
 static void lapic_kick(void *ctx)

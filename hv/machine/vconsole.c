@@ -3,7 +3,7 @@
 #include "hv/dev/uart16550.h"
 #include "lib/printf.h"
 #include "hv/debug/monitor.h"
-#include "arch/x86/platform.h"
+#include "drivers/serial.h"
 #include "hv/machine/vconsole.h"
 #include "hv/core/vm.h"
 
@@ -28,14 +28,14 @@ void vconsole_flush(struct vm *vm)
     char out[LINE_MAX + CFG_NAME_MAX + 8];
     int n = ksnprintf(out, sizeof(out), "[%s] %.*s\n", vm->name,
                       (int)line_len[id], line[id]);
-    console_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    serial_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
     line_len[id] = 0;
 }
 
 void vconsole_putc(struct vm *vm, char c)
 {
     if (raw_mode) {
-        console_write_raw(&c, 1);
+        serial_write_raw(&c, 1);
         return;
     }
     unsigned id = vm->id % CFG_MAX_VMS;

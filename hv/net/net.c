@@ -3,7 +3,7 @@
 #include "lib/printf.h"
 #include "lib/log.h"
 #include "hv/net/net.h"
-#include "arch/x86/platform.h"
+#include "drivers/timer.h"
 
 static struct netswitch the_switch;
 static bool switch_ready;
@@ -68,7 +68,7 @@ int net_port_add(const char *name,
 
 void net_input(unsigned port, const void *frame, size_t len)
 {
-    netswitch_input(&the_switch, port, frame, len, platform_now_ns());
+    netswitch_input(&the_switch, port, frame, len, timer_now_ns());
 }
 
 void net_poll(void)

@@ -31,7 +31,7 @@ struct netswitch_mac {
     uint8_t mac[ETH_ALEN];
     bool valid;
     unsigned port;
-    uint64_t seen_ns;       /* platform_now_ns() when last a source */
+    uint64_t seen_ns;       /* timer_now_ns() when last a source */
 };
 
 struct netswitch {

@@ -1,10 +1,14 @@
-/* The platform functions (arch/x86/platform.h) and kzalloc (mm/heap.h) for host
- * unit tests: the console is stdout, time is a variable the test moves. */
+/* What the hypervisor gets from the machine, for host unit tests: the
+ * console (drivers/serial.h) is stdout, time (drivers/timer.h) is a variable
+ * the test moves, CPUID is a fixed AMD-like CPU (arch/x86/platform.h), and
+ * kzalloc (mm/heap.h) is calloc. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "lib/log.h"
 #include "mm/heap.h"
+#include "drivers/serial.h"
+#include "drivers/timer.h"
 #include "arch/x86/platform.h"
 #include "test/unit/host_stubs.h"
 
@@ -12,13 +16,13 @@ uint64_t stub_now_ns;
 uint64_t stub_tsc_hz = 1000000000ULL; /* 1 GHz: one tick per nanosecond */
 uint64_t stub_wall_seconds = 1700000000ULL;
 
-void console_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-void console_write_raw(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-int console_getc(void) { return -1; }
-uint64_t platform_now_ns(void) { return stub_now_ns; }
-uint64_t platform_tsc_hz(void) { return stub_tsc_hz; }
-uint64_t platform_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
-uint64_t platform_wall_seconds(void) { return stub_wall_seconds; }
+void serial_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
+void serial_write_raw(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
+int serial_getc(void) { return -1; }
+uint64_t timer_now_ns(void) { return stub_now_ns; }
+uint64_t timer_tsc_hz(void) { return stub_tsc_hz; }
+uint64_t timer_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
+uint64_t timer_wall_seconds(void) { return stub_wall_seconds; }
 
 void platform_halt(void)
 {
@@ -43,7 +47,7 @@ void *kzalloc(size_t size) { return calloc(1, size); }
 /* The log's sink is the stub console, as hv's boot path sets it. */
 __attribute__((constructor)) static void stub_log_output(void)
 {
-    log_set_output(console_write);
+    log_set_output(serial_write);
 }
 
 /* A fixed CPU for CPUID policy tests: an AMD family 17h-like host. */

@@ -2,7 +2,7 @@
 #ifndef KEEL_HOST_STUBS_H
 #define KEEL_HOST_STUBS_H
 #include <stdint.h>
-extern uint64_t stub_now_ns;       /* platform_now_ns() */
-extern uint64_t stub_tsc_hz;       /* platform_tsc_hz() */
-extern uint64_t stub_wall_seconds; /* platform_wall_seconds() */
+extern uint64_t stub_now_ns;       /* timer_now_ns() */
+extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
+extern uint64_t stub_wall_seconds; /* timer_wall_seconds() */
 #endif
