@@ -9,7 +9,7 @@
 #include <efilib.h>
 #include "arch/x86/trap.h"
 #include "boot/boot.h"
-#include "hv/boot_info.h"
+#include "hv/main.h"
 #include "hv/core/config.h"
 #include "lib/log.h"
 #include "lib/printf.h"

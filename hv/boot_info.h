@@ -31,8 +31,4 @@ struct boot_info {
     uint32_t fb_width, fb_height, fb_stride;
 };
 
-/* The vendor-neutral core's entry, called once on the boot CPU with
- * interrupts disabled after ExitBootServices. Never returns. */
-NORETURN void hv_main(struct boot_info *bi);
-
 #endif

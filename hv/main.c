@@ -6,7 +6,7 @@
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
 #include "arch/x86/trap.h"
-#include "hv/boot_info.h"
+#include "hv/main.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "hv/net/net.h"

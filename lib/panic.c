@@ -1,4 +1,4 @@
-/* panic() and the error-name table (lib/panic.h, lib/errno.h). */
+/* panic() (lib/panic.h). */
 #include <stdarg.h>
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -36,24 +36,4 @@ void panic_at(const char *file, int line, const char *fmt, ...)
         halt_hook();
     for (;;)            /* no halt installed yet: stop here */
         __builtin_trap();
-}
-
-const char *err_name(int err)
-{
-    switch (err < 0 ? -err : err) {
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case E2BIG: return "E2BIG";
-    case ENOEXEC: return "ENOEXEC";
-    case ENOMEM: return "ENOMEM";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case ENODEV: return "ENODEV";
-    case EINVAL: return "EINVAL";
-    case ERANGE: return "ERANGE";
-    case ENOSYS: return "ENOSYS";
-    case ENOTSUP: return "ENOTSUP";
-    default: return "E?";
-    }
 }
