@@ -3,7 +3,10 @@
 
 A folder is a layer (docs/architecture.md, "Layers"). An include may go
 sideways (same layer) or down, never up. Also checked: no two source files
-share a basename, and every source file sits in a folder the table names.
+share a basename, every source file sits in a folder the table names, and
+a header declares only functions of its own unit: x.h those defined in x.c
+or x_*.c beside it (vlapic.h: vlapic.c, vlapic_regs.c, vlapic_timer.c),
+except in the folders that are one unit with a shared header.
 
 Usage: scripts/check_layers.py [root]   exit status 0 when clean, 1 with one
 line per violation otherwise.
@@ -24,12 +27,61 @@ LAYERS = [
 RANK = {folder: len(LAYERS) - i for i, group in enumerate(LAYERS)
         for folder in group}
 SOURCE = (".c", ".h", ".asm", ".inc")
+# Folders that are one unit: any of their headers may declare any of their
+# functions (the emulator's public and internal headers, a vendor's code
+# behind svm.h/vmx.h, the UEFI loader behind boot.h).
+FOLDER_UNITS = {"hv/emulate", "arch/x86/svm", "arch/x86/vmx", "boot"}
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+PROTOTYPE = re.compile(r"^(?!static|typedef|extern|#)[A-Za-z_][\w \*]*?\b"
+                       r"(\w+)\([^;{}()]*(?:\([^()]*\)[^;{}()]*)*\)\s*"
+                       r"(?:PRINTF\([^)]*\)\s*)?;", re.M)
+DEFINITION = re.compile(r"^(?!static)[A-Za-z_][\w \*]*?\b(\w+)\("
+                        r"[^;{}]*\)\s*\{", re.M)
+ASM_GLOBAL = re.compile(r"^\s*global\s+(\w+)", re.M)
 INCLUDE = re.compile(r'^\s*[#%]\s*include\s+"([^"]+)"', re.M)
 
 
 def layer_of(path):
     """The rank of the folder holding path (relative), or None."""
     return RANK.get(str(Path(path).parent))
+
+
+def definitions(root, sources):
+    """Function name -> the source files (relative) that define it."""
+    where = {}
+    for src in sources:
+        text = (root / src).read_text()
+        if src.suffix == ".c":
+            names = DEFINITION.findall(COMMENT.sub("", text))
+        elif src.suffix == ".asm":
+            names = ASM_GLOBAL.findall(text)
+        else:
+            continue
+        for name in names:
+            where.setdefault(name, []).append(src)
+    return where
+
+
+def own_unit(header, src):
+    """Is src (a .c/.asm) in header's unit?"""
+    if src.parent != header.parent:
+        return False
+    if str(header.parent) in FOLDER_UNITS:
+        return True
+    return src.stem == header.stem or src.stem.startswith(header.stem + "_")
+
+
+def check_headers(root, sources):
+    errors = []
+    where = definitions(root, sources)
+    for h in (s for s in sources if s.suffix == ".h"):
+        body = COMMENT.sub("", (root / h).read_text())
+        for name in PROTOTYPE.findall(body):
+            defs = where.get(name, [])
+            if defs and not any(own_unit(h, d) for d in defs):
+                errors.append(f"{h}: declares {name}, defined in "
+                              f"{', '.join(map(str, defs))} (not its unit)")
+    return errors
 
 
 def check(root):
@@ -57,7 +109,7 @@ def check(root):
             elif rank > layer_of(src):
                 errors.append(f"{src}: includes {target}: up from "
                               f"{src.parent} to {target.parent}")
-    return errors
+    return errors + check_headers(root, sources)
 
 
 def main():

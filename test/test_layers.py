@@ -1,7 +1,8 @@
 """The layer rule of docs/architecture.md, checked by scripts/check_layers.py
 over every #include: the tree is clean, the table in the docs names the
 same folders as the script, and the checker does catch an include that
-goes up a layer, a folder in no layer and a repeated basename."""
+goes up a layer, a folder in no layer, a repeated basename and a header
+that declares another unit's function."""
 import importlib.util
 import re
 from pathlib import Path
@@ -57,3 +58,16 @@ def test_checker_catches_violations(tmp_path):
     assert "run.asm" not in text
     assert "mm/pt.asm: includes hv/core/vm.h: up from mm to hv/core" in text
     assert len(errors) == 4, text
+
+
+def test_checker_catches_a_header_declaring_another_files_function(tmp_path):
+    write(tmp_path, "hv/dev/vlapic.h",
+          "int vlapic_a(int x);\nvoid vlapic_b(void);\n"
+          "const char *route(const char *s, int (*f)(int));\n")
+    write(tmp_path, "hv/dev/vlapic.c", "int vlapic_a(int x)\n{\n}\n")
+    write(tmp_path, "hv/dev/vlapic_timer.c", "void vlapic_b(void)\n{\n}\n")
+    write(tmp_path, "hv/dev/router.c",
+          "const char *route(const char *s, int (*f)(int))\n{\n}\n")
+    errors = check_layers.check(tmp_path)
+    assert errors == ["hv/dev/vlapic.h: declares route, defined in "
+                      "hv/dev/router.c (not its unit)"], errors

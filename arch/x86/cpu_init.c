@@ -1,6 +1,7 @@
 /* Bring the boot CPU into Keel's own state: GDT/TSS, IDT, control register
  * bits the hypervisor relies on, and identity-mapped page tables. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
 #include "arch/x86/trap.h"
 #include "lib/errno.h"
 #include "lib/log.h"

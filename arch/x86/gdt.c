@@ -2,6 +2,7 @@
  * Management in 64-bit Mode"). UEFI's GDT lives in boot-services memory,
  * which Keel no longer owns after ExitBootServices. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
 #include "arch/x86/trap.h"
 
 /* 64-bit TSS (SDM 3A Figure 7-11): Keel uses it only for the IST stacks. */

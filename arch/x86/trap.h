@@ -26,7 +26,6 @@ struct trap_frame {
  * crash dumps. */
 extern uint64_t keel_image_base, keel_image_size;
 
-void arch_gdt_init(void);
 void arch_idt_init(void);
 
 /* Called by isr.asm for every vector. */

@@ -106,7 +106,7 @@ int acpi_build(struct guest_mem *gm, gpa_t gpa, uint64_t size,
 
 /* Write the DSDT's AML body (all that follows the table header) into a:
  * \_S5 and \_SB with COM1 and cfg's MMIO devices. This is the hook for new
- * devices: describe them here (hv/acpi/dsdt.c). Overflow is left in a. */
+ * devices: describe them here (hv/acpi/acpi_dsdt.c). Overflow is left in a. */
 struct aml;
 void acpi_dsdt_aml(struct aml *a, const struct acpi_config *cfg);
 

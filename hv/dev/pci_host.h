@@ -5,7 +5,7 @@
  * BAR holds the address, if its command register enables memory).
  * PCI Local Bus Specification 3.0, 3.2.2.3.2 "Software Generation of
  * Configuration Transactions". The DSDT describes the same bus and window
- * (hv/acpi/dsdt.c, PNP0A03). */
+ * (hv/acpi/acpi_dsdt.c, PNP0A03). */
 #ifndef KEEL_PCI_HOST_H
 #define KEEL_PCI_HOST_H
 

@@ -1,11 +1,11 @@
-/* The Multiboot v1 loader (hv/loader/loader.h).
+/* The Multiboot v1 loader (hv/loader/multiboot.h).
  * Reference: Multiboot Specification version 0.6.96: 3.1 "OS image format"
  * (the header), 3.2 "Machine state", 3.3 "Boot information format". */
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "hv/loader/elf.h"
-#include "hv/loader/loader.h"
+#include "hv/loader/multiboot.h"
 
 #define MB_HEADER_MAGIC      0x1badb002u
 #define MB_BOOTLOADER_MAGIC  0x2badb002u
@@ -104,7 +104,7 @@ static int place(const struct load_request *r, uint64_t gpa, const void *src,
     return 0;
 }
 
-void loader_set_prot32(struct vcpu_state *st, uint32_t entry)
+void multiboot_set_prot32(struct vcpu_state *st, uint32_t entry)
 {
     /* Flat 4 GiB segments: code type 0xB (execute/read, accessed), data
      * type 0x3 (read/write, accessed), S, P, D/B, G. The selectors name no
@@ -239,7 +239,7 @@ int multiboot_load(const struct load_request *r, struct vcpu_state *st)
         gmem_write(r->mem, name_gpa, loader_name, sizeof(loader_name)))
         return -EFAULT;
 
-    loader_set_prot32(st, (uint32_t)entry);
+    multiboot_set_prot32(st, (uint32_t)entry);
     st->gpr[GPR_RAX] = MB_BOOTLOADER_MAGIC;
     st->gpr[GPR_RBX] = info_gpa;
     return 0;
@@ -256,6 +256,6 @@ int flat_load(const struct load_request *r, struct vcpu_state *st)
     if (entry < at || entry >= at + r->kernel_size || entry >= GiB(4))
         return failf(r, -ENOEXEC, "entry %#llx is not inside the loaded "
                      "image at %#llx", entry, at);
-    loader_set_prot32(st, (uint32_t)entry);
+    multiboot_set_prot32(st, (uint32_t)entry);
     return 0;
 }

@@ -6,7 +6,7 @@
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/loader/linux.h"
-#include "hv/loader/loader.h"
+#include "hv/loader/multiboot.h"
 #include "hv/machine/machine.h"
 #include "hv/machine/pc.h"
 #include "hv/machine/vconsole.h"

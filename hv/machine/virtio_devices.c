@@ -8,6 +8,8 @@
 #include "lib/log.h"
 #include "hv/net/net.h"
 #include "hv/machine/vconsole.h"
+#include "hv/virtio/blk_host.h"
+#include "hv/virtio/blk_ram.h"
 #include "hv/virtio/virtio_blk.h"
 #include "hv/virtio/virtio_console.h"
 #include "hv/machine/virtio_devices.h"

@@ -22,17 +22,4 @@ struct blk_backend {
     void *ctx;
 };
 
-/* The in-memory back end over `size` bytes at host pointer data (the
- * image file boot/ loaded). Writes change only that memory: they are lost
- * at power-off. A size that is not a multiple of 512 is cut down. */
-void blk_ram_init(struct blk_backend *b, void *data, uint64_t size,
-                  bool read_only);
-
-/* The persistent back end over the index-th (from 0) virtio-blk PCI
- * device of the machine (drivers/virtio_blk_host.c). stable_flush is set
- * when that device offers VIRTIO_BLK_F_FLUSH; read-only when asked or when
- * the device is. Returns 0, -ENODEV (no such device or not usable), -EIO
- * or -ENOMEM. */
-int blk_host_init(struct blk_backend *b, unsigned index, bool read_only);
-
 #endif

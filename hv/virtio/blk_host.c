@@ -6,7 +6,7 @@
 #include "lib/errno.h"
 #include "mm/heap.h"
 #include "lib/string.h"
-#include "hv/virtio/blk_backend.h"
+#include "hv/virtio/blk_host.h"
 
 static int host_read(struct blk_backend *b, uint64_t off, void *buf,
                      uint64_t len)

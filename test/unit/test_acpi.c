@@ -25,7 +25,7 @@
  * archive refers to these symbols, so no member clashes with them). */
 #include "hv/acpi/acpi.c"
 #include "hv/acpi/aml.c"
-#include "hv/acpi/dsdt.c"
+#include "hv/acpi/acpi_dsdt.c"
 
 #define RAM_SIZE MiB(1)
 

@@ -11,7 +11,7 @@
 
 #include "hv/core/config.h"
 #include "lib/errno.h"
-#include "hv/loader/loader.h"
+#include "hv/loader/multiboot.h"
 
 #define RAM MiB(16)
 

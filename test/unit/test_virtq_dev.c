@@ -13,6 +13,7 @@
 
 #define UNUSED __attribute__((unused))
 
+#include "hv/virtio/blk_ram.h"
 #include "hv/virtio/virtio_blk.h"
 #include "mm/guest_mem.h"
 

@@ -89,7 +89,7 @@ static void linux_state(void)
     set_seg(SEG_TR, 0, 0, 0xffff, AR_TR);
 }
 
-/* hv/loader/multiboot.c loader_set_prot32: 32-bit, paging off (needs
+/* hv/loader/multiboot.c multiboot_set_prot32: 32-bit, paging off (needs
  * unrestricted guest), NE forced on by VMX. */
 static void prot32_state(void)
 {

@@ -12,7 +12,7 @@ here=guest/linux/smoke
 make -s -f guest/linux/linux.mk BUILD="$build"
 mkdir -p "$out"
 gcc -std=gnu11 -O1 -Wall -Wextra -Werror -I. -DKEEL_HOST_TEST -o "$out/mkimage" \
-    $here/mkimage.c hv/loader/linux.c hv/acpi/acpi.c hv/acpi/aml.c hv/acpi/dsdt.c \
+    $here/mkimage.c hv/loader/linux.c hv/acpi/acpi.c hv/acpi/aml.c hv/acpi/acpi_dsdt.c \
     mm/guest_mem.c lib/printf.c
 nasm -f elf32 $here/stub.asm -o "$out/stub.o"
 ld -m elf_i386 --no-warn-rwx-segments -T $here/stub.ld "$out/stub.o" -o "$out/stub.elf"

@@ -38,6 +38,6 @@ int flat_load(const struct load_request *req, struct vcpu_state *st);
 
 /* Set st to the Multiboot machine state (spec 3.2): 32-bit flat CS/DS,
  * CR0.PE, paging off, interrupts off, at entry. Used by both loaders. */
-void loader_set_prot32(struct vcpu_state *st, uint32_t entry);
+void multiboot_set_prot32(struct vcpu_state *st, uint32_t entry);
 
 #endif
