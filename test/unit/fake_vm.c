@@ -38,10 +38,13 @@ static const struct vlapic_host_ops no_lapic_ops;
 #define POOL_SIZE (1u << 20)
 static void *pool;
 
-/* RAM blocks handed out by fake_vm_add_ram, freed by fake_vm_destroy. */
+/* A VM and the RAM blocks fake_vm_add_ram gave it. */
 #define MAX_RAM 8
-static void *ram[MAX_RAM];
-static unsigned nr_ram;
+struct fake_vm {
+    struct vm vm;          /* first: a struct vm * is a struct fake_vm * */
+    void *ram[MAX_RAM];
+    unsigned nr_ram;
+};
 
 static struct vm_config cfg = {
     .name = "test", .memory = 64u << 20, .format = FMT_FLAT,
@@ -51,15 +54,18 @@ struct vm *fake_vm_create(unsigned nr_vcpus, unsigned flags)
 {
     if (nr_vcpus == 0 || nr_vcpus > FAKE_VM_MAX_VCPUS)
         abort();
-    if (!pool && !(pool = aligned_alloc(PAGE_SIZE, POOL_SIZE)))
-        abort();
-    frame_init();
-    if (frame_add_free(ptr_hpa(pool), POOL_SIZE / PAGE_SIZE))
-        abort();
+    if (!pool) {
+        if (!(pool = aligned_alloc(PAGE_SIZE, POOL_SIZE)))
+            abort();
+        frame_init();
+        if (frame_add_free(ptr_hpa(pool), POOL_SIZE / PAGE_SIZE))
+            abort();
+    }
 
-    struct vm *vm = calloc(1, sizeof(*vm));
-    if (!vm)
+    struct fake_vm *f = calloc(1, sizeof(*f));
+    if (!f)
         abort();
+    struct vm *vm = &f->vm;
     cfg.vcpus = nr_vcpus;
     vm->cfg = &cfg;
     strcpy(vm->name, cfg.name);
@@ -106,11 +112,12 @@ struct vm *fake_vm_create(unsigned nr_vcpus, unsigned flags)
 
 void *fake_vm_add_ram(struct vm *vm, gpa_t gpa, uint64_t size)
 {
+    struct fake_vm *f = (struct fake_vm *)vm;
     void *p = aligned_alloc(PAGE_SIZE, size);
-    if (!p || nr_ram == MAX_RAM)
+    if (!p || f->nr_ram == MAX_RAM)
         abort();
     memset(p, 0, size);
-    ram[nr_ram++] = p;
+    f->ram[f->nr_ram++] = p;
     if (gmem_add_slot(&vm->mem, gpa, size, ptr_hpa(p)) ||
         pt_map(&vm->npt, gpa, ptr_hpa(p), size, PT_RWX))
         abort();
@@ -124,9 +131,10 @@ void fake_vm_destroy(struct vm *vm)
         free(vm->vcpus[i]->trace);
         free(vm->vcpus[i]);
     }
+    struct fake_vm *f = (struct fake_vm *)vm;
+    for (unsigned i = 0; i < f->nr_ram; i++)
+        free(f->ram[i]);
+    pt_destroy(&vm->npt);   /* its frames go back to the pool */
     free(vm->pic);
-    free(vm);
-    for (unsigned i = 0; i < nr_ram; i++)
-        free(ram[i]);
-    nr_ram = 0;
+    free(f);
 }
