@@ -64,6 +64,13 @@ static void assert_event(const struct vcpu *v, uint8_t type, uint8_t vector)
     assert_int_equal(v->event.vector, vector);
 }
 
+/* Nothing was injected; an interrupt window was asked for or not. */
+static void assert_no_event(const struct vcpu *v, bool window)
+{
+    assert_false(v->event.valid);
+    assert_int_equal(v->want_intr_window, window);
+}
+
 /* The 8259 as Linux programs it (master base 0x30), IRQ1 unmasked and
  * raised. */
 static void pic_raise_irq1(void)
@@ -103,8 +110,7 @@ static void test_if_clear_requests_window(void **state)
     bsp->state.rflags &= ~RFLAGS_IF;
     vlapic_deliver(bsp->lapic, 0x41, false);
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_true(bsp->want_intr_window);
+    assert_no_event(bsp, true);
     assert_true(lapic_bit(bsp, APIC_REG_IRR, 0x41));
     assert_false(lapic_bit(bsp, APIC_REG_ISR, 0x41));
     /* The window opens: the next entry injects it. */
@@ -122,8 +128,7 @@ static void test_interrupt_shadow_requests_window(void **state)
     bsp->state.interrupt_shadow = true;
     vlapic_deliver(bsp->lapic, 0x41, false);
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_true(bsp->want_intr_window);
+    assert_no_event(bsp, true);
     assert_true(lapic_bit(bsp, APIC_REG_IRR, 0x41));
 }
 
@@ -134,8 +139,7 @@ static void test_nothing_pending_no_window(void **state)
     bsp->state.rflags &= ~RFLAGS_IF;
     bsp->want_intr_window = true;          /* left from an earlier entry */
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_false(bsp->want_intr_window);
+    assert_no_event(bsp, false);
     assert_false(inject_pending(bsp));
 }
 
@@ -147,8 +151,7 @@ static void test_tpr_masks_vector(void **state)
     vlapic_deliver(bsp->lapic, 0x45, false);
     assert_false(inject_pending(bsp));
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_false(bsp->want_intr_window);
+    assert_no_event(bsp, false);
 }
 
 /* ---- events already queued ---------------------------------------------- */
@@ -196,8 +199,7 @@ static void test_nmi_before_maskable_interrupts(void **state)
     /* Delivered: the NMI is consumed; next the maskable one waits for IF. */
     bsp->event.valid = false;
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_true(bsp->want_intr_window);
+    assert_no_event(bsp, true);
 }
 
 /* ---- the 8259 through LINT0 ---------------------------------------------- */
@@ -210,8 +212,7 @@ static void test_pic_blocked_by_masked_lint0(void **state)
     pic_raise_irq1();
     assert_false(inject_pending(bsp));
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_false(bsp->want_intr_window);
+    assert_no_event(bsp, false);
     assert_int_equal(vpic_pending_vector(vm->pic), 0x31);
 }
 
@@ -250,8 +251,7 @@ static void test_pic_never_reaches_an_ap(void **state)
     lapic_write(ap, APIC_LVT_LINT0, APIC_DM_EXTINT << APIC_LVT_DM_SHIFT);
     assert_false(inject_pending(ap));
     inject_prepare_entry(ap);
-    assert_false(ap->event.valid);
-    assert_false(ap->want_intr_window);
+    assert_no_event(ap, false);
     assert_int_equal(vpic_pending_vector(vm->pic), 0x31);
 }
 
@@ -275,8 +275,7 @@ static void test_pic_with_if_clear_requests_window(void **state)
     lapic_write(bsp, APIC_LVT_LINT0, APIC_DM_EXTINT << APIC_LVT_DM_SHIFT);
     bsp->state.rflags &= ~RFLAGS_IF;
     inject_prepare_entry(bsp);
-    assert_false(bsp->event.valid);
-    assert_true(bsp->want_intr_window);
+    assert_no_event(bsp, true);
     assert_int_equal(vpic_pending_vector(vm->pic), 0x31);
 }
 
