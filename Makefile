@@ -39,6 +39,10 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/unit/%)
+# Shared test fixtures (test/unit/*.c other than tests and the stubs), in an
+# archive so a test links only the ones it uses.
+UNIT_FIX := $(filter-out $(UNIT_SRC) test/unit/host_stubs.c,$(wildcard test/unit/*.c))
+UNIT_FIX_LIB := $(BUILD)/host/libfixtures.a
 
 GUEST_ASM := $(wildcard guest/tests/*.asm)
 GUEST_BIN := $(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.elf,$(filter-out %-flat.asm,$(GUEST_ASM))) \
@@ -90,10 +94,13 @@ $(BUILD)/host/%.o: %.c
 	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/host/libkeel.a: $(HOST_OBJ)
 	rm -f $@; ar rcs $@ $^
-$(BUILD)/unit/%: test/unit/%.c test/unit/host_stubs.c $(BUILD)/host/libkeel.a
+$(UNIT_FIX_LIB): $(UNIT_FIX:%.c=$(BUILD)/host/%.o)
+	rm -f $@; ar rcs $@ $^
+$(BUILD)/unit/%: test/unit/%.c test/unit/host_stubs.c $(wildcard test/unit/*.h) \
+		$(UNIT_FIX_LIB) $(BUILD)/host/libkeel.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $< test/unit/host_stubs.c $(BUILD)/host/libkeel.a \
-		-lcmocka -lcapstone -o $@
+	$(CC) $(HOST_CFLAGS) $< test/unit/host_stubs.c $(UNIT_FIX_LIB) \
+		$(BUILD)/host/libkeel.a -lcmocka -lcapstone -o $@
 unit: $(UNIT_BIN)
 
 # The Linux guest (Debian's kernel + busybox initramfs), issue 3.

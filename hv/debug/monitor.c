@@ -92,17 +92,23 @@ static void cmd_list(struct vm **vms, unsigned n)
 
 static void cmd_help(void)
 {
-    kprintf("keel: monitor commands (guests are paused until 'resume'):\n"
-            "  list              VMs and vCPUs: state, RIP, exit totals\n"
-            "  vm <name|number>  select a VM (vCPU 0)\n"
-            "  vcpu <n>          select a vCPU of the selected VM\n"
-            "  regs              guest registers of the selected vCPU\n"
-            "  vmcb | vmcs       the VMCB/VMCS with field names\n"
-            "  xlate <gva|rip>   GVA -> GPA -> HPA, each page-table level\n"
-            "  stats             exit statistics of the selected VM\n"
-            "  trace [n]         the last n (default 32) exits, decoded\n"
-            "  tracedump         the whole trace ring, machine-readable\n"
-            "  resume            leave the monitor (also: c, q, Ctrl-D)\n");
+    /* One kprintf per line: kprintf formats into a 512-byte buffer, and
+     * the whole text is longer than that. */
+    static const char *const lines[] = {
+        "keel: monitor commands (guests are paused until 'resume'):",
+        "  list              VMs and vCPUs: state, RIP, exit totals",
+        "  vm <name|number>  select a VM (vCPU 0)",
+        "  vcpu <n>          select a vCPU of the selected VM",
+        "  regs              guest registers of the selected vCPU",
+        "  vmcb | vmcs       the VMCB/VMCS with field names",
+        "  xlate <gva|rip>   GVA -> GPA -> HPA, each page-table level",
+        "  stats             exit statistics of the selected VM",
+        "  trace [n]         the last n (default 32) exits, decoded",
+        "  tracedump         the whole trace ring, machine-readable",
+        "  resume            leave the monitor (also: c, q, Ctrl-D)",
+    };
+    for (unsigned i = 0; i < ARRAY_SIZE(lines); i++)
+        kprintf("%s\n", lines[i]);
 }
 
 bool monitor_command(struct vm **vms, unsigned n, const char *line)

@@ -1,24 +1,89 @@
 /* What the hypervisor gets from the machine, for host unit tests: the
- * console (drivers/serial.h) is stdout, time (drivers/timer.h) is a variable
- * the test moves, CPUID is a fixed AMD-like CPU (arch/x86/platform.h), and
- * kzalloc (mm/heap.h) is calloc. */
+ * console (drivers/serial.h) is stdout or a capture buffer, console input a
+ * script the test sets, time (drivers/timer.h) a variable the test moves,
+ * CPUID a fixed AMD-like CPU (arch/x86/platform.h), kzalloc (mm/heap.h)
+ * calloc. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/heap.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
+#include "drivers/lapic_timer.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/platform.h"
+#include "drivers/virtio_blk_host.h"
 #include "test/unit/host_stubs.h"
 
 uint64_t stub_now_ns;
 uint64_t stub_tsc_hz = 1000000000ULL; /* 1 GHz: one tick per nanosecond */
 uint64_t stub_wall_seconds = 1700000000ULL;
 
-void serial_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-void serial_write_raw(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-int serial_getc(void) { return -1; }
+/* Console output: appended to the capture buffer between
+ * stub_capture_begin() and stub_capture_end(), else stdout. */
+static char *capture;
+static size_t capture_len, capture_cap;
+static bool capturing;
+
+void stub_capture_begin(void)
+{
+    capture_len = 0;
+    capturing = true;
+    if (capture)
+        capture[0] = '\0';
+}
+
+const char *stub_capture_end(void)
+{
+    capturing = false;
+    return capture ? capture : "";
+}
+
+void serial_write(const char *s, size_t n)
+{
+    if (!capturing) {
+        fwrite(s, 1, n, stdout);
+        return;
+    }
+    if (capture_len + n + 1 > capture_cap) {
+        capture_cap = (capture_len + n + 1) * 2;
+        capture = realloc(capture, capture_cap);
+        if (!capture)
+            abort();
+    }
+    memcpy(capture + capture_len, s, n);
+    capture_len += n;
+    capture[capture_len] = '\0';
+}
+void serial_write_raw(const char *s, size_t n) { serial_write(s, n); }
+
+/* Console input: the bytes of stub_console_input(), then -1 ("nothing
+ * waiting"). A reader that polls on after its script ran out (the
+ * monitor's line editor busy-waits) would hang the test: abort instead. */
+static const char *input;
+static unsigned long idle_polls;
+
+void stub_console_input(const char *s)
+{
+    input = s;
+    idle_polls = 0;
+}
+
+int serial_getc(void)
+{
+    if (input && *input) {
+        idle_polls = 0;
+        return (unsigned char)*input++;
+    }
+    if (++idle_polls > 1000000) {
+        fprintf(stderr, "serial_getc() polled after the script ended\n");
+        abort();
+    }
+    return -1;
+}
 uint64_t timer_now_ns(void) { return stub_now_ns; }
 uint64_t timer_tsc_hz(void) { return stub_tsc_hz; }
 uint64_t timer_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
@@ -48,6 +113,51 @@ void *kzalloc(size_t size) { return calloc(1, size); }
 __attribute__((constructor)) static void stub_log_output(void)
 {
     log_set_output(serial_write);
+}
+
+/* Linked in with the run loop and the VM builder but never reached by the
+ * host tests: calling one is a test bug. */
+static void unreachable(const char *what)
+{
+    fprintf(stderr, "%s called in a unit test\n", what);
+    abort();
+}
+int platform_xsetbv(uint32_t index, uint64_t value)
+{
+    (void)index, (void)value;
+    unreachable("platform_xsetbv");
+    return -1;
+}
+void lapic_timer_arm(uint64_t deadline_ns) { (void)deadline_ns; }
+void lapic_timer_idle(void) { unreachable("lapic_timer_idle"); }
+size_t fpu_area_size(void) { return 4096; }
+void fpu_init_area(void *area, uint64_t *xcr0)
+{
+    (void)area;
+    *xcr0 = 1;
+}
+void fpu_switch(void *save, uint64_t *save_xcr0, const void *load,
+                         uint64_t load_xcr0)
+{
+    (void)save, (void)save_xcr0, (void)load, (void)load_xcr0;
+}
+int virtio_blk_host_init(struct virtio_blk_host *h, unsigned index)
+{
+    (void)h, (void)index;
+    return -ENODEV;   /* no host disk */
+}
+int virtio_blk_host_rw(struct virtio_blk_host *h, bool write,
+                       uint64_t sector, void *buf, uint64_t len)
+{
+    (void)h, (void)write, (void)sector, (void)buf, (void)len;
+    unreachable("virtio_blk_host_rw");
+    return -1;
+}
+int virtio_blk_host_flush(struct virtio_blk_host *h)
+{
+    (void)h;
+    unreachable("virtio_blk_host_flush");
+    return -1;
 }
 
 /* A fixed CPU for CPUID policy tests: an AMD family 17h-like host. */

@@ -5,4 +5,13 @@
 extern uint64_t stub_now_ns;       /* timer_now_ns() */
 extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
 extern uint64_t stub_wall_seconds; /* timer_wall_seconds() */
+
+/* serial_write() output between begin and end goes to a buffer; end
+ * returns it (NUL-terminated, valid until the next begin). */
+void stub_capture_begin(void);
+const char *stub_capture_end(void);
+
+/* serial_getc() returns the bytes of s (which must outlive the reads),
+ * then -1. */
+void stub_console_input(const char *s);
 #endif
