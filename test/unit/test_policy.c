@@ -11,6 +11,7 @@
 #include "hv/exit/cpuid.h"
 #include "lib/errno.h"
 #include "hv/exit/msr.h"
+#include "arch/x86/msr_index.h"
 #include "hv/exit/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
@@ -100,9 +101,9 @@ static void test_efer_rules(void **state)
 static void test_pat_and_unknown(void **state)
 {
     uint64_t v;
-    assert_int_equal(msr_write(&vcpu, 0x277, 0x0007040600070406ULL), 0);
+    assert_int_equal(msr_write(&vcpu, 0x277, PAT_POWER_ON), 0);
     assert_int_equal(msr_read(&vcpu, 0x277, &v), 0);
-    assert_int_equal(v, 0x0007040600070406ULL);
+    assert_int_equal(v, PAT_POWER_ON);
     assert_int_equal(msr_write(&vcpu, 0x277, 0x2), -EINVAL);  /* type 2 */
     assert_int_equal(msr_read(&vcpu, 0xdeadbeef, &v), -EINVAL);
     assert_int_equal(msr_write(&vcpu, 0xdeadbeef, 1), -EINVAL);

@@ -156,7 +156,7 @@ static int svm_vcpu_init(struct vcpu *v)
     c->n_cr3 = v->vm->npt.root;
 
     struct vmcb_save *sv = &s->vmcb->save;
-    sv->g_pat = 0x0007040600070406ULL;  /* the power-on PAT (SDM 3A 11.12.4) */
+    sv->g_pat = PAT_POWER_ON;
     sv->dr6 = 0xffff0ff0;
     sv->dr7 = 0x400;
     v->vendor = s;
