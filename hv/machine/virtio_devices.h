@@ -10,10 +10,13 @@ struct vm;
 struct blob;
 
 /* Create every virtio device vm->cfg names. files[i] is the file loaded
- * for vm->cfg->devices[i] (size 0 when the device takes none). Call after
+ * for vm->cfg->devices[i] (size 0 when the device takes none). Entries
+ * that are not virtio devices (uart, built by pc_create) are skipped;
+ * config_parse has already refused types Keel does not know. Call after
  * pc_create and before the first vCPU runs. Returns 0, or a negative error
- * after logging which device failed (-EINVAL: an empty image; -ENOMEM;
- * -ENOTSUP: a device type Keel cannot serve yet). */
+ * after logging which device failed: -EINVAL (an empty image), -ENOMEM
+ * (out of memory, or the network switch is full), or -ENODEV/-EIO from a
+ * host virtio-blk device. */
 int virtio_devices_create(struct vm *vm, const struct blob *files);
 
 #endif
