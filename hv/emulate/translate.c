@@ -100,7 +100,7 @@ static int page_fault(const struct vcpu_state *st, gva_t gva,
         ((st->cr4 & CR4_SMEP) ||
          ((st->cr4 & CR4_PAE) && (st->efer & EFER_NXE))))
         ec |= PFEC_ID;
-    emu_set_fault(res, EXC_PF, true, ec, gva);
+    emu_set_fault(res, VEC_PF, true, ec, gva);
     return -EFAULT;
 }
 

@@ -5,6 +5,7 @@
  * Basic Exit Reasons", 27.2 "Recording VM-Exit Information and Updating
  * VM-Entry Control Fields" (Tables 27-3, 27-5, 27-7), 27.2.4 "Information
  * for VM Exits During Event Delivery", 28.2.1 (event re-injection). */
+#include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmx.h"
 #include "lib/log.h"
 
@@ -83,13 +84,6 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(XRSTORS, EXIT_UNEXPECTED, true),
 };
 #undef E
-
-/* Vectors whose exception pushes an error code (SDM 3A 6.13). */
-static bool vector_has_error(uint8_t v)
-{
-    return v == VEC_DF || (v >= VEC_TS && v <= VEC_PF) || v == VEC_AC ||
-           v == 21;
-}
 
 /* 27.2.4: an exit during event delivery leaves the event in the
  * IDT-vectoring information; it is delivered again on the next entry
@@ -177,7 +171,7 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *exit)
             break;
         }
         exit->exception.vector = vec;
-        exit->exception.has_error = vector_has_error(vec) &&
+        exit->exception.has_error = exception_has_error(vec) &&
                                     (info & INTR_INFO_DELIVER_CODE);
         if (exit->exception.has_error)
             exit->exception.error_code = (uint32_t)vmcs_read(
