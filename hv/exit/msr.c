@@ -6,6 +6,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/once.h"
 #include "hv/exit/msr.h"
 #include "arch/x86/msr_index.h"
 #include "arch/x86/platform.h"
@@ -37,18 +38,13 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
-/* Log an unhandled MSR once per index (a small table; after it fills,
- * further MSRs are still refused, just not logged). */
+/* Log an unhandled MSR once per index (lib/once.h: after the table
+ * fills, further MSRs are still refused, just not logged). */
 static void log_unknown(const struct vcpu *v, uint32_t index, bool write)
 {
-    static uint32_t seen[64];
-    static unsigned nr_seen;
-    for (unsigned i = 0; i < nr_seen; i++)
-        if (seen[i] == index)
-            return;
-    if (nr_seen < ARRAY_SIZE(seen))
-        seen[nr_seen++] = index;
-    log_warn("vm %s: %s of unhandled MSR %#x: #GP to the guest",
+    ONCE_TABLE(seen, 64, "unhandled MSRs");
+    once_log(&seen, index, LOG_WARN,
+             "vm %s: %s of unhandled MSR %#x: #GP to the guest",
              v->vm->name, write ? "WRMSR" : "RDMSR", index);
 }
 
