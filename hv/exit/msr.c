@@ -15,12 +15,19 @@
 #include "hv/core/vm.h"
 
 
-const uint32_t msr_passthrough[] = {
-    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
-    MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX, MSR_IA32_SYSENTER_CS,
-    MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+const struct msr_pass msr_passthrough[MSR_PASSTHROUGH_COUNT] = {
+    { MSR_FS_BASE, MSR_PASS_RW },
+    { MSR_GS_BASE, MSR_PASS_RW },
+    { MSR_KERNEL_GS_BASE, MSR_PASS_RW },
+    { MSR_STAR, MSR_PASS_RW },
+    { MSR_LSTAR, MSR_PASS_RW },
+    { MSR_CSTAR, MSR_PASS_RW },
+    { MSR_SFMASK, MSR_PASS_RW },
+    { MSR_TSC_AUX, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_CS, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_ESP, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_EIP, MSR_PASS_RW },
 };
-const unsigned msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
 
 /* EFER bits a guest may set: SCE, LME, LMA (read-only in effect), NXE
  * (SDM 3A 2.2.1). SVME stays Keel's. */
