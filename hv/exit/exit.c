@@ -71,13 +71,6 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
         set_in_result(v, size, val);
     } else {
         uint64_t val = v->state.gpr[GPR_RAX] & mask;
-        if (port == DEBUG_EXIT_PORT) {
-            vcpu_skip_insn(v, exit);
-            vm->exit_status = (int)val;
-            vm_stop(vm, VM_END_DEBUG_EXIT, "wrote %#llx to port %#x",
-                    (unsigned long long)val, port);
-            return;
-        }
         int err = bus_write(&vm->pio, port, size, val);
         if (err == -ENOENT)
             log_unclaimed_port(vm, port, false);

@@ -14,8 +14,4 @@ void exit_dispatch(struct vcpu *v, const struct vm_exit *exit);
 /* Fill ops so the emulator reaches v's RAM and MMIO bus (hv/core/vcpu.c). */
 void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops);
 
-/* The port Keel's test guests write their status to (QEMU's isa-debug-exit
- * convention). */
-#define DEBUG_EXIT_PORT 0xf4
-
 #endif
