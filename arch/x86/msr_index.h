@@ -18,6 +18,9 @@
 #define MSR_IA32_MCG_STATUS      0x0000017a
 #define MSR_IA32_MISC_ENABLE     0x000001a0
 #define MSR_IA32_PAT             0x00000277
+/* IA32_PAT after power-up or reset: entries PA0..PA7 = WB, WT, UC-, UC,
+ * WB, WT, UC-, UC (SDM 3A 11.12.4 "Programming the PAT", table 11-12). */
+#define PAT_POWER_ON             0x0007040600070406ULL
 #define MSR_IA32_TSC_DEADLINE    0x000006e0
 #define MSR_EFER                 0xc0000080
 #define MSR_STAR                 0xc0000081

@@ -10,10 +10,6 @@
 #include "arch/x86/fpu.h"
 #include "arch/x86/platform.h"
 
-/* QEMU `-device isa-debug-exit,iobase=0xf4,iosize=4`: a write of v ends
- * QEMU with status (v << 1) | 1. */
-#define DEBUG_EXIT_PORT 0xf4
-
 /* Bochs has no isa-debug-exit. Its unmapped-I/O device (iodev/unmapped.cc)
  * ends the simulation when the bytes "Shutdown" are written to port 0x8900,
  * so in test mode Keel ends Bochs there, after printing its status (Bochs'

@@ -9,6 +9,12 @@
 
 #include "lib/types.h"
 
+/* QEMU `-device isa-debug-exit,iobase=0xf4,iosize=4`: a write of v ends
+ * QEMU with status (v << 1) | 1. Keel writes its test-mode status there
+ * (arch/x86/platform.c), and gives each VM a device at the same port that
+ * ends the VM with the status written (hv/machine/debug_exit.c). */
+#define DEBUG_EXIT_PORT 0xf4
+
 /* Status values Keel writes to isa-debug-exit in test mode; QEMU exits with
  * (v << 1) | 1: 1 when every guest passed, 3 when one failed, 5 on a
  * hypervisor panic. */

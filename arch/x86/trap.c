@@ -4,6 +4,7 @@
  * Reference: SDM 3A 6.10 "Interrupt Descriptor Table", 6.14.1 "64-Bit Mode
  * IDT". */
 #include "arch/x86/cpu.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/trap.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -22,17 +23,6 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
 extern uint64_t isr_table[256];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static irq_handler_t irq_handlers[256];
-
-static const char *const exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-    "#OF overflow", "#BR bound range", "#UD invalid opcode",
-    "#NM device not available", "#DF double fault", "coprocessor overrun",
-    "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-    "#GP general protection", "#PF page fault", "reserved 15",
-    "#MF x87 error", "#AC alignment check", "#MC machine check",
-    "#XM SIMD exception", "#VE virtualization exception",
-    "#CP control protection",
-};
 
 void arch_idt_init(void)
 {
@@ -126,11 +116,11 @@ void trap_dispatch(struct trap_frame *f)
             stray_eoi();
         return;
     }
-    const char *name = f->vector < 32 && exception_names[f->vector]
-                           ? exception_names[f->vector]
-                           : "unexpected interrupt";
-    kprintf("\nkeel: FATAL: exception in the hypervisor: vector %llu (%s)\n",
-            (unsigned long long)f->vector, name);
+    const char *mnemonic = exception_mnemonic((unsigned)f->vector);
+    const char *name = exception_name((unsigned)f->vector);
+    kprintf("\nkeel: FATAL: exception in the hypervisor: vector %llu (%s%s%s)"
+            "\n", (unsigned long long)f->vector, mnemonic ? mnemonic : "",
+            mnemonic ? " " : "", name);
     dump_frame(f);
     panic("unhandled %s at rip %llx", name, (unsigned long long)f->rip);
 }

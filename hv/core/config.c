@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include "hv/core/config.h"
 #include "lib/errno.h"
+#include "lib/parse.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -94,44 +95,12 @@ static bool span_is(struct span v, const char *word)
 /* ---------------------------------------------------------------------- */
 /* Value parsers. Each returns 0 or fails with a message naming the line. */
 
-/* An unsigned number: decimal, or hexadecimal after 0x/0X. The whole span
- * must be digits. Returns 0, or -ERANGE on overflow, -EINVAL otherwise
- * (the caller words the message). */
-static int parse_u64(struct span v, uint64_t *out)
-{
-    unsigned base = 10;
-    uint64_t x = 0;
-
-    if (v.n > 2 && v.s[0] == '0' && (v.s[1] == 'x' || v.s[1] == 'X')) {
-        base = 16;
-        v.s += 2;
-        v.n -= 2;
-    }
-    if (v.n == 0)
-        return -EINVAL;
-    for (size_t i = 0; i < v.n; i++) {
-        char c = v.s[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if (base == 16 && c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (base == 16 && c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -EINVAL;
-        if (x > (UINT64_MAX - d) / base)
-            return -ERANGE;
-        x = x * base + d;
-    }
-    *out = x;
-    return 0;
-}
-
+/* A number (lib/parse.h: decimal or 0x hex) for key; fails with a message
+ * naming the key and the line. */
 static int number(struct parser *p, const char *key, struct span v,
                   uint64_t *out)
 {
-    int rc = parse_u64(v, out);
+    int rc = parse_u64(v.s, v.n, 0, out);
     if (rc == -ERANGE)
         return fail(p, "%s: number too large: '%.*s'", key, QUOTE(v));
     if (rc)
@@ -216,25 +185,13 @@ static int set_trace(struct parser *p, struct span v)
  * mapped with large pages, within CFG_MIN_MEMORY..CFG_MAX_MEMORY. */
 static int set_memory(struct parser *p, struct span v)
 {
-    struct span digits = v;
-    unsigned shift = 0;
     uint64_t x;
+    int rc = parse_u64(v.s, v.n, PARSE_SIZE_SUFFIX, &x);
 
-    if (v.n) {
-        switch (v.s[v.n - 1]) {
-        case 'K': case 'k': shift = 10; break;
-        case 'M': case 'm': shift = 20; break;
-        case 'G': case 'g': shift = 30; break;
-        }
-        if (shift)
-            digits.n--;
-    }
-    int rc = parse_u64(digits, &x);
-    if (rc == -ERANGE || (rc == 0 && x > (UINT64_MAX >> shift)))
+    if (rc == -ERANGE)
         return fail(p, "memory: number too large: '%.*s'", QUOTE(v));
     if (rc)
         return fail(p, "memory: bad size: '%.*s'", QUOTE(v));
-    x <<= shift;
     if (!IS_ALIGNED(x, LARGE_PAGE_SIZE))
         return fail(p, "memory must be a multiple of 2 MiB: '%.*s'",
                     QUOTE(v));
@@ -317,7 +274,7 @@ static int set_expect(struct parser *p, struct span v)
     if (v.n > 7 && !strncmp(v.s, "status ", 7)) {
         uint64_t x;
         struct span num = { v.s + 7, v.n - 7 };
-        if (parse_u64(num, &x) || x > UINT32_MAX)
+        if (parse_u64(num.s, num.n, 0, &x) || x > UINT32_MAX)
             return fail(p, "expect: bad status number: '%.*s'", QUOTE(v));
         p->vm->expect = EXPECT_STATUS;
         p->vm->expect_status = (uint32_t)x;
@@ -392,15 +349,13 @@ static int set_device(struct parser *p, struct span v)
         return fail(p, "device: %s needs an image path: '%.*s'",
                     known_devices[k].type, QUOTE(v));
     if (kind == ARG_INDEX) {
-        uint64_t x = 0;
+        uint64_t x;
         if (arg.n == 0)
             arg = (struct span){ "0", 1 };   /* the first device */
-        for (size_t i = 0; i < arg.n; i++)
-            if (arg.s[i] < '0' || arg.s[i] > '9' || (x = x * 10 +
-                (uint64_t)(arg.s[i] - '0')) > CFG_MAX_HOST_INDEX)
-                return fail(p, "device: %s needs a device index 0..%u: "
-                            "'%.*s'", known_devices[k].type,
-                            CFG_MAX_HOST_INDEX, QUOTE(v));
+        if (parse_u64(arg.s, arg.n, 0, &x) || x > CFG_MAX_HOST_INDEX)
+            return fail(p, "device: %s needs a device index 0..%u: '%.*s'",
+                        known_devices[k].type, CFG_MAX_HOST_INDEX,
+                        QUOTE(v));
     }
 
     store(p, "device", type, d->type, sizeof(d->type)); /* fits: checked */

@@ -2,6 +2,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/string.h"
 #include "lib/log.h"
+#include "arch/x86/msr_index.h"
 #include "hv/core/smp.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
@@ -26,7 +27,7 @@ void smp_set_startup_state(struct vcpu *v, unsigned vector)
     st->cr0 = CR0_ET;   /* reset value without CD/NW: caches on */
     st->rflags = RFLAGS_FIXED;
     st->rip = 0;
-    st->pat = 0x0007040600070406ULL;
+    st->pat = PAT_POWER_ON;
     v->event.valid = false;
     v->want_intr_window = false;
     /* One TSC for the whole VM, as on a real multiprocessor. */

@@ -5,6 +5,7 @@
 #define KEEL_VCPU_H
 
 #include "lib/types.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/core/vm_exit.h"
 #include "hv/dev/pvclock.h"
@@ -31,14 +32,6 @@ struct event {
     uint8_t vector;
     bool has_error;
     uint32_t error_code;
-};
-
-/* Exception vectors (SDM 3A 6.3.1). */
-enum {
-    VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5,
-    VEC_UD = 6, VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12,
-    VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17, VEC_MC = 18,
-    VEC_XM = 19,
 };
 
 enum vcpu_run_state {

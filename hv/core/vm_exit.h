@@ -23,7 +23,9 @@ enum exit_reason {
     EXIT_INVD,
     EXIT_NMI,
     EXIT_PAUSE,
-    EXIT_SVM_INSN,      /* a virtualization instruction (VMRUN, VMLOAD, ...) */
+    EXIT_VIRT_INSN,     /* a virtualization instruction of either vendor
+                         * (VMRUN, VMLOAD, VMXON, VMREAD, INVEPT, ...) or
+                         * one Keel hides (GETSEC, MONITOR/MWAIT, RSM) */
     EXIT_ENTRY_FAILED,  /* VMRUN/VMLAUNCH refused the guest state */
     EXIT_UNEXPECTED,    /* anything else: raw_reason says what */
     EXIT_REASON_COUNT

@@ -5,6 +5,7 @@
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
 #include "lib/string.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "hv/debug/monitor.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
@@ -21,37 +22,11 @@ static int held = -1;          /* a byte to hand to the guest next */
 static bool escaped;           /* the last byte was MONITOR_ESCAPE */
 static unsigned cur_vm, cur_vcpu;   /* the selection commands act on */
 
-/* Parse a number: decimal, or hex with 0x (or a bare hex string containing
- * a-f). Returns false if s is not one. */
-static bool parse_u64(const char *s, uint64_t *out)
+/* A command argument as a number (lib/parse.h: decimal or 0x hex).
+ * Returns false if s is not one. */
+static bool arg_number(const char *s, uint64_t *out)
 {
-    unsigned base = 10;
-    uint64_t v = 0;
-    if (!*s)
-        return false;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        base = 16, s += 2;
-    for (const char *p = s; *p; p++)
-        if ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
-            base = 16;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (*s >= 'a' && *s <= 'f')
-            d = (unsigned)(*s - 'a' + 10);
-        else if (*s >= 'A' && *s <= 'F')
-            d = (unsigned)(*s - 'A' + 10);
-        else
-            return false;
-        if (d >= base)
-            return false;
-        v = v * base + d;
-    }
-    *out = v;
-    return true;
+    return parse_u64(s, strlen(s), 0, out) == 0;
 }
 
 static const char *run_state_name(enum vcpu_run_state s)
@@ -142,14 +117,14 @@ bool monitor_command(struct vm **vms, unsigned n, const char *line)
     } else if (!strcmp(c, "vm") && argc == 2) {
         for (unsigned i = 0; i < n; i++)
             if (!strcmp(vms[i]->name, argv[1]) ||
-                (parse_u64(argv[1], &num) && num == i)) {
+                (arg_number(argv[1], &num) && num == i)) {
                 cur_vm = i, cur_vcpu = 0;
                 kprintf("keel: selected vm %s vcpu0\n", vms[i]->name);
                 return true;
             }
         kprintf("keel: no VM '%s' (see 'list')\n", argv[1]);
     } else if (!strcmp(c, "vcpu") && argc == 2) {
-        if (cur_vm < n && parse_u64(argv[1], &num) &&
+        if (cur_vm < n && arg_number(argv[1], &num) &&
             num < vms[cur_vm]->nr_vcpus) {
             cur_vcpu = (unsigned)num;
             kprintf("keel: selected vm %s vcpu%u\n", vms[cur_vm]->name,
@@ -171,10 +146,10 @@ bool monitor_command(struct vm **vms, unsigned n, const char *line)
             return true;
         if (argc == 2 && !strcmp(argv[1], "rip"))
             monitor_translate(v, v->state.rip);
-        else if (argc == 2 && parse_u64(argv[1], &num))
+        else if (argc == 2 && arg_number(argv[1], &num))
             monitor_translate(v, num);
         else
-            kprintf("keel: usage: xlate <gva in hex | rip>\n");
+            kprintf("keel: usage: xlate <gva (decimal or 0x hex) | rip>\n");
     } else if (!strcmp(c, "stats")) {
         if (cur_vm < n)
             for (unsigned i = 0; i < vms[cur_vm]->nr_vcpus; i++)
@@ -182,7 +157,7 @@ bool monitor_command(struct vm **vms, unsigned n, const char *line)
     } else if (!strcmp(c, "trace")) {
         if (!(v = selected(vms, n)))
             return true;
-        if (argc == 2 && !parse_u64(argv[1], &num))
+        if (argc == 2 && !arg_number(argv[1], &num))
             kprintf("keel: usage: trace [count]\n");
         else
             trace_dump(v, argc == 2 ? (unsigned)num : 32);

@@ -1,9 +1,10 @@
 /* The monitor's "xlate" command: a guest-linear address through the guest's
- * own page tables (SDM 3A chapter 4, read-only walk in hv/debug/gwalk.c), then
- * the guest-physical result through the nested page table Keel built
- * (APM2 15.25 "Nested Paging", mm/pt.h). */
+ * own page tables (SDM 3A chapter 4, the emulator's walker in its read-only
+ * recording mode, hv/emulate/translate.c), then the guest-physical result
+ * through the nested page table Keel built (APM2 15.25 "Nested Paging",
+ * mm/pt.h). */
 #include "lib/errno.h"
-#include "hv/debug/gwalk.h"
+#include "hv/emulate/emulate.h"
 #include "lib/printf.h"
 #include "lib/log.h"
 #include "hv/debug/monitor.h"
@@ -23,29 +24,37 @@ static void print_flags(uint64_t e, unsigned esize)
             kprintf(" %s", f[i].name);
 }
 
+/* The walker's only way into guest memory here: reads (write_ram stays
+ * NULL, so looking cannot change the guest). */
+static int read_ram(void *ctx, gpa_t gpa, void *buf, size_t len)
+{
+    return gmem_read(ctx, gpa, buf, len);
+}
+
 void monitor_translate(struct vcpu *v, uint64_t gva)
 {
     struct vm *vm = v->vm;
-    struct gwalk w;
-    int rc = gwalk_translate(&v->state, &vm->mem, gva, &w);
+    const struct emu_ops ops = { .ctx = &vm->mem, .read_ram = read_ram };
+    struct emu_walk w;
+    int rc = emulate_translate_record(&v->state, &ops, gva, &w);
 
     kprintf("keel: xlate vm %s vcpu%u gva %#llx (%s paging, cr3 %#llx)\n",
             vm->name, v->id, (unsigned long long)gva, w.mode,
             (unsigned long long)v->state.cr3);
     for (unsigned i = 0; i < w.nr; i++) {
-        const struct gwalk_level *l = &w.lv[i];
+        const struct emu_walk_level *l = &w.lv[i];
         kprintf("  %-5s [%3u] at gpa %#llx = %#018llx",
-                gwalk_level_name(l->level), l->index,
+                emulate_level_name(l->level), l->index,
                 (unsigned long long)l->entry_gpa,
                 (unsigned long long)l->entry);
-        print_flags(l->entry, w.mode[0] == '3' ? 4 : 8);
+        print_flags(l->entry, w.esize);
         kprintf("\n");
     }
     if (rc == -ENOENT) {
         kprintf("  not present: the guest would take a #PF here\n");
         return;
     }
-    if (rc == -EFAULT) {
+    if (rc == -EIO) {
         kprintf("  that table is not in guest RAM\n");
         return;
     }

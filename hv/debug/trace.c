@@ -3,6 +3,7 @@
 #include "lib/printf.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "arch/x86/exception.h"
 #include "drivers/timer.h"
 #include "hv/debug/trace.h"
 #include "hv/core/vendor.h"
@@ -110,15 +111,15 @@ void trace_record(struct vcpu *v, const struct vm_exit *exit, uint64_t tsc)
     }
 }
 
-/* Exception mnemonics (SDM 3A 6.3.1 table 6-1). */
-static const char *vector_name(unsigned v)
+/* An exception's mnemonic (arch/x86/exception.h), or "#<vector>" written
+ * into buf (size bytes, 5 are enough) for a vector that has none. */
+static const char *vector_name(unsigned v, char *buf, size_t size)
 {
-    static const char *const names[] = {
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9",
-        "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
-        "#VE", "#CP",
-    };
-    return v < ARRAY_SIZE(names) ? names[v] : "#?";
+    const char *m = exception_mnemonic(v);
+    if (m)
+        return m;
+    ksnprintf(buf, size, "#%u", v);
+    return buf;
 }
 
 /* I/O access sizes by their mnemonic suffix (OUTB, OUTW, OUTL). */
@@ -158,14 +159,16 @@ const char *trace_format(const struct trace_entry *e, char *buf, size_t size)
     case EXIT_CPUID:
         ksnprintf(buf, size, "%s leaf %#llx subleaf %#x", name, a, e->b);
         break;
-    case EXIT_EXCEPTION:
+    case EXIT_EXCEPTION: {
+        char vbuf[8];
+        const char *vn = vector_name(e->raw, vbuf, sizeof(vbuf));
         if (e->flags & TRACE_F_ERROR)
             ksnprintf(buf, size, "%s vector %u %s error %#x cr2 %#llx", name,
-                      e->raw, vector_name(e->raw), e->b, a);
+                      e->raw, vn, e->b, a);
         else
-            ksnprintf(buf, size, "%s vector %u %s", name, e->raw,
-                      vector_name(e->raw));
+            ksnprintf(buf, size, "%s vector %u %s", name, e->raw, vn);
         break;
+    }
     case EXIT_CR_ACCESS:
         ksnprintf(buf, size, "%s %s cr%llu gpr %u", name,
                   e->flags & TRACE_F_CRWRITE ? "mov-to" : "mov-from", a, e->b);

@@ -28,10 +28,12 @@ enum {
 #define LSR_DR     0x01
 #define LSR_THRE   0x20
 #define LSR_TEMT   0x40
-#define MSR_CTS    0x10
-#define MSR_DSR    0x20
-#define MSR_RI     0x40
-#define MSR_DCD    0x80
+/* Modem status register bits; the UART_ prefix keeps them apart from the
+ * x86 MSR_* indexes (arch/x86/msr_index.h). */
+#define UART_MSR_CTS 0x10
+#define UART_MSR_DSR 0x20
+#define UART_MSR_RI  0x40
+#define UART_MSR_DCD 0x80
 
 void uart_init(struct uart16550 *u, void (*tx)(void *, uint8_t),
                void (*irq)(void *, bool), void *ctx)
@@ -126,14 +128,14 @@ int uart_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
         if (u->mcr & MCR_LOOP)
             /* Loopback wires RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD; Linux
              * probes the port this way. */
-            v = ((u->mcr & MCR_RTS) ? MSR_CTS : 0) |
-                ((u->mcr & MCR_DTR) ? MSR_DSR : 0) |
-                ((u->mcr & MCR_OUT1) ? MSR_RI : 0) |
-                ((u->mcr & MCR_OUT2) ? MSR_DCD : 0);
+            v = ((u->mcr & MCR_RTS) ? UART_MSR_CTS : 0) |
+                ((u->mcr & MCR_DTR) ? UART_MSR_DSR : 0) |
+                ((u->mcr & MCR_OUT1) ? UART_MSR_RI : 0) |
+                ((u->mcr & MCR_OUT2) ? UART_MSR_DCD : 0);
         else
-            v = MSR_DCD | MSR_DSR | MSR_CTS;
+            v = UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
         /* LAB 3 STUB
-        v = MSR_DCD | MSR_DSR | MSR_CTS;
+        v = UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
         */
         /* LAB 3 END */
         break;

@@ -18,7 +18,7 @@
  * "Interrupt 12 - Stack Fault Exception"). */
 static int seg_fault(int seg, struct emu_result *res)
 {
-    emu_set_fault(res, seg == SEG_SS ? EXC_SS : EXC_GP, true, 0, 0);
+    emu_set_fault(res, seg == SEG_SS ? VEC_SS : VEC_GP, true, 0, 0);
     return -EFAULT;
 }
 

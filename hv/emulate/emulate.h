@@ -79,4 +79,37 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
                       gva_t gva, enum emu_access acc, gpa_t *gpa,
                       struct emu_result *res);
 
+/* The same walk, only looking, for the serial monitor's "xlate": every
+ * paging-structure entry read is recorded; no access rights or reserved
+ * bits are checked and no accessed/dirty bit is set (ops->write_ram is
+ * never called and may be NULL). */
+#define EMU_WALK_MAX_LEVELS 5
+struct emu_walk_level {
+    unsigned level;      /* 5 PML5 .. 1 PT (names: emulate_level_name) */
+    unsigned index;      /* entry index within its table */
+    gpa_t entry_gpa;     /* where the entry is in guest-physical memory */
+    uint64_t entry;      /* its value (32-bit entries zero-extended) */
+};
+struct emu_walk {
+    const char *mode;    /* "paging off", "32-bit", "PAE", "4-level", ... */
+    unsigned esize;      /* entry size in bytes: 4 or 8 (0: paging off) */
+    unsigned nr;         /* entries read, top level first in lv[] */
+    struct emu_walk_level lv[EMU_WALK_MAX_LEVELS];
+    gpa_t gpa;           /* the result, when 0 is returned */
+    uint64_t page_size;  /* bytes: 4 KiB, 2 or 4 MiB, 1 GiB */
+};
+
+/* Walk gva through st's page tables as emulate_translate does, recording
+ * into *w. Returns 0 with w->gpa set; -ENOENT at a not-present entry (the
+ * last level in w shows which); -EIO if a table is not in guest RAM (the
+ * entries before it are in w). With paging off w->nr is 0 and the GPA is
+ * the GVA (cut to 32 bits outside long mode). */
+int emulate_translate_record(const struct vcpu_state *st,
+                             const struct emu_ops *ops, gva_t gva,
+                             struct emu_walk *w);
+
+/* The SDM's name of a paging-structure entry at level 5..1: "PML5E",
+ * "PML4E", "PDPTE", "PDE", "PTE" ("?" otherwise). */
+const char *emulate_level_name(unsigned level);
+
 #endif

@@ -19,7 +19,7 @@ static enum emu_status done(const struct emu_ctx *x)
 
 static enum emu_status undefined_opcode(const struct emu_ctx *x)
 {
-    emu_set_fault(x->res, EXC_UD, false, 0, 0);
+    emu_set_fault(x->res, VEC_UD, false, 0, 0);
     return EMU_FAULT;
 }
 

@@ -22,7 +22,7 @@ enum emu_status emu_exec_bt(const struct emu_ctx *x)
 
     if (in->opcode == 0xba) {
         if ((in->reg & 7) < 4) {
-            emu_set_fault(x->res, EXC_UD, false, 0, 0);
+            emu_set_fault(x->res, VEC_UD, false, 0, 0);
             return EMU_FAULT;
         }
         op = (enum bt_op)((in->reg & 7) - 4);

@@ -47,13 +47,13 @@ int emu_fetch_decode(const struct vcpu_state *st, const struct emu_ops *ops,
         uint64_t top = (st->cr4 & CR4_LA57) ? 56 : 47;
         int64_t s = (int64_t)(la << (63 - top)) >> (63 - top);
         if ((uint64_t)s != la) {
-            emu_set_fault(res, EXC_GP, true, 0, 0);
+            emu_set_fault(res, VEC_GP, true, 0, 0);
             return -EFAULT;
         }
     } else {
         /* SDM 3A 5.3: every byte fetched must lie within CS.limit. */
         if (st->rip > cs->limit) {
-            emu_set_fault(res, EXC_GP, true, 0, 0);
+            emu_set_fault(res, VEC_GP, true, 0, 0);
             return -EFAULT;
         }
         if (cs->limit - st->rip + 1 < max)
@@ -79,7 +79,7 @@ int emu_fetch_decode(const struct vcpu_state *st, const struct emu_ops *ops,
     }
     copy_bytes(insn, res);
     if (err && insn->truncated && max < INSN_MAX_LEN) {
-        emu_set_fault(res, EXC_GP, true, 0, 0); /* ran past CS.limit */
+        emu_set_fault(res, VEC_GP, true, 0, 0); /* ran past CS.limit */
         return -EFAULT;
     }
     return err;

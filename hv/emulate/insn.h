@@ -6,16 +6,11 @@
 #define KEEL_EMULATE_INSN_H
 
 #include "lib/types.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/emulate/emulate.h"
 
 #define INSN_MAX_LEN 15 /* SDM 2 2.3.11: longer instructions raise #GP */
-
-/* Exception vectors (SDM 3A 6.3.1 "Exception Classes", table 6-1). */
-#define EXC_UD 6
-#define EXC_SS 12
-#define EXC_GP 13
-#define EXC_PF 14
 
 /* Opcode maps (SDM 2 A.2): the one-byte map, the 0F map, the two three-byte
  * maps, and the AMD XOP maps 8, 9 and 0Ah (APM 3 1.8). */

@@ -1,6 +1,7 @@
 /* The guest page walk: linear (GVA) to guest-physical (GPA) translation as
  * the CPU does it, with access-rights checks, accessed/dirty bits and the
- * #PF error code.
+ * #PF error code; and the same walk read-only, recording every level, for
+ * the monitor's "xlate" (hv/debug/monitor_xlate.c). One walker for both.
  * Reference: Intel SDM Volume 3A (order no. 253668), chapter 4 "Paging":
  * 4.3 (32-bit), 4.4 (PAE), 4.5 (4-level and 5-level), 4.6 "Access Rights",
  * 4.7 "Page-Fault Exceptions", 4.8 "Accessed and Dirty Flags". */
@@ -100,7 +101,7 @@ static int page_fault(const struct vcpu_state *st, gva_t gva,
         ((st->cr4 & CR4_SMEP) ||
          ((st->cr4 & CR4_PAE) && (st->efer & EFER_NXE))))
         ec |= PFEC_ID;
-    emu_set_fault(res, EXC_PF, true, ec, gva);
+    emu_set_fault(res, VEC_PF, true, ec, gva);
     return -EFAULT;
 }
 
@@ -145,15 +146,28 @@ static int read_entry(const struct emu_ops *ops, gpa_t gpa, unsigned esize,
     return ops->read_ram(ops->ctx, gpa, e, 8) ? -EIO : 0;
 }
 
-/* Linear to physical. Reads the paging structures with ops->read_ram and
- * writes back accessed/dirty bits with ops->write_ram (not atomically: the
- * vCPU is stopped, other vCPUs may race, as SDM 3A 4.8 allows only for a
- * locked update; good enough for an educational hypervisor). Returns 0,
- * -EFAULT with #PF in res->fault, or -EIO if a paging structure is not in
- * RAM. PKRU (protection keys) is not modelled. */
-int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
-                      gva_t gva, enum emu_access acc, gpa_t *gpa,
-                      struct emu_result *res)
+const char *emulate_level_name(unsigned level)
+{
+    static const char *const names[] = {
+        "?", "PTE", "PDE", "PDPTE", "PML4E", "PML5E",
+    };
+    return level < ARRAY_SIZE(names) ? names[level] : "?";
+}
+
+/* Linear to physical, in one of two modes.
+ * rec == NULL, the CPU's walk: reads the paging structures with
+ * ops->read_ram, checks reserved bits and access rights, and writes back
+ * accessed/dirty bits with ops->write_ram (not atomically: the vCPU is
+ * stopped, other vCPUs may race, as SDM 3A 4.8 allows only for a locked
+ * update; good enough for an educational hypervisor). Returns 0, -EFAULT
+ * with #PF in res->fault, or -EIO if a paging structure is not in RAM.
+ * rec != NULL, looking only: every entry read is recorded in rec, nothing
+ * is checked but the present bit and nothing is written. Returns 0,
+ * -ENOENT at a not-present entry, or -EIO.
+ * PKRU (protection keys) is not modelled. */
+static int walk(const struct vcpu_state *st, const struct emu_ops *ops,
+                gva_t gva, enum emu_access acc, struct emu_walk *rec,
+                gpa_t *gpa, struct emu_result *res)
 {
     struct walk_geom g;
     unsigned maxphy = ops->maxphyaddr ? ops->maxphyaddr : 52;
@@ -166,6 +180,9 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
 
     if (!(st->cr0 & CR0_PG)) {
         *gpa = (st->efer & EFER_LMA) ? gva : (gva & 0xffffffffULL);
+        if (rec)
+            *rec = (struct emu_walk){ .mode = "paging off", .gpa = *gpa,
+                                      .page_size = PAGE_SIZE };
         return 0;
     }
     if (!(st->cr4 & CR4_PAE)) {
@@ -180,6 +197,12 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
         g = (struct walk_geom){ (st->cr4 & CR4_LA57) ? 5 : 4, 8, 9, true };
         table = st->cr3 & ((1ULL << maxphy) - 1) & ~0xfffULL;
     }
+    if (rec)
+        *rec = (struct emu_walk){
+            .mode = g.levels == 2 ? "32-bit" : g.levels == 3 ? "PAE" :
+                    g.levels == 4 ? "4-level" : "5-level",
+            .esize = g.esize,
+        };
     frame_mask = ((1ULL << maxphy) - 1) & ~0xfffULL;
 
     for (level = g.levels; level >= 1; level--) {
@@ -190,14 +213,20 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
         int err = read_entry(ops, egpa, g.esize, &e);
         if (err)
             return err;
+        if (rec)
+            rec->lv[rec->nr++] = (struct emu_walk_level){
+                .level = level, .index = (unsigned)idx, .entry_gpa = egpa,
+                .entry = e };
         if (!(e & PTE_P))
-            return page_fault(st, gva, acc, user, 0, res);
+            return rec ? -ENOENT : page_fault(st, gva, acc, user, 0, res);
 
         bool leaf = level == 1 ||
                     (level <= 3 && level > 1 && (e & PTE_PS) &&
                      !(g.levels == 3 && level == 3) &&
                      (g.pae || (st->cr4 & CR4_PSE)));
-        if (g.pae) {
+        if (rec) {
+            /* looking only: reserved bits are the CPU's business */
+        } else if (g.pae) {
             if (e & rsvd_bits64(st, maxphy, &g, level, leaf && level > 1))
                 return page_fault(st, gva, acc, user, PFEC_P | PFEC_RSVD, res);
         } else if (leaf && level == 2) {
@@ -225,11 +254,11 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
         table = g.pae ? (e & frame_mask) : (e & 0xfffff000ULL);
     }
 
-    if (!access_allowed(st, acc, user, rw, us, xd))
+    if (!rec && !access_allowed(st, acc, user, rw, us, xd))
         return page_fault(st, gva, acc, user, PFEC_P, res);
 
     /* SDM 3A 4.8: set A in every entry used, D in the leaf on a write. */
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; !rec && i < n; i++) {
         uint64_t ne = entries[i] | PTE_A;
         bool pdpte_pae = g.levels == 3 && i == 0;
         if (pdpte_pae)
@@ -250,5 +279,24 @@ int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
         base = e & 0xfffff000ULL;
     }
     *gpa = base | (gva & ((1ULL << page_shift) - 1));
+    if (rec) {
+        rec->gpa = *gpa;
+        rec->page_size = 1ULL << page_shift;
+    }
     return 0;
+}
+
+int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
+                      gva_t gva, enum emu_access acc, gpa_t *gpa,
+                      struct emu_result *res)
+{
+    return walk(st, ops, gva, acc, NULL, gpa, res);
+}
+
+int emulate_translate_record(const struct vcpu_state *st,
+                             const struct emu_ops *ops, gva_t gva,
+                             struct emu_walk *w)
+{
+    gpa_t gpa;
+    return walk(st, ops, gva, EMU_ACC_READ, w, &gpa, NULL);
 }

@@ -9,6 +9,7 @@
 #include "hv/exit/exit.h"
 #include "hv/core/inject.h"
 #include "lib/log.h"
+#include "lib/once.h"
 #include "hv/exit/msr.h"
 #include "arch/x86/platform.h"
 #include "hv/core/vendor.h"
@@ -34,20 +35,15 @@ static void set_in_result(struct vcpu *v, unsigned size, uint64_t val)
     /* LAB 3 END */
 }
 
-/* Log an access to a port no device claims, once per port (a small
- * table; when it is full, further ports are still handled, not logged).
+/* Log an access to a port no device claims, once per port (lib/once.h:
+ * when the table is full, further ports are still handled, not logged).
  * Reads of such ports return all-ones, as on an ISA bus with nothing
  * driving it; writes are dropped. */
 static void log_unclaimed_port(const struct vm *vm, uint16_t port, bool in)
 {
-    static uint16_t seen[64];
-    static unsigned nr_seen;
-    for (unsigned i = 0; i < nr_seen; i++)
-        if (seen[i] == port)
-            return;
-    if (nr_seen < ARRAY_SIZE(seen))
-        seen[nr_seen++] = port;
-    log_info("vm %s: %s unclaimed port %#x (%s; logged once per port)",
+    ONCE_TABLE(seen, 64, "unclaimed ports");
+    once_log(&seen, port, LOG_INFO,
+             "vm %s: %s unclaimed port %#x (%s; logged once per port)",
              vm->name, in ? "IN from" : "OUT to", port,
              in ? "reads all-ones" : "ignored");
 }
@@ -75,13 +71,6 @@ static void handle_io(struct vcpu *v, const struct vm_exit *exit)
         set_in_result(v, size, val);
     } else {
         uint64_t val = v->state.gpr[GPR_RAX] & mask;
-        if (port == DEBUG_EXIT_PORT) {
-            vcpu_skip_insn(v, exit);
-            vm->exit_status = (int)val;
-            vm_stop(vm, VM_END_DEBUG_EXIT, "wrote %#llx to port %#x",
-                    (unsigned long long)val, port);
-            return;
-        }
         int err = bus_write(&vm->pio, port, size, val);
         if (err == -ENOENT)
             log_unclaimed_port(vm, port, false);
@@ -369,7 +358,7 @@ static const exit_handler_t handlers[EXIT_REASON_COUNT] = {
     [EXIT_CR_ACCESS] = handle_cr_access,
     [EXIT_XSETBV] = handle_xsetbv,
     [EXIT_VMCALL] = handle_ud,
-    [EXIT_SVM_INSN] = handle_ud,
+    [EXIT_VIRT_INSN] = handle_ud,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_EXCEPTION] = handle_exception,
     [EXIT_ENTRY_FAILED] = handle_entry_failed,

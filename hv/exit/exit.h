@@ -10,8 +10,5 @@ struct vcpu;
 /* Handle one exit of v. Afterwards v may be halted or its VM stopped. */
 void exit_dispatch(struct vcpu *v, const struct vm_exit *exit);
 
-/* The port Keel's test guests write their status to (QEMU's isa-debug-exit
- * convention). */
-#define DEBUG_EXIT_PORT 0xf4
 
 #endif

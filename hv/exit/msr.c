@@ -6,6 +6,7 @@
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
+#include "lib/once.h"
 #include "hv/exit/msr.h"
 #include "arch/x86/msr_index.h"
 #include "drivers/timer.h"
@@ -14,12 +15,19 @@
 #include "hv/core/vm.h"
 
 
-const uint32_t msr_passthrough[] = {
-    MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
-    MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX, MSR_IA32_SYSENTER_CS,
-    MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+const struct msr_pass msr_passthrough[MSR_PASSTHROUGH_COUNT] = {
+    { MSR_FS_BASE, MSR_PASS_RW },
+    { MSR_GS_BASE, MSR_PASS_RW },
+    { MSR_KERNEL_GS_BASE, MSR_PASS_RW },
+    { MSR_STAR, MSR_PASS_RW },
+    { MSR_LSTAR, MSR_PASS_RW },
+    { MSR_CSTAR, MSR_PASS_RW },
+    { MSR_SFMASK, MSR_PASS_RW },
+    { MSR_TSC_AUX, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_CS, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_ESP, MSR_PASS_RW },
+    { MSR_IA32_SYSENTER_EIP, MSR_PASS_RW },
 };
-const unsigned msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
 
 /* EFER bits a guest may set: SCE, LME, LMA (read-only in effect), NXE
  * (SDM 3A 2.2.1). SVME stays Keel's. */
@@ -37,18 +45,13 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
-/* Log an unhandled MSR once per index (a small table; after it fills,
- * further MSRs are still refused, just not logged). */
+/* Log an unhandled MSR once per index (lib/once.h: after the table
+ * fills, further MSRs are still refused, just not logged). */
 static void log_unknown(const struct vcpu *v, uint32_t index, bool write)
 {
-    static uint32_t seen[64];
-    static unsigned nr_seen;
-    for (unsigned i = 0; i < nr_seen; i++)
-        if (seen[i] == index)
-            return;
-    if (nr_seen < ARRAY_SIZE(seen))
-        seen[nr_seen++] = index;
-    log_warn("vm %s: %s of unhandled MSR %#x: #GP to the guest",
+    ONCE_TABLE(seen, 64, "unhandled MSRs");
+    once_log(&seen, index, LOG_WARN,
+             "vm %s: %s of unhandled MSR %#x: #GP to the guest",
              v->vm->name, write ? "WRMSR" : "RDMSR", index);
 }
 

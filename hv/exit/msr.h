@@ -8,11 +8,22 @@
 
 struct vcpu;
 
-/* MSRs the guest may read and write without an exit: state that is only
- * the guest's own and is switched by VMLOAD/VMSAVE or the VMCS (FS/GS
- * bases, KERNEL_GS_BASE, SYSCALL and SYSENTER MSRs, TSC_AUX). */
-extern const uint32_t msr_passthrough[];
-extern const unsigned msr_passthrough_count;
+/* The one list of MSRs the guest reaches without an exit, from which each
+ * vendor builds its bitmap (SDM 3C 24.6.9 "MSR-Bitmap Address"; APM2 15.11
+ * "MSR Intercepts"): state that is only the guest's own and is switched by
+ * VMLOAD/VMSAVE, the VMCS or Keel (FS/GS bases, KERNEL_GS_BASE, SYSCALL and
+ * SYSENTER MSRs, TSC_AUX). Every other MSR exits to msr_read/msr_write. */
+#define MSR_PASS_READ  0x1u    /* RDMSR does not exit */
+#define MSR_PASS_WRITE 0x2u    /* WRMSR does not exit */
+#define MSR_PASS_RW    (MSR_PASS_READ | MSR_PASS_WRITE)
+
+struct msr_pass {
+    uint32_t index;            /* MSR number (arch/x86/msr_index.h) */
+    uint32_t flags;            /* MSR_PASS_* */
+};
+
+#define MSR_PASSTHROUGH_COUNT 11
+extern const struct msr_pass msr_passthrough[MSR_PASSTHROUGH_COUNT];
 
 /* Emulate RDMSR/WRMSR of MSR index for v. Return 0 (done; *val set for a
  * read) or -EINVAL, meaning the guest gets #GP(0). */

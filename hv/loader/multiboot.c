@@ -6,6 +6,7 @@
 #include "lib/string.h"
 #include "hv/loader/elf.h"
 #include "hv/loader/multiboot.h"
+#include "arch/x86/msr_index.h"
 
 #define MB_HEADER_MAGIC      0x1badb002u
 #define MB_BOOTLOADER_MAGIC  0x2badb002u
@@ -126,7 +127,7 @@ void multiboot_set_prot32(struct vcpu_state *st, uint32_t entry)
     st->cr0 = CR0_PE | CR0_ET;
     st->rflags = RFLAGS_FIXED;          /* IF=0, VM=0 */
     st->rip = entry;
-    st->pat = 0x0007040600070406ULL;
+    st->pat = PAT_POWER_ON;
 }
 
 int multiboot_load(const struct load_request *r, struct vcpu_state *st)

@@ -15,6 +15,7 @@
 #include "mm/heap.h"
 #include "lib/log.h"
 #include "hv/net/net.h"
+#include "hv/machine/debug_exit.h"
 #include "hv/machine/pc.h"
 #include "drivers/timer.h"
 #include "hv/machine/vconsole.h"
@@ -190,6 +191,7 @@ int pc_create(struct vm *vm)
                                 pci_host_mmio_write, "PCI memory window");
     rc = rc ? rc : bus_register(p, POST_PORT, 1, NULL, post_read, post_write,
                                 "POST/delay port");
+    rc = rc ? rc : debug_exit_register(vm);
     rc = rc ? rc : bus_register(&vm->mmio, IOAPIC_DEFAULT_BASE,
                                 IOAPIC_MMIO_SIZE, vm->ioapic,
                                 vioapic_mmio_read, vioapic_mmio_write,

@@ -6,6 +6,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "hv/net/net.h"
 #include "hv/machine/vconsole.h"
 #include "hv/virtio/blk_host.h"
@@ -146,20 +147,24 @@ static int create_blk_host(struct vm *vm, const struct device_config *dc,
     struct blk_backend *be = kzalloc(sizeof(*be));
     struct virtio_blk *blk = kzalloc(sizeof(*blk));
     char *id = kzalloc(VIRTIO_BLK_ID_BYTES + 1);
-    unsigned host_index = 0;
+    uint64_t host_index;
     int rc;
 
     if (!be || !blk || !id)
         return -ENOMEM;
-    for (const char *c = dc->arg; *c; c++)   /* digits: checked by config */
-        host_index = host_index * 10 + (unsigned)(*c - '0');
-    rc = blk_host_init(be, host_index, dc->read_only);
+    /* A number <= CFG_MAX_HOST_INDEX: config_parse checked it with the
+     * same parser. */
+    rc = parse_u64(dc->arg, strlen(dc->arg), 0, &host_index);
+    if (rc)
+        return rc;
+    rc = blk_host_init(be, (unsigned)host_index, dc->read_only);
     if (rc)
         return rc;
     ksnprintf(id, VIRTIO_BLK_ID_BYTES + 1, "keel-%s-%u", vm->name, index);
     virtio_blk_init(blk, vm->name, &vm->mem, be, id);
     log_info("vm %s: virtio-blk host device %u: %s, %llu sectors, %s; "
-             "persistent: writes are kept%s", vm->name, host_index, be->kind,
+             "persistent: writes are kept%s", vm->name, (unsigned)host_index,
+             be->kind,
              (unsigned long long)blk->cfg.capacity,
              be->read_only ? "read-only" : "read-write",
              be->stable_flush ? ", guest FLUSH reaches the host's storage"

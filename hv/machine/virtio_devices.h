@@ -10,9 +10,12 @@ struct vm;
 
 /* Create every virtio device vm->cfg names. vm->device_files[i] is the
  * file loaded for vm->cfg->devices[i] (size 0 when the device takes none).
- * Called by machine_create and machine_reset after pc_create. Returns 0, or a negative error
- * after logging which device failed (-EINVAL: an empty image; -ENOMEM;
- * -ENOTSUP: a device type Keel cannot serve yet). */
+ * Entries that are not virtio devices (uart, built by pc_create) are
+ * skipped; config_parse has already refused types Keel does not know.
+ * Called by machine_create and machine_reset after pc_create. Returns 0,
+ * or a negative error after logging which device failed: -EINVAL (an empty
+ * image), -ENOMEM (out of memory, or the network switch is full), or
+ * -ENODEV/-EIO from a host virtio-blk device. */
 int virtio_devices_create(struct vm *vm);
 
 #endif

@@ -179,14 +179,14 @@ static void test_monitor_xlate(void **state)
     assert_out_has("PDE   [  4] at gpa 0x3020 = ");
     assert_out_has("not present: the guest would take a #PF here\n");
     run("xlate");
-    assert_out_has("keel: usage: xlate <gva in hex | rip>\n");
+    assert_out_has("keel: usage: xlate <gva (decimal or 0x hex) | rip>\n");
 }
 
 /* Paging off: the GVA is the GPA; a GPA outside RAM is not in the NPT. */
 static void test_monitor_xlate_unmapped_gpa(void **state)
 {
     (void)state;
-    assert_true(run("xlate fee00000"));
+    assert_true(run("xlate 0xfee00000"));
     assert_out_has("gva 0xfee00000 -> gpa 0xfee00000");
     assert_out_has("gpa 0xfee00000 is not mapped in the npt");
 }

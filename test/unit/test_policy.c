@@ -11,6 +11,7 @@
 #include "hv/exit/cpuid.h"
 #include "lib/errno.h"
 #include "hv/exit/msr.h"
+#include "arch/x86/msr_index.h"
 #include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
@@ -100,9 +101,9 @@ static void test_efer_rules(void **state)
 static void test_pat_and_unknown(void **state)
 {
     uint64_t v;
-    assert_int_equal(msr_write(&vcpu, 0x277, 0x0007040600070406ULL), 0);
+    assert_int_equal(msr_write(&vcpu, 0x277, PAT_POWER_ON), 0);
     assert_int_equal(msr_read(&vcpu, 0x277, &v), 0);
-    assert_int_equal(v, 0x0007040600070406ULL);
+    assert_int_equal(v, PAT_POWER_ON);
     assert_int_equal(msr_write(&vcpu, 0x277, 0x2), -EINVAL);  /* type 2 */
     assert_int_equal(msr_read(&vcpu, 0xdeadbeef, &v), -EINVAL);
     assert_int_equal(msr_write(&vcpu, 0xdeadbeef, 1), -EINVAL);
@@ -124,12 +125,22 @@ static void test_tsc_offset(void **state)
 static void test_passthrough_list_is_guest_state_only(void **state)
 {
     /* EFER, PAT and the APIC base must never be passed through. */
-    for (unsigned i = 0; i < msr_passthrough_count; i++) {
-        assert_int_not_equal(msr_passthrough[i], 0xc0000080);
-        assert_int_not_equal(msr_passthrough[i], 0x277);
-        assert_int_not_equal(msr_passthrough[i], 0x1b);
+    for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++) {
+        assert_int_not_equal(msr_passthrough[i].index, 0xc0000080);
+        assert_int_not_equal(msr_passthrough[i].index, 0x277);
+        assert_int_not_equal(msr_passthrough[i].index, 0x1b);
     }
-    assert_true(msr_passthrough_count >= 8);
+    /* Exactly the set both vendors' bitmaps have passed through so far,
+     * reads and writes. */
+    static const uint32_t want[] = {
+        0xc0000100, 0xc0000101, 0xc0000102, 0xc0000081, 0xc0000082,
+        0xc0000083, 0xc0000084, 0xc0000103, 0x174, 0x175, 0x176,
+    };
+    assert_int_equal(MSR_PASSTHROUGH_COUNT, sizeof(want) / sizeof(want[0]));
+    for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++) {
+        assert_int_equal(msr_passthrough[i].index, want[i]);
+        assert_int_equal(msr_passthrough[i].flags, MSR_PASS_RW);
+    }
 }
 
 static void test_pvclock_scale(void **state)

@@ -99,10 +99,11 @@ static int svm_vm_init(struct vm *vm)
     return 0;
 }
 
-/* Clear the intercept bits of one MSR in the permission map (15.11:
- * MSRs 0-1FFF at offset 0, C000_0000-C000_1FFF at 0x800, C001_0000-
- * C001_1FFF at 0x1000; two bits each, read then write). */
-static void msrpm_allow(uint8_t *msrpm, uint32_t msr)
+/* Clear the read and/or write intercept bit of one MSR in the permission
+ * map, as flags (MSR_PASS_*) say (15.11: MSRs 0-1FFF at offset 0,
+ * C000_0000-C000_1FFF at 0x800, C001_0000-C001_1FFF at 0x1000; two bits
+ * each, read then write). An MSR outside the three ranges always exits. */
+static void msrpm_allow(uint8_t *msrpm, uint32_t msr, uint32_t flags)
 {
     uint32_t base;
     if (msr < 0x2000)
@@ -114,7 +115,9 @@ static void msrpm_allow(uint8_t *msrpm, uint32_t msr)
     else
         return;
     uint32_t bit = msr * 2;
-    msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+    uint32_t clear = (flags & MSR_PASS_READ ? 1u : 0) |
+                     (flags & MSR_PASS_WRITE ? 2u : 0);
+    msrpm[base + bit / 8] &= (uint8_t)~(clear << (bit % 8));
 }
 
 static int svm_vcpu_init(struct vcpu *v)
@@ -129,8 +132,9 @@ static int svm_vcpu_init(struct vcpu *v)
         return -ENOMEM;
     memset(hpa_ptr(iopm), 0xff, IOPM_PAGES * PAGE_SIZE);
     memset(hpa_ptr(msrpm), 0xff, MSRPM_PAGES * PAGE_SIZE);
-    for (unsigned i = 0; i < msr_passthrough_count; i++)
-        msrpm_allow(hpa_ptr(msrpm), msr_passthrough[i]);
+    for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++)
+        msrpm_allow(hpa_ptr(msrpm), msr_passthrough[i].index,
+                    msr_passthrough[i].flags);
 
     struct vmcb_control *c = &s->vmcb->control;
     c->intercept_misc1 = SVM_MISC1_INTERCEPTS;
@@ -156,7 +160,7 @@ static int svm_vcpu_init(struct vcpu *v)
     c->n_cr3 = v->vm->npt.root;
 
     struct vmcb_save *sv = &s->vmcb->save;
-    sv->g_pat = 0x0007040600070406ULL;  /* the power-on PAT (SDM 3A 11.12.4) */
+    sv->g_pat = PAT_POWER_ON;
     sv->dr6 = 0xffff0ff0;
     sv->dr7 = 0x400;
     v->vendor = s;

@@ -1,6 +1,7 @@
 /* SVM exit decoding: EXITCODE -> enum exit_reason in one table, plus the
  * exit information each reason carries. Reference: APM2 Appendix C "SVM
  * Intercept Exit Codes", 15.7 "Intercept Operation". */
+#include "arch/x86/exception.h"
 #include "arch/x86/svm/svm.h"
 #include "lib/log.h"
 
@@ -18,7 +19,7 @@ static const struct svm_exit_entry svm_exits[0x100] = {
     [SVM_EXIT_VINTR] = { EXIT_INTR_WINDOW, "VMEXIT_VINTR" },
     [SVM_EXIT_RDTSC] = { EXIT_UNEXPECTED, "VMEXIT_RDTSC" },
     [SVM_EXIT_CPUID] = { EXIT_CPUID, "VMEXIT_CPUID" },
-    [SVM_EXIT_RSM] = { EXIT_SVM_INSN, "VMEXIT_RSM" },
+    [SVM_EXIT_RSM] = { EXIT_VIRT_INSN, "VMEXIT_RSM" },
     [SVM_EXIT_INVD] = { EXIT_INVD, "VMEXIT_INVD" },
     [SVM_EXIT_PAUSE] = { EXIT_PAUSE, "VMEXIT_PAUSE" },
     [SVM_EXIT_HLT] = { EXIT_HLT, "VMEXIT_HLT" },
@@ -26,35 +27,18 @@ static const struct svm_exit_entry svm_exits[0x100] = {
     [SVM_EXIT_MSR] = { EXIT_MSR_READ, "VMEXIT_MSR" },
     [SVM_EXIT_FERR_FREEZE] = { EXIT_UNEXPECTED, "VMEXIT_FERR_FREEZE" },
     [SVM_EXIT_SHUTDOWN] = { EXIT_TRIPLE_FAULT, "VMEXIT_SHUTDOWN" },
-    [SVM_EXIT_VMRUN] = { EXIT_SVM_INSN, "VMEXIT_VMRUN" },
+    [SVM_EXIT_VMRUN] = { EXIT_VIRT_INSN, "VMEXIT_VMRUN" },
     [SVM_EXIT_VMMCALL] = { EXIT_VMCALL, "VMEXIT_VMMCALL" },
-    [SVM_EXIT_VMLOAD] = { EXIT_SVM_INSN, "VMEXIT_VMLOAD" },
-    [SVM_EXIT_VMSAVE] = { EXIT_SVM_INSN, "VMEXIT_VMSAVE" },
-    [SVM_EXIT_STGI] = { EXIT_SVM_INSN, "VMEXIT_STGI" },
-    [SVM_EXIT_CLGI] = { EXIT_SVM_INSN, "VMEXIT_CLGI" },
-    [SVM_EXIT_SKINIT] = { EXIT_SVM_INSN, "VMEXIT_SKINIT" },
-    [SVM_EXIT_MONITOR] = { EXIT_SVM_INSN, "VMEXIT_MONITOR" },
-    [SVM_EXIT_MWAIT] = { EXIT_SVM_INSN, "VMEXIT_MWAIT" },
-    [SVM_EXIT_MWAIT_COND] = { EXIT_SVM_INSN, "VMEXIT_MWAIT_CONDITIONAL" },
+    [SVM_EXIT_VMLOAD] = { EXIT_VIRT_INSN, "VMEXIT_VMLOAD" },
+    [SVM_EXIT_VMSAVE] = { EXIT_VIRT_INSN, "VMEXIT_VMSAVE" },
+    [SVM_EXIT_STGI] = { EXIT_VIRT_INSN, "VMEXIT_STGI" },
+    [SVM_EXIT_CLGI] = { EXIT_VIRT_INSN, "VMEXIT_CLGI" },
+    [SVM_EXIT_SKINIT] = { EXIT_VIRT_INSN, "VMEXIT_SKINIT" },
+    [SVM_EXIT_MONITOR] = { EXIT_VIRT_INSN, "VMEXIT_MONITOR" },
+    [SVM_EXIT_MWAIT] = { EXIT_VIRT_INSN, "VMEXIT_MWAIT" },
+    [SVM_EXIT_MWAIT_COND] = { EXIT_VIRT_INSN, "VMEXIT_MWAIT_CONDITIONAL" },
     [SVM_EXIT_XSETBV] = { EXIT_XSETBV, "VMEXIT_XSETBV" },
 };
-
-static const char *const excp_names[32] = {
-    "VMEXIT_EXCP0 (#DE)", "VMEXIT_EXCP1 (#DB)", "VMEXIT_EXCP2 (NMI)",
-    "VMEXIT_EXCP3 (#BP)", "VMEXIT_EXCP4 (#OF)", "VMEXIT_EXCP5 (#BR)",
-    "VMEXIT_EXCP6 (#UD)", "VMEXIT_EXCP7 (#NM)", "VMEXIT_EXCP8 (#DF)",
-    "VMEXIT_EXCP9", "VMEXIT_EXCP10 (#TS)", "VMEXIT_EXCP11 (#NP)",
-    "VMEXIT_EXCP12 (#SS)", "VMEXIT_EXCP13 (#GP)", "VMEXIT_EXCP14 (#PF)",
-    "VMEXIT_EXCP15", "VMEXIT_EXCP16 (#MF)", "VMEXIT_EXCP17 (#AC)",
-    "VMEXIT_EXCP18 (#MC)", "VMEXIT_EXCP19 (#XF)",
-};
-
-/* Vectors whose exception pushes an error code (SDM 3A 6.13). */
-static bool vector_has_error(uint8_t v)
-{
-    return v == VEC_DF || (v >= VEC_TS && v <= VEC_PF) || v == VEC_AC ||
-           v == 21;
-}
 
 void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
                      struct vm_exit *exit)
@@ -98,9 +82,11 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
         uint8_t vec = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
         exit->reason = EXIT_EXCEPTION;
-        exit->raw_name = excp_names[vec] ? excp_names[vec] : "VMEXIT_EXCP";
+        /* APM2's VMEXIT_EXCPx; the vector is named where it is printed
+         * (arch/x86/exception.h). */
+        exit->raw_name = "VMEXIT_EXCP";
         exit->exception.vector = vec;
-        exit->exception.has_error = vector_has_error(vec);
+        exit->exception.has_error = exception_has_error(vec);
         exit->exception.error_code = (uint32_t)c->exitinfo1;
         exit->exception.cr2 = c->exitinfo2;
         return;

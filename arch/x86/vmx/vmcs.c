@@ -50,10 +50,11 @@ void vmcs_write_named(uint32_t field, const char *name, uint64_t val)
     }
 }
 
-/* Clear the read and write intercept bits of one MSR (24.6.9: read bitmap
- * for 0-1FFF at 0, for C0000000-C0001FFF at 1024; write bitmaps at 2048
- * and 3072; one bit per MSR). */
-static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
+/* Clear the read and/or write intercept bit of one MSR, as flags
+ * (MSR_PASS_*) say (24.6.9: read bitmap for 0-1FFF at 0, for
+ * C0000000-C0001FFF at 1024; write bitmaps at 2048 and 3072; one bit per
+ * MSR). An MSR outside both ranges always exits. */
+static void msr_bitmap_allow(uint8_t *bm, uint32_t msr, uint32_t flags)
 {
     uint32_t base;
     if (msr < 0x2000)
@@ -62,8 +63,10 @@ static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
         base = 1024, msr -= 0xc0000000u;
     else
         return;
-    bm[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
-    bm[base + 2048 + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+    if (flags & MSR_PASS_READ)
+        bm[base + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+    if (flags & MSR_PASS_WRITE)
+        bm[base + 2048 + msr / 8] &= (uint8_t)~(1u << (msr % 8));
 }
 
 /* A data segment selector for the host state: RPL 0, TI 0 (26.2.3). */
@@ -167,8 +170,9 @@ int vmx_vmcs_init(struct vcpu *v)
     *(uint32_t *)hpa_ptr(x->vmcs) = VMX_BASIC_REVISION(vmx_caps.basic);
     memset(hpa_ptr(x->io_bitmap), 0xff, 2 * PAGE_SIZE);
     memset(hpa_ptr(x->msr_bitmap), 0xff, PAGE_SIZE);
-    for (unsigned i = 0; i < msr_passthrough_count; i++)
-        msr_bitmap_allow(hpa_ptr(x->msr_bitmap), msr_passthrough[i]);
+    for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++)
+        msr_bitmap_allow(hpa_ptr(x->msr_bitmap), msr_passthrough[i].index,
+                         msr_passthrough[i].flags);
     memset(hpa_ptr(x->vapic_page), 0, PAGE_SIZE);
 
     /* 24.11.3: VMCLEAR initialises the region and makes it inactive and
@@ -197,20 +201,15 @@ int vmx_vmcs_init(struct vcpu *v)
     return 0;
 }
 
-/* The guest MSRs outside the VMCS that the MSR bitmap passes through
- * (hv/exit/msr.h), in the order of struct vmx_vcpu. Keel itself uses none of
- * them, so they are switched only when another vCPU's VMCS becomes
- * current. SYSENTER_* and FS/GS bases are VMCS fields. */
-static const uint32_t lazy_msrs[] = {
-    MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-    MSR_TSC_AUX,
-};
-
-static uint64_t *lazy_slot(struct vmx_vcpu *x, unsigned i)
+/* Pass-through MSRs the VMCS switches itself on entry and exit: the
+ * guest-state area holds FS/GS base and IA32_SYSENTER_CS/ESP/EIP (24.4.1
+ * "Guest Register State"). The other pass-through MSRs Keel switches: it
+ * uses none of them, so only when another vCPU's VMCS becomes current. */
+static bool vmcs_switches_msr(uint32_t msr)
 {
-    uint64_t *slots[] = { &x->kernel_gs_base, &x->star, &x->lstar,
-                          &x->cstar, &x->sfmask, &x->tsc_aux };
-    return slots[i];
+    return msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
+           msr == MSR_IA32_SYSENTER_CS || msr == MSR_IA32_SYSENTER_ESP ||
+           msr == MSR_IA32_SYSENTER_EIP;
 }
 
 void vmx_make_current(struct vcpu *v)
@@ -229,12 +228,14 @@ void vmx_make_current(struct vcpu *v)
     }
     if (msrs_of != v) {
         bool has_aux = vmx_caps.proc2 & SECONDARY_ENABLE_RDTSCP;
-        for (unsigned i = 0; i < ARRAY_SIZE(lazy_msrs); i++) {
-            if (lazy_msrs[i] == MSR_TSC_AUX && !has_aux)
+        for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++) {
+            uint32_t msr = msr_passthrough[i].index;
+            if (vmcs_switches_msr(msr) || (msr == MSR_TSC_AUX && !has_aux))
                 continue;
             if (msrs_of)
-                *lazy_slot(msrs_of->vendor, i) = rdmsr(lazy_msrs[i]);
-            wrmsr(lazy_msrs[i], *lazy_slot(x, i));
+                ((struct vmx_vcpu *)msrs_of->vendor)->lazy_msr[i] =
+                    rdmsr(msr);
+            wrmsr(msr, x->lazy_msr[i]);
         }
         msrs_of = v;
     }

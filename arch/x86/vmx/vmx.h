@@ -7,6 +7,7 @@
 
 #include "arch/x86/vmx/vmcs.h"
 #include "hv/core/vcpu.h"
+#include "hv/exit/msr.h"
 
 /* What the CPU offers and what Keel chose, filled once by vmx_detect()
  * from the capability MSRs (Appendix A). Every VMCS uses the same
@@ -39,9 +40,11 @@ struct vmx_vcpu {
     /* Interruptibility bits other than STI/MOV-SS blocking (NMI blocking)
      * carried from one exit to the next entry (24.4.2). */
     uint32_t intr_other;
-    /* Guest MSRs the VMCS does not switch and the MSR bitmap passes
-     * through (hv/exit/msr.h); loaded when this vCPU's VMCS becomes current. */
-    uint64_t kernel_gs_base, star, lstar, cstar, sfmask, tsc_aux;
+    /* Guest values of the pass-through MSRs the VMCS does not switch,
+     * indexed like msr_passthrough[] (hv/exit/msr.h; the slots of MSRs the
+     * VMCS switches stay unused); loaded when this vCPU's VMCS becomes
+     * current (vmx_make_current). */
+    uint64_t lazy_msr[MSR_PASSTHROUGH_COUNT];
 };
 
 /* Per-VM VMX state (vm->vendor). */

@@ -5,6 +5,7 @@
  * Basic Exit Reasons", 27.2 "Recording VM-Exit Information and Updating
  * VM-Entry Control Fields" (Tables 27-3, 27-5, 27-7), 27.2.4 "Information
  * for VM Exits During Event Delivery", 28.2.1 (event re-injection). */
+#include "arch/x86/exception.h"
 #include "arch/x86/vmx/vmx.h"
 #include "lib/log.h"
 
@@ -29,24 +30,24 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(NMI_WINDOW, EXIT_UNEXPECTED, false),
     E(TASK_SWITCH, EXIT_UNEXPECTED, false),
     E(CPUID, EXIT_CPUID, true),
-    E(GETSEC, EXIT_SVM_INSN, true),        /* SMX hidden: #UD */
+    E(GETSEC, EXIT_VIRT_INSN, true),        /* SMX hidden: #UD */
     E(HLT, EXIT_HLT, true),
     E(INVD, EXIT_INVD, true),
     E(INVLPG, EXIT_UNEXPECTED, true),
     E(RDPMC, EXIT_UNEXPECTED, true),
     E(RDTSC, EXIT_UNEXPECTED, true),
-    E(RSM, EXIT_SVM_INSN, true),
+    E(RSM, EXIT_VIRT_INSN, true),
     E(VMCALL, EXIT_VMCALL, true),
     /* VMX instructions always exit; VMX is hidden from guests: #UD. */
-    E(VMCLEAR, EXIT_SVM_INSN, true),
-    E(VMLAUNCH, EXIT_SVM_INSN, true),
-    E(VMPTRLD, EXIT_SVM_INSN, true),
-    E(VMPTRST, EXIT_SVM_INSN, true),
-    E(VMREAD, EXIT_SVM_INSN, true),
-    E(VMRESUME, EXIT_SVM_INSN, true),
-    E(VMWRITE, EXIT_SVM_INSN, true),
-    E(VMXOFF, EXIT_SVM_INSN, true),
-    E(VMXON, EXIT_SVM_INSN, true),
+    E(VMCLEAR, EXIT_VIRT_INSN, true),
+    E(VMLAUNCH, EXIT_VIRT_INSN, true),
+    E(VMPTRLD, EXIT_VIRT_INSN, true),
+    E(VMPTRST, EXIT_VIRT_INSN, true),
+    E(VMREAD, EXIT_VIRT_INSN, true),
+    E(VMRESUME, EXIT_VIRT_INSN, true),
+    E(VMWRITE, EXIT_VIRT_INSN, true),
+    E(VMXOFF, EXIT_VIRT_INSN, true),
+    E(VMXON, EXIT_VIRT_INSN, true),
     E(CR_ACCESS, EXIT_CR_ACCESS, true),
     E(DR_ACCESS, EXIT_UNEXPECTED, true),
     E(IO_INSTRUCTION, EXIT_IO, true),
@@ -54,9 +55,9 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(MSR_WRITE, EXIT_MSR_WRITE, true),
     E(INVALID_GUEST_STATE, EXIT_ENTRY_FAILED, false),
     E(MSR_LOADING, EXIT_ENTRY_FAILED, false),
-    E(MWAIT_INSTRUCTION, EXIT_SVM_INSN, true),   /* hidden in CPUID: #UD */
+    E(MWAIT_INSTRUCTION, EXIT_VIRT_INSN, true),   /* hidden in CPUID: #UD */
     E(MONITOR_TRAP_FLAG, EXIT_UNEXPECTED, false),
-    E(MONITOR_INSTRUCTION, EXIT_SVM_INSN, true),
+    E(MONITOR_INSTRUCTION, EXIT_VIRT_INSN, true),
     E(PAUSE_INSTRUCTION, EXIT_PAUSE, true),
     E(MCE_DURING_VMENTRY, EXIT_ENTRY_FAILED, false),
     E(TPR_BELOW_THRESHOLD, EXIT_UNEXPECTED, false),
@@ -66,16 +67,16 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(LDTR_TR, EXIT_UNEXPECTED, true),
     E(EPT_VIOLATION, EXIT_NPF, false),
     E(EPT_MISCONFIG, EXIT_UNEXPECTED, false),
-    E(INVEPT, EXIT_SVM_INSN, true),
+    E(INVEPT, EXIT_VIRT_INSN, true),
     E(RDTSCP, EXIT_UNEXPECTED, true),
     E(PREEMPTION_TIMER, EXIT_UNEXPECTED, false),
-    E(INVVPID, EXIT_SVM_INSN, true),
+    E(INVVPID, EXIT_VIRT_INSN, true),
     E(WBINVD, EXIT_UNEXPECTED, true),
     E(XSETBV, EXIT_XSETBV, true),
     E(APIC_WRITE, EXIT_UNEXPECTED, false),
     E(RDRAND, EXIT_UNEXPECTED, true),
     E(INVPCID, EXIT_UNEXPECTED, true),
-    E(VMFUNC, EXIT_SVM_INSN, true),
+    E(VMFUNC, EXIT_VIRT_INSN, true),
     E(ENCLS, EXIT_UNEXPECTED, true),
     E(RDSEED, EXIT_UNEXPECTED, true),
     E(PML_FULL, EXIT_UNEXPECTED, false),
@@ -83,13 +84,6 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(XRSTORS, EXIT_UNEXPECTED, true),
 };
 #undef E
-
-/* Vectors whose exception pushes an error code (SDM 3A 6.13). */
-static bool vector_has_error(uint8_t v)
-{
-    return v == VEC_DF || (v >= VEC_TS && v <= VEC_PF) || v == VEC_AC ||
-           v == 21;
-}
 
 /* 27.2.4: an exit during event delivery leaves the event in the
  * IDT-vectoring information; it is delivered again on the next entry
@@ -177,7 +171,7 @@ void vmx_decode_exit(struct vcpu *v, struct vm_exit *exit)
             break;
         }
         exit->exception.vector = vec;
-        exit->exception.has_error = vector_has_error(vec) &&
+        exit->exception.has_error = exception_has_error(vec) &&
                                     (info & INTR_INFO_DELIVER_CODE);
         if (exit->exception.has_error)
             exit->exception.error_code = (uint32_t)vmcs_read(
