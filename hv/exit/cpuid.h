@@ -6,6 +6,7 @@
 #include "lib/types.h"
 
 struct vcpu;
+struct vm_exit;
 
 /* Keel's hypervisor leaves (the range 0x40000000-0x400000FF is reserved
  * for hypervisors: SDM 2, CPUID "Hypervisor"). EBX:ECX:EDX of 0x40000000
@@ -31,5 +32,9 @@ struct vcpu;
  * Intel quirk Keel does not copy). */
 void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
                  uint32_t out[4]);
+
+/* The CPUID exit: EAX..EDX from cpuid_guest for the leaf in EAX and the
+ * subleaf in ECX, then RIP past the instruction. SDM 2A "CPUID". */
+void cpuid_handle_exit(struct vcpu *v, const struct vm_exit *exit);
 
 #endif

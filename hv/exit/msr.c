@@ -127,3 +127,36 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
         return -EINVAL;
     }
 }
+
+void msr_handle_read(struct vcpu *v, const struct vm_exit *exit)
+{
+    /* LAB 2 BEGIN: RDMSR: EDX:EAX from the MSR policy, or #GP */
+    uint64_t val;
+    if (msr_read(v, exit->msr.index, &val)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    v->state.gpr[GPR_RAX] = (uint32_t)val;
+    v->state.gpr[GPR_RDX] = val >> 32;
+    vcpu_skip_insn(v, exit);
+    /* LAB 2 STUB
+    vm_crash(v->vm, "lab 2: msr_handle_read is not written");
+    */
+    /* LAB 2 END */
+}
+
+void msr_handle_write(struct vcpu *v, const struct vm_exit *exit)
+{
+    /* LAB 2 BEGIN: WRMSR: EDX:EAX to the MSR policy, or #GP */
+    uint64_t val = (uint32_t)v->state.gpr[GPR_RAX] |
+                   (v->state.gpr[GPR_RDX] << 32);
+    if (msr_write(v, exit->msr.index, val)) {
+        vcpu_inject_gp(v);
+        return;
+    }
+    vcpu_skip_insn(v, exit);
+    /* LAB 2 STUB
+    vm_crash(v->vm, "lab 2: msr_handle_write is not written");
+    */
+    /* LAB 2 END */
+}

@@ -7,6 +7,7 @@
 #include "lib/types.h"
 
 struct vcpu;
+struct vm_exit;
 
 /* The one list of MSRs the guest reaches without an exit, from which each
  * vendor builds its bitmap (SDM 3C 24.6.9 "MSR-Bitmap Address"; APM2 15.11
@@ -29,5 +30,11 @@ extern const struct msr_pass msr_passthrough[MSR_PASSTHROUGH_COUNT];
  * read) or -EINVAL, meaning the guest gets #GP(0). */
 int msr_read(struct vcpu *v, uint32_t index, uint64_t *val);
 int msr_write(struct vcpu *v, uint32_t index, uint64_t val);
+
+/* The RDMSR and WRMSR exits: ECX is the index, EDX:EAX the value; #GP(0)
+ * when the policy refuses, else RIP past the instruction. SDM 2B "RDMSR",
+ * "WRMSR". */
+void msr_handle_read(struct vcpu *v, const struct vm_exit *exit);
+void msr_handle_write(struct vcpu *v, const struct vm_exit *exit);
 
 #endif
