@@ -8,6 +8,7 @@
 #include "arch/x86/platform.h"
 #include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
 
 #define A 0
 #define B 1
