@@ -102,7 +102,7 @@ static int create_net(struct vm *vm, unsigned index)
                    ? net_port_rebind((unsigned)vm->net_port[index] - 1,
                                      net_rx, nc) == 0
                          ? vm->net_port[index] - 1 : -EINVAL
-                   : net_port_add(vm->name, net_rx, nc);
+                   : net_port_add(vm->name, mac, net_rx, nc);
     if (port < 0)
         return port;
     vm->net_port[index] = port + 1;
