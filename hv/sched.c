@@ -12,6 +12,7 @@
 #include "hv/sched.h"
 #include "hv/core/smp.h"
 #include "hv/machine/vconsole.h"
+#include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
 
 /* How often an idle Keel looks at the console for typed input. */
@@ -57,6 +58,10 @@ void sched_run(struct vm **vms, unsigned n)
         vconsole_poll_input(vms, n);
         for (unsigned i = 0; i < n; i++) {
             struct vm *vm = vms[i];
+            /* Device work left pending (a halted guest waiting for it
+             * included) goes on, a budget per pass; no idling meanwhile. */
+            if (vm_running(vm) && virtio_devices_poll(vm))
+                ran = true;
             for (unsigned c = 0; c < vm->nr_vcpus && vm_running(vm); c++) {
                 alive = true;
                 if (vcpu_ready(vm->vcpus[c])) {

@@ -20,6 +20,7 @@ struct vpic;
 struct vpit;
 struct vrtc;
 struct vm_devices;
+struct virtio_dev;
 
 /* How a VM ended (reported in the summary). */
 enum vm_end {
@@ -62,6 +63,8 @@ struct vm {
      * line, so it comes before the line saying how the VM ended. */
     void (*console_flush)(struct vm *vm);
     int net_port[CFG_MAX_DEVICES];   /* switch port + 1 of virtio-net n */
+    struct virtio_dev *virtio[CFG_MAX_DEVICES]; /* its virtio devices */
+    unsigned nr_virtio;
     bool reset_pending;              /* restart at the next scheduling point */
     unsigned resets;                 /* how many times it was reset */
     enum vm_end end;

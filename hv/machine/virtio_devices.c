@@ -46,8 +46,9 @@ static void console_tx(void *ctx, char c)
 static int attach(struct vm *vm, struct virtio_dev *vdev, uint32_t class)
 {
     struct virtio_pci *vp = kzalloc(sizeof(*vp));
-    if (!vp)
+    if (!vp || vm->nr_virtio == ARRAY_SIZE(vm->virtio))
         return -ENOMEM;
+    vm->virtio[vm->nr_virtio++] = vdev;
     return virtio_pci_create(vp, vdev, class, vm->pci, msi_send, vm);
 }
 
@@ -173,6 +174,8 @@ int virtio_devices_create(struct vm *vm)
     const struct vm_config *cfg = vm->cfg;
     unsigned nblk = 0, nnet = 0;
 
+    vm->nr_virtio = 0;
+
     for (unsigned i = 0; i < cfg->nr_devices; i++) {
         const struct device_config *dc = &cfg->devices[i];
         int rc = 0;
@@ -194,4 +197,13 @@ int virtio_devices_create(struct vm *vm)
         log_info("vm %s: %s on PCI bus 0", vm->name, dc->type);
     }
     return 0;
+}
+
+bool virtio_devices_poll(struct vm *vm)
+{
+    bool more = false;
+    for (unsigned i = 0; i < vm->nr_virtio; i++)
+        if (vm->virtio[i]->pending && virtio_dev_poll(vm->virtio[i]))
+            more = true;
+    return more;
 }

@@ -15,4 +15,10 @@ struct vm;
  * -ENOTSUP: a device type Keel cannot serve yet). */
 int virtio_devices_create(struct vm *vm);
 
+/* Continue the device work earlier notifications left pending (each
+ * device within its budget, hv/virtio/virtio.h). Called before every
+ * entry of the VM and once per scheduler pass. Returns true while work is
+ * still left: the scheduler must not idle then. */
+bool virtio_devices_poll(struct vm *vm);
+
 #endif
