@@ -98,15 +98,11 @@ static int create_net(struct vm *vm, unsigned index)
     nc->vm = vm;
     nc->net = net;
     virtio_net_init(net, vm->name, &vm->mem, mac, net_tx, nc);
-    /* A reset recreates the device but keeps the VM's switch port. */
-    int port = vm->net_port[index]
-                   ? net_port_rebind((unsigned)vm->net_port[index] - 1,
-                                     net_rx, nc) == 0
-                         ? vm->net_port[index] - 1 : -EINVAL
-                   : net_port_add(vm->name, mac, net_rx, nc);
+    /* The device lives as long as the VM (a reset resets it in place), and
+     * so does its switch port. */
+    int port = net_port_add(vm->name, mac, net_rx, nc);
     if (port < 0)
         return port;
-    vm->net_port[index] = port + 1;
     nc->port = (unsigned)port;
     log_info("vm %s: virtio-net MAC 52:54:00:4b:%02x:%02x, switch port %d%s",
              vm->name, mac[4], mac[5], port,
@@ -173,8 +169,6 @@ int virtio_devices_create(struct vm *vm)
     const struct blob *files = vm->device_files;
     const struct vm_config *cfg = vm->cfg;
     unsigned nblk = 0, nnet = 0;
-
-    vm->nr_virtio = 0;
 
     for (unsigned i = 0; i < cfg->nr_devices; i++) {
         const struct device_config *dc = &cfg->devices[i];

@@ -10,9 +10,11 @@ struct vm;
 
 /* Create every virtio device vm->cfg names. vm->device_files[i] is the
  * file loaded for vm->cfg->devices[i] (size 0 when the device takes none).
- * Called by machine_create and machine_reset after pc_create. Returns 0, or a negative error
- * after logging which device failed (-EINVAL: an empty image; -ENOMEM;
- * -ENOTSUP: a device type Keel cannot serve yet). */
+ * Called once, by machine_create after pc_create: a reset puts the devices
+ * back to their power-on state in place through the PCI bus (pc_reset).
+ * Returns 0, or a negative error after logging which device failed
+ * (-EINVAL: an empty image; -ENOMEM; -ENOTSUP: a device type Keel cannot
+ * serve yet). */
 int virtio_devices_create(struct vm *vm);
 
 /* Continue the device work earlier notifications left pending (each

@@ -47,18 +47,6 @@ int net_uplink_register(struct net_uplink *up)
     return port;
 }
 
-int net_port_rebind(unsigned port,
-                    void (*deliver)(void *ctx, const void *frame, size_t len),
-                    void *ctx)
-{
-    ensure_switch();
-    if (port >= the_switch.nr_ports)
-        return -EINVAL;
-    the_switch.ports[port].deliver = deliver;
-    the_switch.ports[port].ctx = ctx;
-    return 0;
-}
-
 int net_port_add(const char *name, const uint8_t *mac,
                  void (*deliver)(void *ctx, const void *frame, size_t len),
                  void *ctx)

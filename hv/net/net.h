@@ -22,12 +22,6 @@ int net_port_add(const char *name, const uint8_t *mac,
                  void (*deliver)(void *ctx, const void *frame, size_t len),
                  void *ctx);
 
-/* Point an existing port at a new device (after a VM reset recreated its
- * virtio-net): returns 0 or -EINVAL for an unknown port. */
-int net_port_rebind(unsigned port,
-                    void (*deliver)(void *ctx, const void *frame, size_t len),
-                    void *ctx);
-
 /* Port `port` sends a frame (bytes, no FCS) into the switch. */
 void net_input(unsigned port, const void *frame, size_t len);
 

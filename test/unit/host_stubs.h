@@ -5,4 +5,5 @@
 extern uint64_t stub_now_ns;       /* timer_now_ns() */
 extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
 extern uint64_t stub_wall_seconds; /* timer_wall_seconds() */
+extern uint64_t stub_kzalloc_bytes; /* bytes kzalloc() handed out so far */
 #endif
