@@ -17,20 +17,16 @@
 
 #include "hv/virtio/virtio_console.h"
 #include "mm/guest_mem.h"
+#include "test/unit/virtio_driver.h"
 
 #define RAM_SIZE  MiB(16)
 #define QSIZE     VIRTIO_CONSOLE_QUEUE_SIZE
 #define RX        VIRTIO_CONSOLE_RX
 #define TX        VIRTIO_CONSOLE_TX
-/* Ring parts of queue q. */
-#define DESC_GPA(q)  (0x1000 + (q) * 0x3000)
-#define AVAIL_GPA(q) (0x2000 + (q) * 0x3000)
-#define USED_GPA(q)  (0x3000 + (q) * 0x3000)
 #define BUF_GPA   0x10000
 #define BIG_GPA   MiB(4)
 #define OUT_MAX   MiB(1)
 
-static uint8_t *ram;
 static struct guest_mem gm;
 static struct virtio_console *con;
 static int irqs[3];             /* rx, tx, config */
@@ -49,59 +45,21 @@ static void on_output(void *ctx UNUSED, char c)
     out_len++;
 }
 
-static struct virtq_desc *desc(unsigned q, unsigned i)
-{
-    return (struct virtq_desc *)(ram + DESC_GPA(q)) + i;
-}
-static struct virtq_avail *avail(unsigned q)
-{
-    return (struct virtq_avail *)(ram + AVAIL_GPA(q));
-}
-static struct virtq_used *used(unsigned q)
-{
-    return (struct virtq_used *)(ram + USED_GPA(q));
-}
-
 static void post(unsigned q, uint16_t head)
 {
-    avail(q)->ring[avail(q)->idx % QSIZE] = head;
-    avail(q)->idx++;
-}
-
-/* 3.1.1 "Driver Requirements: Device Initialization", both queues. */
-static void driver_init(void)
-{
-    struct virtio_dev *d = &con->vdev;
-    uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-    virtio_set_status(d, 0);
-    virtio_set_status(d, s);
-    virtio_set_guest_features(d, 0, virtio_host_features(d, 0));
-    virtio_set_guest_features(d, 1, virtio_host_features(d, 1));
-    s |= VIRTIO_STATUS_FEATURES_OK;
-    virtio_set_status(d, s);
-    for (unsigned q = 0; q < 2; q++) {
-        d->queues[q].desc = DESC_GPA(q);
-        d->queues[q].driver = AVAIL_GPA(q);
-        d->queues[q].device = USED_GPA(q);
-        virtio_queue_enable(d, q);
-        assert_true(d->queues[q].enabled);
-    }
-    virtio_set_status(d, s | VIRTIO_STATUS_DRIVER_OK);
+    post_chain(q, QSIZE, head);
 }
 
 static int setup(void **state UNUSED)
 {
-    ram = aligned_alloc(PAGE_SIZE, RAM_SIZE);
-    memset(ram, 0, RAM_SIZE);
-    memset(&gm, 0, sizeof(gm));
-    assert_int_equal(gmem_add_slot(&gm, 0, RAM_SIZE, ptr_hpa(ram)), 0);
+    ram_init(&gm, RAM_SIZE);
     con = calloc(1, sizeof(*con));
     out = calloc(1, OUT_MAX);
     out_len = 0;
     memset(irqs, 0, sizeof(irqs));
     virtio_console_init(con, "test", &gm, on_output, NULL);
     con->vdev.interrupt = on_interrupt;
-    driver_init();
+    driver_init(&con->vdev);
     return 0;
 }
 
@@ -171,7 +129,7 @@ static void test_huge_chain_refused(void **state UNUSED)
     assert_int_equal(irqs[2], 1);
     assert_false(virtio_dev_poll(&con->vdev));
     /* Just over the cap is refused too; at the cap it is written. */
-    driver_init();
+    driver_init(&con->vdev);
     memset(ram + AVAIL_GPA(TX), 0, 4);
     memset(ram + USED_GPA(TX), 0, 4);
     *desc(TX, 0) = (struct virtq_desc){ BIG_GPA, VIRTIO_CONSOLE_TX_MAX, 0,
