@@ -9,9 +9,11 @@
 #include "hv/machine/machine.h"
 #include "hv/net/net.h"
 #include "hv/run.h"
+#include "lib/errno.h"
 #include "hv/sched.h"
 #include "hv/core/smp.h"
 #include "hv/machine/vconsole.h"
+#include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
 
 /* How often an idle Keel looks at the console for typed input. */
@@ -40,13 +42,9 @@ static void run_slice(struct vcpu *v)
     vcpu_fpu_load(v);
     uint64_t end = timer_now_ns() + SCHED_SLICE_NS;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
-           timer_now_ns() < end) {
+           !v->vm->reset_pending && timer_now_ns() < end) {
         lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
-        if (v->vm->reset_pending) {
-            machine_reset(v->vm);
-            return;
-        }
     }
 }
 
@@ -57,7 +55,20 @@ void sched_run(struct vm **vms, unsigned n)
         vconsole_poll_input(vms, n);
         for (unsigned i = 0; i < n; i++) {
             struct vm *vm = vms[i];
-            for (unsigned c = 0; c < vm->nr_vcpus && vm_running(vm); c++) {
+            /* A reset goes on a bounded step per pass (machine_reset);
+             * its vCPUs wait for the end. */
+            if (vm_running(vm) && vm->reset_pending) {
+                alive = true;
+                ran = true;
+                if (machine_reset(vm) == -EAGAIN)
+                    continue;
+            }
+            /* Device work left pending (a halted guest waiting for it
+             * included) goes on, a budget per pass; no idling meanwhile. */
+            if (vm_running(vm) && virtio_devices_poll(vm))
+                ran = true;
+            for (unsigned c = 0; c < vm->nr_vcpus && vm_running(vm) &&
+                                 !vm->reset_pending; c++) {
                 alive = true;
                 if (vcpu_ready(vm->vcpus[c])) {
                     run_slice(vm->vcpus[c]);

@@ -15,6 +15,7 @@
 #endif
 #ifndef ENOEXEC
 #define ENOEXEC 8   /* payload is not a valid executable */
+#define EAGAIN  11  /* not finished yet: continue later */
 #endif
 #ifndef ENOMEM
 #define ENOMEM  12  /* out of frames or table slots */

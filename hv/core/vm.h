@@ -20,6 +20,7 @@ struct vpic;
 struct vpit;
 struct vrtc;
 struct vm_devices;
+struct virtio_dev;
 
 /* How a VM ended (reported in the summary). */
 enum vm_end {
@@ -61,9 +62,17 @@ struct vm {
     /* Set by the builder (hv/machine): print the VM's partial console
      * line, so it comes before the line saying how the VM ended. */
     void (*console_flush)(struct vm *vm);
-    int net_port[CFG_MAX_DEVICES];   /* switch port + 1 of virtio-net n */
+    struct virtio_dev *virtio[CFG_MAX_DEVICES]; /* its virtio devices */
+    unsigned nr_virtio;
     bool reset_pending;              /* restart at the next scheduling point */
     unsigned resets;                 /* how many times it was reset */
+    /* A reset in progress (hv/machine/machine.c): RAM cleared up to
+     * byte clear_off of slot clear_slot; and the rate limit's window. */
+    bool resetting;
+    unsigned clear_slot;
+    uint64_t clear_off;
+    uint64_t reset_window_ns;        /* start of the current window */
+    unsigned reset_window_count;     /* resets in it */
     enum vm_end end;
     int exit_status;                 /* debug-exit value */
     char end_reason[160];

@@ -16,7 +16,9 @@ struct pci_dev;
  * the byte offset inside it (size 1, 2, 4 or 8; return 0 or a negative
  * error, like a bus callback). cfg_read may answer a config read itself
  * (return true; e.g. a data window); cfg_write is called after the generic
- * masked update of cfg[] with the offset and size the driver wrote. */
+ * masked update of cfg[] with the offset and size the driver wrote. reset
+ * (a VM reset, PCI RST#) puts the function and its configuration space
+ * back to their power-on state; BARs at the addresses first assigned. */
 struct pci_dev_ops {
     int (*bar_read)(struct pci_dev *d, unsigned bar, uint64_t off,
                     unsigned size, uint64_t *val);
@@ -26,6 +28,7 @@ struct pci_dev_ops {
                      uint32_t *val);
     void (*cfg_write)(struct pci_dev *d, unsigned off, unsigned size,
                       uint32_t val);
+    void (*reset)(struct pci_dev *d);
 };
 
 struct pci_dev {

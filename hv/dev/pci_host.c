@@ -6,13 +6,27 @@
 
 #define PCI_CLASS_BRIDGE_HOST 0x060000
 
-void pci_host_init(struct pci_host *h)
+/* The latch and the host bridge's configuration space at power-on. */
+static void bridge_power_on(struct pci_host *h)
 {
     h->address = 0;
     pci_dev_init(&h->bridge, "host bridge", PCI_HOST_VENDOR, PCI_HOST_DEVICE,
                  0, PCI_CLASS_BRIDGE_HOST, NULL);
+}
+
+void pci_host_init(struct pci_host *h)
+{
+    bridge_power_on(h);
     h->devs[0] = &h->bridge;
     h->next_mmio = PCI_MMIO_BASE;
+}
+
+void pci_host_reset(struct pci_host *h)
+{
+    bridge_power_on(h);
+    for (int i = 1; i < PCI_MAX_DEVS; i++)
+        if (h->devs[i] && h->devs[i]->ops && h->devs[i]->ops->reset)
+            h->devs[i]->ops->reset(h->devs[i]);
 }
 
 int pci_host_attach(struct pci_host *h, struct pci_dev *d)

@@ -46,6 +46,11 @@ struct pci_host {
 /* Set up the latch, the host bridge at 00:00.0 and the BAR allocator. */
 void pci_host_init(struct pci_host *h);
 
+/* A VM reset: the latch and the host bridge back to their power-on state,
+ * and every attached function's ops->reset; the functions stay attached
+ * at their device numbers and keep their BAR space. */
+void pci_host_reset(struct pci_host *h);
+
 /* Put d at the next free device number on bus 0. Returns the device
  * number (1..31) or -ENOMEM. */
 int pci_host_attach(struct pci_host *h, struct pci_dev *d);

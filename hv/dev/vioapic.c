@@ -1,6 +1,7 @@
 /* Virtual I/O APIC (hv/dev/vioapic.h).
  * Intel 82093AA I/O APIC datasheet, order 290566-001. */
 #include "hv/dev/vioapic.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "lib/log.h"
 
@@ -9,11 +10,21 @@ struct vioapic *vioapic_create(vioapic_deliver_fn deliver, void *ctx)
     struct vioapic *io = kzalloc(sizeof(*io));
     if (!io)
         return NULL;
+    io->deliver = deliver;
+    io->ctx = ctx;
+    vioapic_reset(io);
+    return io;
+}
+
+void vioapic_reset(struct vioapic *io)
+{
+    vioapic_deliver_fn deliver = io->deliver;
+    void *ctx = io->ctx;
+    memset(io, 0, sizeof(*io));
     for (unsigned i = 0; i < IOAPIC_NUM_PINS; i++)
         io->rte[i] = IOAPIC_RTE_MASKED;
     io->deliver = deliver;
     io->ctx = ctx;
-    return io;
 }
 
 /* Send the message of pin's entry. Level entries set Remote IRR: the pin

@@ -66,6 +66,10 @@ struct vioapic {
  * Returns NULL when out of memory. */
 struct vioapic *vioapic_create(vioapic_deliver_fn deliver, void *ctx);
 
+/* Back to the state vioapic_create gave it (a VM reset), keeping deliver
+ * and ctx. */
+void vioapic_reset(struct vioapic *io);
+
 /* MMIO bus callbacks for [IOAPIC_DEFAULT_BASE, +IOAPIC_MMIO_SIZE): 32-bit
  * accesses to IOREGSEL, IOWIN and EOI (other registers read 0 and ignore
  * writes; other sizes are logged and dropped). Return 0. */

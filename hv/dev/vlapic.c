@@ -79,6 +79,10 @@ void vlapic_reset(struct vlapic *l, bool init_only)
     l->timer_armed = false;
     l->timer_deadline_ns = l->timer_period_ns = 0;
     l->nmi_pending = false;
+    if (!init_only) {
+        l->init_pending = l->sipi_pending = false;
+        l->sipi_vector = 0;
+    }
 }
 
 struct vlapic *vlapic_create(unsigned id, const struct vlapic_host_ops *ops,

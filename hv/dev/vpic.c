@@ -1,6 +1,7 @@
 /* Virtual 8259A pair (hv/dev/vpic.h).
  * Intel 8259A datasheet, order 231468-003. */
 #include "hv/dev/vpic.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "lib/log.h"
 
@@ -11,11 +12,21 @@ struct vpic *vpic_create(void (*kick)(void *ctx), void *ctx)
     struct vpic *pic = kzalloc(sizeof(*pic));
     if (!pic)
         return NULL;
+    pic->kick = kick;
+    pic->ctx = ctx;
+    vpic_reset(pic);
+    return pic;
+}
+
+void vpic_reset(struct vpic *pic)
+{
+    void (*kick)(void *ctx) = pic->kick;
+    void *ctx = pic->ctx;
+    memset(pic, 0, sizeof(*pic));
     pic->chip[0].elcr_mask = PIC_ELCR_MASK_MASTER;
     pic->chip[1].elcr_mask = PIC_ELCR_MASK_SLAVE;
     pic->kick = kick;
     pic->ctx = ctx;
-    return pic;
 }
 
 /* Priority rank (0 = highest) of the best IRQ in mask, 8 if none. The

@@ -78,6 +78,10 @@ struct vpic {
  * Returns NULL when out of memory. */
 struct vpic *vpic_create(void (*kick)(void *ctx), void *ctx);
 
+/* Back to the power-on state vpic_create gave it (a VM reset), keeping
+ * kick and ctx. */
+void vpic_reset(struct vpic *pic);
+
 /* Port bus callbacks: register the master at PIC_MASTER_PORT, the slave at
  * PIC_SLAVE_PORT and the ELCR at PIC_ELCR_PORT, each PIC_PORTS long, with
  * dev = the struct vpic. Byte accesses; others are logged and dropped.

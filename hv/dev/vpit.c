@@ -4,6 +4,7 @@
  * since the counting element was loaded. */
 #include "hv/dev/vpit.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "lib/log.h"
 #include "drivers/timer.h"
@@ -29,13 +30,23 @@ struct vpit *vpit_create(isa_irq_fn set_irq, void *ctx)
     struct vpit *pit = kzalloc(sizeof(*pit));
     if (!pit)
         return NULL;
+    pit->set_irq = set_irq;
+    pit->ctx = ctx;
+    vpit_reset(pit);
+    return pit;
+}
+
+void vpit_reset(struct vpit *pit)
+{
+    isa_irq_fn set_irq = pit->set_irq;
+    void *ctx = pit->ctx;
+    memset(pit, 0, sizeof(*pit));
     for (unsigned i = 0; i < PIT_CHANNELS; i++) {
         pit->ch[i].gate = i != 2;    /* gates 0 and 1 are tied high */
         pit->ch[i].reload = COUNT_WRAP;
     }
     pit->set_irq = set_irq;
     pit->ctx = ctx;
-    return pit;
 }
 
 /* Modes in which a low gate suspends counting (0, 4) or stops it and holds

@@ -88,6 +88,10 @@ struct vpit {
  * output. Returns NULL when out of memory. */
 struct vpit *vpit_create(isa_irq_fn set_irq, void *ctx);
 
+/* Back to the state vpit_create gave it (a VM reset), keeping set_irq and
+ * ctx. */
+void vpit_reset(struct vpit *pit);
+
 /* Port bus callbacks: vpit_read/vpit_write for [PIT_PORT, +PIT_PORTS),
  * vpit_sysctl_read/write for PIT_PORT_SYSCTL (1 port); dev is the struct
  * vpit. Byte accesses; others are logged and read as 0xFF. Return 0. */

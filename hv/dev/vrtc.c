@@ -2,6 +2,7 @@
  * Motorola MC146818A datasheet; PIIX4 datasheet 4.5. */
 #include "hv/dev/vrtc.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "lib/log.h"
 #include "drivers/timer.h"
@@ -71,6 +72,17 @@ struct vrtc *vrtc_create(isa_irq_fn set_irq, void *ctx)
     struct vrtc *rtc = kzalloc(sizeof(*rtc));
     if (!rtc)
         return NULL;
+    rtc->set_irq = set_irq;
+    rtc->ctx = ctx;
+    vrtc_reset(rtc);
+    return rtc;
+}
+
+void vrtc_reset(struct vrtc *rtc)
+{
+    isa_irq_fn set_irq = rtc->set_irq;
+    void *ctx = rtc->ctx;
+    memset(rtc, 0, sizeof(*rtc));
     rtc->ram[RTC_REG_A] = RTC_A_DV_NORMAL | RTC_A_RS_1024HZ;
     rtc->ram[RTC_REG_B] = RTC_B_24H;
     rtc->ram[RTC_REG_D] = RTC_D_VRT;
@@ -79,7 +91,6 @@ struct vrtc *vrtc_create(isa_irq_fn set_irq, void *ctx)
     rtc->last_sec = rtc->base_wall;
     rtc->set_irq = set_irq;
     rtc->ctx = ctx;
-    return rtc;
 }
 
 static uint64_t since_base(const struct vrtc *rtc, uint64_t now)

@@ -101,6 +101,10 @@ struct vrtc {
  * NULL when out of memory. */
 struct vrtc *vrtc_create(isa_irq_fn set_irq, void *ctx);
 
+/* Back to the state vrtc_create gave it (a VM reset: the host's wall time
+ * again, CMOS RAM cleared), keeping set_irq and ctx. */
+void vrtc_reset(struct vrtc *rtc);
+
 /* Port bus callbacks for [RTC_PORT, +RTC_PORTS); dev is the struct vrtc.
  * Byte accesses; others are logged and read as 0xFF. Return 0. */
 int vrtc_read(void *dev, uint64_t offset, unsigned size, uint64_t *val);

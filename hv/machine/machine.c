@@ -207,21 +207,68 @@ struct vm *machine_create(unsigned id, const struct vm_config *cfg,
     return vm;
 }
 
+/* The first step of a reset: the rate limit, then devices back to their
+ * power-on state so none writes into RAM while it is cleared. */
+static int reset_begin(struct vm *vm)
+{
+    uint64_t now = timer_now_ns();
+
+    if (!vm->reset_window_count ||
+        now - vm->reset_window_ns >= MACHINE_RESET_WINDOW_NS) {
+        vm->reset_window_ns = now;
+        vm->reset_window_count = 0;
+    }
+    if (++vm->reset_window_count > MACHINE_RESET_LIMIT) {
+        vm->reset_pending = false;
+        vm_stop(vm, VM_END_CRASHED, "reset more than %u times within %llu "
+                "s: stopped (a reset loop would take Keel's time from the "
+                "other VMs)", MACHINE_RESET_LIMIT,
+                MACHINE_RESET_WINDOW_NS / 1000000000ULL);
+        return -EBUSY;
+    }
+    vm->resets++;
+    vm->resetting = true;
+    vm->clear_slot = 0;
+    vm->clear_off = 0;
+    pc_reset(vm);
+    return 0;
+}
+
+/* Zero up to MACHINE_RESET_CLEAR_BYTES more of guest RAM. A PC's reset
+ * leaves RAM contents undefined; Keel clears them so the new boot cannot
+ * depend on the old one. Returns true when all of it is clear. */
+static bool reset_clear_step(struct vm *vm)
+{
+    uint64_t budget = MACHINE_RESET_CLEAR_BYTES;
+
+    while (budget && vm->clear_slot < vm->mem.nr_slots) {
+        const struct mem_slot *sl = &vm->mem.slots[vm->clear_slot];
+        uint64_t n = MIN(budget, sl->size - vm->clear_off);
+        memset((uint8_t *)hpa_ptr(sl->hpa) + vm->clear_off, 0, n);
+        vm->clear_off += n;
+        budget -= n;
+        if (vm->clear_off == sl->size) {
+            vm->clear_slot++;
+            vm->clear_off = 0;
+        }
+    }
+    return vm->clear_slot == vm->mem.nr_slots;
+}
+
 int machine_reset(struct vm *vm)
 {
     char err[200] = "";
     int rc;
 
+    if (!vm->resetting) {
+        rc = reset_begin(vm);
+        if (rc)
+            return rc;
+    }
+    if (!reset_clear_step(vm))
+        return -EAGAIN;
+    vm->resetting = false;
     vm->reset_pending = false;
-    vm->resets++;
-    /* A PC's reset leaves RAM contents undefined; Keel clears them so the
-     * new boot cannot depend on the old one. */
-    for (unsigned i = 0; i < vm->mem.nr_slots; i++)
-        memset(hpa_ptr(vm->mem.slots[i].hpa), 0, vm->mem.slots[i].size);
-    /* Fresh devices in their power-on state. The old device objects are
-     * not reclaimed (kzalloc never frees): a few pages per reset. */
-    vm->pio.nr = 0;
-    vm->mmio.nr = 0;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = vm->vcpus[i];
         memset(&v->state, 0, sizeof(v->state));
@@ -235,13 +282,7 @@ int machine_reset(struct vm *vm)
          * to the old boot. */
         vendor->flush_guest_tlb(v);
     }
-    rc = pc_create(vm);
-    /* The virtio devices too (pc_create made a new, empty PCI bus); disk
-     * images keep their contents, network ports their switch port. */
-    if (!rc)
-        rc = virtio_devices_create(vm);
-    if (!rc)
-        rc = load_payload(vm, vm->kernel, vm->initrd, err, sizeof(err));
+    rc = load_payload(vm, vm->kernel, vm->initrd, err, sizeof(err));
     if (rc) {
         vm_crash(vm, "reset failed: %s", err[0] ? err : err_name(rc));
         return rc;

@@ -202,6 +202,19 @@ int pc_create(struct vm *vm)
     return rc;
 }
 
+void pc_reset(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vlapic_reset(vm->vcpus[i]->lapic, false);
+    vioapic_reset(vm->ioapic);
+    vpic_reset(vm->pic);
+    vpit_reset(vm->pit);
+    vrtc_reset(vm->rtc);
+    uart_init(vm->uart, uart_tx, uart_irq, vm);
+    acpi_pm_init(vm->pm, pm_sleep, pm_reset, vm);
+    pci_host_reset(vm->pci);
+}
+
 void pc_update(struct vm *vm, uint64_t now_ns)
 {
     for (unsigned i = 0; i < vm->nr_vcpus; i++)

@@ -12,8 +12,14 @@ struct vm;
 struct vcpu;
 
 /* Create and register the devices; vCPUs must exist (one LAPIC each).
- * Returns 0, -ENOMEM or -EBUSY (a port or MMIO range clash). */
+ * Returns 0, -ENOMEM or -EBUSY (a port or MMIO range clash). Called once
+ * per VM: a reset reuses what it built (pc_reset). */
 int pc_create(struct vm *vm);
+
+/* A VM reset: every board device, and through the PCI bus every PCI
+ * function (the virtio devices), back to its power-on state in place.
+ * The buses keep their registrations; nothing is allocated. */
+void pc_reset(struct vm *vm);
 
 /* Bring every device timer of vm up to now_ns (raises due interrupts). */
 void pc_update(struct vm *vm, uint64_t now_ns);

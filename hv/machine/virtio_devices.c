@@ -47,8 +47,9 @@ static void console_tx(void *ctx, char c)
 static int attach(struct vm *vm, struct virtio_dev *vdev, uint32_t class)
 {
     struct virtio_pci *vp = kzalloc(sizeof(*vp));
-    if (!vp)
+    if (!vp || vm->nr_virtio == ARRAY_SIZE(vm->virtio))
         return -ENOMEM;
+    vm->virtio[vm->nr_virtio++] = vdev;
     return virtio_pci_create(vp, vdev, class, vm->pci, msi_send, vm);
 }
 
@@ -98,15 +99,11 @@ static int create_net(struct vm *vm, unsigned index)
     nc->vm = vm;
     nc->net = net;
     virtio_net_init(net, vm->name, &vm->mem, mac, net_tx, nc);
-    /* A reset recreates the device but keeps the VM's switch port. */
-    int port = vm->net_port[index]
-                   ? net_port_rebind((unsigned)vm->net_port[index] - 1,
-                                     net_rx, nc) == 0
-                         ? vm->net_port[index] - 1 : -EINVAL
-                   : net_port_add(vm->name, net_rx, nc);
+    /* The device lives as long as the VM (a reset resets it in place), and
+     * so does its switch port. */
+    int port = net_port_add(vm->name, mac, net_rx, nc);
     if (port < 0)
         return port;
-    vm->net_port[index] = port + 1;
     nc->port = (unsigned)port;
     log_info("vm %s: virtio-net MAC 52:54:00:4b:%02x:%02x, switch port %d%s",
              vm->name, mac[4], mac[5], port,
@@ -199,4 +196,13 @@ int virtio_devices_create(struct vm *vm)
         log_info("vm %s: %s on PCI bus 0", vm->name, dc->type);
     }
     return 0;
+}
+
+bool virtio_devices_poll(struct vm *vm)
+{
+    bool more = false;
+    for (unsigned i = 0; i < vm->nr_virtio; i++)
+        if (vm->virtio[i]->pending && virtio_dev_poll(vm->virtio[i]))
+            more = true;
+    return more;
 }

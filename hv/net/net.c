@@ -33,8 +33,9 @@ int net_uplink_register(struct net_uplink *up)
     ensure_switch();
     if (uplink)
         return -EBUSY;
-    int port = netswitch_add_port(&the_switch, up->name, uplink_deliver,
-                                  (void *)up);
+    /* The uplink carries the outside world's stations: any source. */
+    int port = netswitch_add_port(&the_switch, up->name, NULL,
+                                  uplink_deliver, (void *)up);
     if (port < 0)
         return port;
     uplink = up;
@@ -46,24 +47,12 @@ int net_uplink_register(struct net_uplink *up)
     return port;
 }
 
-int net_port_rebind(unsigned port,
-                    void (*deliver)(void *ctx, const void *frame, size_t len),
-                    void *ctx)
-{
-    ensure_switch();
-    if (port >= the_switch.nr_ports)
-        return -EINVAL;
-    the_switch.ports[port].deliver = deliver;
-    the_switch.ports[port].ctx = ctx;
-    return 0;
-}
-
-int net_port_add(const char *name,
+int net_port_add(const char *name, const uint8_t *mac,
                  void (*deliver)(void *ctx, const void *frame, size_t len),
                  void *ctx)
 {
     ensure_switch();
-    return netswitch_add_port(&the_switch, name, deliver, ctx);
+    return netswitch_add_port(&the_switch, name, mac, deliver, ctx);
 }
 
 void net_input(unsigned port, const void *frame, size_t len)
@@ -83,9 +72,11 @@ void net_report(void)
         return;
     for (unsigned i = 0; i < the_switch.nr_ports; i++) {
         const struct netswitch_port *p = &the_switch.ports[i];
-        kprintf("keel: net port %u (%s): %llu frames in, %llu out\n", i,
-                p->name, (unsigned long long)p->in_frames,
-                (unsigned long long)p->out_frames);
+        kprintf("keel: net port %u (%s): %llu frames in, %llu out, %llu "
+                "dropped for a source MAC not its own\n", i, p->name,
+                (unsigned long long)p->in_frames,
+                (unsigned long long)p->out_frames,
+                (unsigned long long)p->spoofed);
     }
     kprintf("keel: net switch: %llu flooded, %llu bad length\n",
             (unsigned long long)the_switch.flooded,

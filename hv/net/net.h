@@ -15,17 +15,12 @@
  * -EBUSY if an uplink exists, -ENOMEM if the switch is full. */
 int net_uplink_register(struct net_uplink *up);
 
-/* Attach a VM's device; deliver(ctx, frame, len) gets frames for it.
- * Returns its switch port or -ENOMEM. */
-int net_port_add(const char *name,
+/* Attach a VM's device whose MAC is mac (the only source address the port
+ * may send, hv/net/netswitch.h); deliver(ctx, frame, len) gets frames for
+ * it. Returns its switch port, -ENOMEM or -EINVAL. */
+int net_port_add(const char *name, const uint8_t *mac,
                  void (*deliver)(void *ctx, const void *frame, size_t len),
                  void *ctx);
-
-/* Point an existing port at a new device (after a VM reset recreated its
- * virtio-net): returns 0 or -EINVAL for an unknown port. */
-int net_port_rebind(unsigned port,
-                    void (*deliver)(void *ctx, const void *frame, size_t len),
-                    void *ctx);
 
 /* Port `port` sends a frame (bytes, no FCS) into the switch. */
 void net_input(unsigned port, const void *frame, size_t len);

@@ -1,5 +1,6 @@
 /* The learning switch (hv/net/netswitch.h). IEEE 802.1D-2004, 7.8, 7.9.2. */
 #include "lib/errno.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "hv/net/netswitch.h"
 
@@ -9,26 +10,42 @@ void netswitch_init(struct netswitch *sw)
     sw->ageing_ns = NETSWITCH_AGEING_NS;
 }
 
+/* Group (multicast or broadcast) addresses have the I/G bit, bit 0 of the
+ * first octet, set (IEEE 802-2014, 8.2 "Address fields"). */
+static bool mac_is_group(const uint8_t *mac)
+{
+    return mac[0] & 1;
+}
+
 int netswitch_add_port(struct netswitch *sw, const char *name,
+                       const uint8_t *mac,
                        void (*deliver)(void *ctx, const void *frame,
                                        size_t len),
                        void *ctx)
 {
     if (sw->nr_ports == NETSWITCH_MAX_PORTS)
         return -ENOMEM;
+    if (mac && mac_is_group(mac))
+        return -EINVAL;
     struct netswitch_port *p = &sw->ports[sw->nr_ports];
     memset(p, 0, sizeof(*p));
     p->name = name;
     p->deliver = deliver;
     p->ctx = ctx;
+    if (mac) {
+        memcpy(p->mac, mac, ETH_ALEN);
+        p->has_mac = true;
+    }
     return (int)sw->nr_ports++;
 }
 
-/* Group (multicast or broadcast) addresses have the I/G bit, bit 0 of the
- * first octet, set (IEEE 802-2014, 8.2 "Address fields"). */
-static bool mac_is_group(const uint8_t *mac)
+/* The port whose configured MAC is mac (a static entry), or -1. */
+static int static_port(const struct netswitch *sw, const uint8_t *mac)
 {
-    return mac[0] & 1;
+    for (unsigned i = 0; i < sw->nr_ports; i++)
+        if (sw->ports[i].has_mac && !memcmp(sw->ports[i].mac, mac, ETH_ALEN))
+            return (int)i;
+    return -1;
 }
 
 static bool live(const struct netswitch *sw, const struct netswitch_mac *e,
@@ -40,6 +57,9 @@ static bool live(const struct netswitch *sw, const struct netswitch_mac *e,
 int netswitch_lookup(const struct netswitch *sw, const uint8_t *mac,
                      uint64_t now_ns)
 {
+    int port = static_port(sw, mac);
+    if (port >= 0)
+        return port;
     for (unsigned i = 0; i < NETSWITCH_MAC_ENTRIES; i++) {
         const struct netswitch_mac *e = &sw->table[i];
         if (live(sw, e, now_ns) && !memcmp(e->mac, mac, ETH_ALEN))
@@ -91,9 +111,26 @@ void netswitch_input(struct netswitch *sw, unsigned port, const void *frame,
         sw->runts++;
         return;
     }
-    sw->ports[port].in_frames++;
+    struct netswitch_port *in = &sw->ports[port];
     const uint8_t *dst = f, *src = f + ETH_ALEN;
-    if (!mac_is_group(src))
+    int owner = static_port(sw, src);
+    in->in_frames++;
+    /* A VM port sends only with its own address; no port sends with
+     * another port's address (802.1D 7.9.1: a static entry is not
+     * overridden by learning). */
+    if ((in->has_mac && memcmp(src, in->mac, ETH_ALEN)) ||
+        (owner >= 0 && (unsigned)owner != port)) {
+        in->spoofed++;
+        if (!in->spoof_logged) {
+            in->spoof_logged = true;
+            log_warn("net: port %u (%s) sent a frame with source MAC "
+                     "%02x:%02x:%02x:%02x:%02x:%02x, not its own: dropped "
+                     "(and every such frame after it)", port, in->name,
+                     src[0], src[1], src[2], src[3], src[4], src[5]);
+        }
+        return;
+    }
+    if (!in->has_mac && !mac_is_group(src))
         learn(sw, src, port, now_ns);
 
     int out = mac_is_group(dst) ? -1 : netswitch_lookup(sw, dst, now_ns);

@@ -30,6 +30,7 @@ static void reset(struct virtio_dev *d)
     d->status = 0;
     d->guest_features = 0;
     d->failure_logged = false;
+    d->pending = 0;
     for (unsigned q = 0; q < d->nr_queues; q++) {
         struct virtio_queue *vq = &d->queues[q];
         vq->size = vq->max_size;
@@ -126,11 +127,33 @@ void virtio_queue_enable(struct virtio_dev *d, unsigned q)
     vq->enabled = true;
 }
 
+/* Run queue q's device work with a fresh budget; if the budget ran out,
+ * the queue stays pending for virtio_dev_poll. */
+static void run_queue(struct virtio_dev *d, unsigned q)
+{
+    d->pending &= ~BIT(q);
+    if (!d->queues[q].enabled || !virtio_live(d) || !d->ops->notify)
+        return;
+    d->budget_chains = VIRTIO_BUDGET_CHAINS;
+    d->budget_bytes = VIRTIO_BUDGET_BYTES;
+    d->ops->notify(d, q);
+    if (!virtio_budget_left(d) && virtio_live(d))
+        d->pending |= BIT(q);
+}
+
 void virtio_queue_notify(struct virtio_dev *d, unsigned q)
 {
-    if (q < d->nr_queues && d->queues[q].enabled && virtio_live(d) &&
-        d->ops->notify)
-        d->ops->notify(d, q);
+    if (q < d->nr_queues)
+        run_queue(d, q);
+}
+
+bool virtio_dev_poll(struct virtio_dev *d)
+{
+    uint32_t todo = d->pending;
+    for (unsigned q = 0; todo && q < d->nr_queues; q++)
+        if (todo & BIT(q))
+            run_queue(d, q);
+    return d->pending != 0;
 }
 
 void virtio_queue_interrupt(struct virtio_dev *d, unsigned q)

@@ -1,7 +1,10 @@
-/* virtio-blk: one request queue served synchronously from a block back end
- * (hv/virtio/blk_backend.h). Offers VIRTIO_BLK_F_SEG_MAX and BLK_SIZE,
- * VIRTIO_BLK_F_RO for read-only back ends, VIRTIO_BLK_F_FLUSH only for
- * back ends whose flush reaches stable storage.
+/* virtio-blk: one request queue served from a block back end
+ * (hv/virtio/blk_backend.h), one request at a time, in steps of at most
+ * VIRTIO_BLK_BOUNCE bytes within the device core's budget
+ * (hv/virtio/virtio.h): a large request continues over several exits.
+ * Offers VIRTIO_BLK_F_SEG_MAX, SIZE_MAX and BLK_SIZE, VIRTIO_BLK_F_RO for
+ * read-only back ends, VIRTIO_BLK_F_FLUSH only for back ends whose flush
+ * reaches stable storage.
  * Virtual I/O Device (VIRTIO) Version 1.2, 5.2 "Block Device". */
 #ifndef KEEL_VIRTIO_BLK_H
 #define KEEL_VIRTIO_BLK_H
@@ -16,12 +19,19 @@
 #define VIRTIO_BLK_SEG_MAX     (VIRTQ_MAX_SG - 2)
 
 #define VIRTIO_BLK_BOUNCE 65536   /* bytes copied per step */
+/* Bytes per buffer (size_max): with seg_max data segments a request holds
+ * at most 254 x 64 KiB, about 16 MiB. A chain with a longer buffer is
+ * answered VIRTIO_BLK_S_IOERR without touching the disk (5.2.6). */
+#define VIRTIO_BLK_SIZE_MAX VIRTIO_BLK_BOUNCE
 
 struct virtio_blk {
     struct virtio_dev vdev;          /* first */
     struct blk_backend *be;
     struct virtio_blk_config cfg;
-    struct virtq_chain chain;
+    struct virtq_chain chain;        /* the request being served */
+    struct virtio_blk_req_hdr hdr;   /* its header */
+    bool busy;                       /* chain taken, not yet returned */
+    uint64_t done;                   /* data bytes moved for it so far */
     uint8_t bounce[VIRTIO_BLK_BOUNCE];
     char id[VIRTIO_BLK_ID_BYTES];
 };

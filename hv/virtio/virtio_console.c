@@ -12,51 +12,63 @@ static void flush_input(struct virtio_console *con)
 
     while (con->in_len && virtio_live(d) &&
            d->queues[VIRTIO_CONSOLE_RX].enabled) {
-        int rc = virtq_pop(q, &con->chain);
+        int rc = virtq_pop(q, &con->rx_chain);
         if (rc < 0) {
             virtio_needs_reset(d, VIRTIO_CONSOLE_RX, virtq_error_name(q->err));
             return;
         }
         if (rc == 0)
             return;
-        uint32_t n = (uint32_t)MIN(con->chain.in_bytes, con->in_len);
-        if (con->chain.nr_out || n == 0 ||
-            virtq_chain_write(q, &con->chain, 0, con->in, n)) {
+        uint32_t n = (uint32_t)MIN(con->rx_chain.in_bytes, con->in_len);
+        if (con->rx_chain.nr_out || n == 0 ||
+            virtq_chain_write(q, &con->rx_chain, 0, con->in, n)) {
             virtio_needs_reset(d, VIRTIO_CONSOLE_RX,
                                "receive buffer not device-writable");
             return;
         }
         memmove(con->in, con->in + n, con->in_len - n);
         con->in_len -= n;
-        virtq_push(q, con->chain.head, n);
+        virtq_push(q, con->rx_chain.head, n);
         virtio_queue_interrupt(d, VIRTIO_CONSOLE_RX);
     }
 }
 
+/* Write out queued chains, as many as the budget allows (the rest stays
+ * pending in the device core). See: 5.3.6 "Device Operation". */
 static void transmit(struct virtio_console *con)
 {
     struct virtio_dev *d = &con->vdev;
     struct virtq *q = &d->queues[VIRTIO_CONSOLE_TX].vq;
+    struct virtq_chain *c = &con->tx_chain;
+    bool pushed = false;
     uint8_t buf[128];
 
-    for (;;) {
-        int rc = virtq_pop(q, &con->chain);
+    while (virtio_budget_left(d)) {
+        int rc = virtq_pop(q, c);
         if (rc < 0) {
             virtio_needs_reset(d, VIRTIO_CONSOLE_TX, virtq_error_name(q->err));
             return;
         }
         if (rc == 0)
             break;
-        for (uint64_t off = 0; off < con->chain.out_bytes;) {
-            uint64_t n = MIN(sizeof(buf), con->chain.out_bytes - off);
-            virtq_chain_read(q, &con->chain, off, buf, n);
+        if (c->out_bytes > VIRTIO_CONSOLE_TX_MAX) {
+            virtio_needs_reset(d, VIRTIO_CONSOLE_TX,
+                               "transmit chain longer than 64 KiB");
+            return;
+        }
+        virtio_budget_charge(d, 1, c->out_bytes);
+        for (uint64_t off = 0; off < c->out_bytes;) {
+            uint64_t n = MIN(sizeof(buf), c->out_bytes - off);
+            virtq_chain_read(q, c, off, buf, n);
             for (uint64_t i = 0; i < n; i++)
                 con->output(con->ctx, (char)buf[i]);
             off += n;
         }
-        virtq_push(q, con->chain.head, 0);
+        virtq_push(q, c->head, 0);
+        pushed = true;
     }
-    virtio_queue_interrupt(d, VIRTIO_CONSOLE_TX);
+    if (pushed)
+        virtio_queue_interrupt(d, VIRTIO_CONSOLE_TX);
 }
 
 static void notify(struct virtio_dev *d, unsigned q)

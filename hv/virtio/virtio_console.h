@@ -1,6 +1,8 @@
 /* virtio-console, one port, no optional features: the transmit queue goes
  * to Keel's console (hv/machine/vconsole.h), typed input comes back through the
- * receive queue. Linux names it hvc0.
+ * receive queue. Linux names it hvc0. Transmission follows the device
+ * core's budget (hv/virtio/virtio.h): a long queue of output is written
+ * over several exits.
  * Virtual I/O Device (VIRTIO) Version 1.2, 5.3 "Console Device". */
 #ifndef KEEL_VIRTIO_CONSOLE_H
 #define KEEL_VIRTIO_CONSOLE_H
@@ -14,10 +16,15 @@
 
 #define VIRTIO_CONSOLE_QUEUE_SIZE 64
 #define VIRTIO_CONSOLE_INBUF      64   /* typed bytes held for the guest */
+/* Largest transmit chain: Linux's hvc sends at most a page per buffer.
+ * A longer chain sets DEVICE_NEEDS_RESET (2.1.2), so one chain is never
+ * more work than this. */
+#define VIRTIO_CONSOLE_TX_MAX     (64 * 1024)
 
 struct virtio_console {
     struct virtio_dev vdev;             /* first */
-    struct virtq_chain chain;           /* scratch for one request */
+    struct virtq_chain rx_chain;        /* scratch: one receive buffer */
+    struct virtq_chain tx_chain;        /* scratch: one transmit chain */
     uint8_t in[VIRTIO_CONSOLE_INBUF];   /* typed, not yet delivered */
     unsigned in_len;
     void (*output)(void *ctx, char c);  /* one byte the guest wrote */

@@ -2,10 +2,12 @@
 #include "lib/string.h"
 #include "hv/virtio/virtio_net.h"
 
-/* Send everything the driver queued for transmission. Each chain is one
+/* Send what the driver queued for transmission, as much as the budget
+ * allows (the rest stays pending in the device core). Each chain is one
  * header + frame, device-readable only (5.1.6.2 "Packet Transmission").
- * A frame too short or too long for Ethernet is dropped and counted; a
- * chain with writable buffers breaks the rules: DEVICE_NEEDS_RESET. */
+ * A frame too short or too long for Ethernet is dropped and counted
+ * without being read; a chain with writable buffers breaks the rules:
+ * DEVICE_NEEDS_RESET. */
 static void transmit(struct virtio_net *net)
 {
     struct virtio_dev *d = &net->vdev;
@@ -13,7 +15,7 @@ static void transmit(struct virtio_net *net)
     struct virtq_chain *c = &net->tx_chain;
     bool pushed = false;
 
-    for (;;) {
+    while (virtio_budget_left(d)) {
         int rc = virtq_pop(q, c);
         if (rc < 0) {
             virtio_needs_reset(d, VIRTIO_NET_TX, virtq_error_name(q->err));
@@ -29,8 +31,10 @@ static void transmit(struct virtio_net *net)
         uint64_t len = c->out_bytes;
         if (len < VIRTIO_NET_HDR_BYTES + ETH_HLEN ||
             len > sizeof(net->frame)) {
+            virtio_budget_charge(d, 1, 0);
             net->tx_dropped++;
         } else {
+            virtio_budget_charge(d, 1, len);
             virtq_chain_read(q, c, 0, net->frame, len);
             net->tx_frames++;
             /* The header carries nothing: no offloads were offered, so

@@ -261,11 +261,14 @@ static void cfg_write(struct pci_dev *pd, unsigned off, unsigned size,
         msix_cfg_written(&vp->msix);
 }
 
+static void reset(struct pci_dev *pd);
+
 static const struct pci_dev_ops virtio_pci_ops = {
     .bar_read = bar_read,
     .bar_write = bar_write,
     .cfg_read = cfg_read,
     .cfg_write = cfg_write,
+    .reset = reset,
 };
 
 /* ---- interrupts ---------------------------------------------------------- */
@@ -304,10 +307,12 @@ static unsigned add_cap(struct virtio_pci *vp, uint8_t type, uint32_t offset,
     return pci_add_cap(&vp->pci, PCI_CAP_ID_VNDR, buf, cap.cap_len);
 }
 
-int virtio_pci_create(struct virtio_pci *vp, struct virtio_dev *vdev,
-                      uint32_t class_code, struct pci_host *host,
-                      msix_send_fn send, void *ctx)
+/* Fill the function's configuration space and transport registers in
+ * their power-on state, BAR 0 at bar_gpa. Returns 0 or -EINVAL. */
+static int power_on(struct virtio_pci *vp, uint32_t class_code,
+                    uint32_t bar_gpa)
 {
+    struct virtio_dev *vdev = vp->vdev;
     uint32_t mult = VIRTIO_PCI_NOTIFY_MULT;
     uint8_t zero[4] = { 0 };
 
@@ -316,14 +321,11 @@ int virtio_pci_create(struct virtio_pci *vp, struct virtio_dev *vdev,
                  VIRTIO_PCI_REVISION, class_code, &virtio_pci_ops);
     pci_cfg_set(&vp->pci, PCI_SUBSYSTEM_VENDOR_ID, 2, VIRTIO_PCI_VENDOR_ID);
     pci_cfg_set(&vp->pci, PCI_SUBSYSTEM_ID, 2, VIRTIO_PCI_SUBSYS_ID);
-    uint32_t gpa = pci_host_alloc_mmio(host, VIRTIO_PCI_BAR_SIZE);
-    if (!gpa)
-        return -ENOMEM;
-    pci_set_bar32(&vp->pci, VIRTIO_PCI_BAR, gpa, VIRTIO_PCI_BAR_SIZE);
+    pci_set_bar32(&vp->pci, VIRTIO_PCI_BAR, bar_gpa, VIRTIO_PCI_BAR_SIZE);
 
-    vp->vdev = vdev;
-    vdev->transport = vp;
-    vdev->interrupt = interrupt;
+    vp->device_feature_select = vp->driver_feature_select = 0;
+    vp->queue_select = 0;
+    vp->isr = 0;
     vp->config_msix_vector = MSIX_NO_VECTOR;
     for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
         vp->queue_msix_vector[q] = MSIX_NO_VECTOR;
@@ -347,9 +349,35 @@ int virtio_pci_create(struct virtio_pci *vp, struct virtio_dev *vdev,
         if (i < offsetof(struct virtio_pci_cap, id) ||
             i >= offsetof(struct virtio_pci_cap, offset))
             vp->pci.wmask[vp->cfg_cap + i] = 0xff;
-    int rc = msix_init(&vp->msix, &vp->pci, vdev->nr_queues + 1,
-                       VIRTIO_PCI_BAR, VIRTIO_PCI_MSIX_OFF,
-                       VIRTIO_PCI_PBA_OFF, send, ctx);
+    return msix_init(&vp->msix, &vp->pci, vdev->nr_queues + 1,
+                     VIRTIO_PCI_BAR, VIRTIO_PCI_MSIX_OFF, VIRTIO_PCI_PBA_OFF,
+                     vp->msix.send, vp->msix.ctx);
+}
+
+/* PCI reset (a VM reset): the function as created, the virtio device
+ * reset as by a 0 written to device_status (2.4 "Device Reset"). */
+static void reset(struct pci_dev *pd)
+{
+    struct virtio_pci *vp = to_vp(pd);
+    virtio_set_status(vp->vdev, 0);
+    power_on(vp, vp->class_code, vp->bar_gpa);   /* 0: it did at creation */
+}
+
+int virtio_pci_create(struct virtio_pci *vp, struct virtio_dev *vdev,
+                      uint32_t class_code, struct pci_host *host,
+                      msix_send_fn send, void *ctx)
+{
+    uint32_t gpa = pci_host_alloc_mmio(host, VIRTIO_PCI_BAR_SIZE);
+    if (!gpa)
+        return -ENOMEM;
+    vp->vdev = vdev;
+    vp->class_code = class_code;
+    vp->bar_gpa = gpa;
+    vp->msix.send = send;
+    vp->msix.ctx = ctx;
+    vdev->transport = vp;
+    vdev->interrupt = interrupt;
+    int rc = power_on(vp, class_code, gpa);
     if (rc)
         return rc;
     rc = pci_host_attach(host, &vp->pci);

@@ -30,6 +30,8 @@ struct virtio_pci {
     struct pci_dev pci;                 /* first: container of pci_dev */
     struct virtio_dev *vdev;
     struct msix msix;
+    uint32_t class_code;                /* as created, for a reset */
+    uint32_t bar_gpa;                   /* BAR 0 as first assigned */
     unsigned cfg_cap;                   /* offset of the PCI_CFG capability */
     uint32_t device_feature_select, driver_feature_select;
     uint16_t queue_select;
@@ -41,7 +43,8 @@ struct virtio_pci {
 /* Build the PCI function for vdev (class code for the device type), place
  * BAR 0 in host's window, attach it to bus 0 and hook vdev->interrupt.
  * MSI-X messages go to send(ctx, irq). Returns 0, -ENOMEM (no slot or
- * window space) or -EINVAL. */
+ * window space) or -EINVAL. A VM reset (pci_host_reset) puts the function
+ * and vdev back to this state in place, allocating nothing. */
 int virtio_pci_create(struct virtio_pci *vp, struct virtio_dev *vdev,
                       uint32_t class_code, struct pci_host *host,
                       msix_send_fn send, void *ctx);

@@ -19,6 +19,8 @@ GUESTS = {
     "mbinfo": ("mbinfo.elf", "multiboot", "pass",
                "cmdline = quick brown fox\n"),
     "flat": ("hello-flat.bin", "flat", "pass", "load-addr = 0x200000\n"),
+    # Resets itself at once, every boot: stopped after 10 resets in 10 s.
+    "resetloop": ("resetloop.elf", "multiboot", "crashed", ""),
     # Two VMs at once with different values: the FPU isolation test.
     "fpu-a": ("fpu.elf", "multiboot", "pass", "cmdline = 1234\n"),
     "fpu-b": ("fpu.elf", "multiboot", "pass", "cmdline = 9876\n"),
@@ -145,6 +147,20 @@ def test_fpu_state_is_per_vm(run):
         assert_lines(run, name, [
             "fpu: XMM0, XMM7 and ST0 kept this VM's values for 300 ms"])
         assert_ended(run, name, "debug-exit status 0 (pass)")
+
+
+def test_reset_loop_is_stopped(run):
+    """Issue 11: a VM that resets in a loop is stopped by the rate limit
+    (10 resets within 10 s), its devices reset in place each time, while
+    the other VMs (the FPU pair runs 300 ms) go on."""
+    got = lines(run, "[resetloop] ")
+    assert got.count("[resetloop] resetloop: writing the ACPI reset "
+                     "register") == 11, got
+    text = run[0].text()
+    assert ("vm resetloop: ended (crashed): reset more than 10 times "
+            "within 10 s") in text, run[0].tail()
+    assert_ended(run, "resetloop", "crashed")
+    assert "and 10 resets" in text, run[0].tail()
 
 
 def test_summary_counts_exits(run):

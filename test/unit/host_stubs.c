@@ -107,7 +107,13 @@ void platform_fatal(void)
     abort();
 }
 
-void *kzalloc(size_t size) { return calloc(1, size); }
+/* kzalloc: calloc, counted, never freed by Keel (as mm/heap.c). */
+uint64_t stub_kzalloc_bytes;
+void *kzalloc(size_t size)
+{
+    stub_kzalloc_bytes += size;
+    return calloc(1, size);
+}
 
 /* The log's sink is the stub console, as hv's boot path sets it. */
 __attribute__((constructor)) static void stub_log_output(void)

@@ -14,4 +14,5 @@ const char *stub_capture_end(void);
 /* serial_getc() returns the bytes of s (which must outlive the reads),
  * then -1. */
 void stub_console_input(const char *s);
+extern uint64_t stub_kzalloc_bytes; /* bytes kzalloc() handed out so far */
 #endif

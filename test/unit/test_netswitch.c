@@ -1,7 +1,8 @@
 /* Unit tests of the learning switch (hv/net/netswitch.c): flooding of unknown,
  * broadcast and multicast destinations, learning, no echo to the source
- * port, ageing, table replacement and bad lengths. Three ports record
- * what they are given. */
+ * port, ageing, table replacement and bad lengths; ports with a configured
+ * MAC (VMs) that send with another source, or with another port's address.
+ * Three ports record what they are given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #define UNUSED __attribute__((unused))
 
 #include "hv/net/netswitch.h"
+#include "lib/errno.h"
 
 #define NPORTS 3
 #define SEC    1000000000ULL
@@ -35,8 +37,8 @@ static int setup(void **state UNUSED)
     netswitch_init(&sw);
     memset(got, 0, sizeof(got));
     for (uintptr_t i = 0; i < NPORTS; i++)
-        assert_int_equal(netswitch_add_port(&sw, "p", deliver, (void *)i),
-                         (int)i);
+        assert_int_equal(netswitch_add_port(&sw, "p", NULL, deliver,
+                                            (void *)i), (int)i);
     return 0;
 }
 
@@ -175,10 +177,92 @@ static void test_bad_lengths_dropped(void **state UNUSED)
 static void test_port_limit(void **state UNUSED)
 {
     for (unsigned i = NPORTS; i < NETSWITCH_MAX_PORTS; i++)
-        assert_int_equal(netswitch_add_port(&sw, "x", NULL, NULL), (int)i);
-    assert_true(netswitch_add_port(&sw, "x", NULL, NULL) < 0);
+        assert_int_equal(netswitch_add_port(&sw, "x", NULL, NULL, NULL),
+                         (int)i);
+    assert_true(netswitch_add_port(&sw, "x", NULL, NULL, NULL) < 0);
     in(0, mac(9), 1, 0);            /* ports without deliver: counted */
     assert_int_equal(sw.ports[NETSWITCH_MAX_PORTS - 1].out_frames, 1);
+}
+
+/* Two VM ports with their own MACs (1 and 2) and an uplink (any source). */
+static int setup_vms(void **state UNUSED)
+{
+    netswitch_init(&sw);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(netswitch_add_port(&sw, "victim", mac(1), deliver,
+                                        (void *)0), 0);
+    assert_int_equal(netswitch_add_port(&sw, "attacker", mac(2), deliver,
+                                        (void *)1), 1);
+    assert_int_equal(netswitch_add_port(&sw, "uplink", NULL, deliver,
+                                        (void *)2), 2);
+    return 0;
+}
+
+/* The review's attack: VM 2 sends with VM 1's MAC, then the outside
+ * world sends unicast to VM 1. Every frame must reach VM 1 only. */
+static void test_spoofed_source_dropped(void **state UNUSED)
+{
+    in(0, mac(9), 1, 0);                 /* the victim talks first */
+    for (unsigned i = 0; i < 5; i++)
+        in(1, mac(9), 1, 1 + i);         /* the attacker claims MAC 1 */
+    assert_int_equal(sw.ports[1].spoofed, 5);
+    assert_true(sw.ports[1].spoof_logged);
+    memset(got, 0, sizeof(got));
+    for (unsigned i = 0; i < 10; i++)
+        in(2, mac(1), 9, 10 + i);        /* uplink -> victim */
+    check(10, 0, 0);
+    assert_int_equal(netswitch_lookup(&sw, mac(1), 20), 0);
+    /* The attacker's own address still works. */
+    in(1, mac(9), 2, 30);
+    assert_int_equal(sw.ports[1].spoofed, 5);
+    assert_int_equal(got[2], 1);
+}
+
+/* A VM port never sends with another source, not even a group address
+ * or an address nobody uses; the uplink sends with any source but not
+ * with a VM's. */
+static void test_source_rules(void **state UNUSED)
+{
+    static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff,
+                                            0xff};
+    uint8_t f[60];
+    frame(f, bcast, 0);
+    memcpy(f + ETH_ALEN, bcast, ETH_ALEN);   /* group source */
+    netswitch_input(&sw, 0, f, sizeof(f), 0);
+    in(0, bcast, 77, 0);                     /* unused unicast source */
+    check(0, 0, 0);
+    assert_int_equal(sw.ports[0].spoofed, 2);
+    in(2, bcast, 50, 1);                     /* uplink: station 50 */
+    check(1, 1, 0);
+    assert_int_equal(netswitch_lookup(&sw, mac(50), 1), 2);
+    in(2, bcast, 2, 2);                      /* uplink claims VM 2's MAC */
+    check(1, 1, 0);
+    assert_int_equal(sw.ports[2].spoofed, 1);
+    assert_int_equal(netswitch_lookup(&sw, mac(2), 2), 1);
+    /* A VM port cannot be given a group address. */
+    assert_int_equal(netswitch_add_port(&sw, "bad", bcast, NULL, NULL),
+                     -EINVAL);
+}
+
+/* The learned table stays at NETSWITCH_MAC_ENTRIES however many stations
+ * the uplink shows, and VM addresses are never evicted from it. */
+static void test_table_bounded_vms_reachable(void **state UNUSED)
+{
+    for (unsigned i = 0; i < 1000; i++) {
+        uint8_t f[60];
+        frame(f, mac(1), 0);
+        f[ETH_ALEN + 3] = (uint8_t)(i >> 8);
+        f[ETH_ALEN + 4] = (uint8_t)i;
+        f[ETH_ALEN + 5] = 0x10;
+        netswitch_input(&sw, 2, f, sizeof(f), i);
+    }
+    unsigned valid = 0;
+    for (unsigned i = 0; i < NETSWITCH_MAC_ENTRIES; i++)
+        valid += sw.table[i].valid;
+    assert_int_equal(valid, NETSWITCH_MAC_ENTRIES);
+    check(1000, 0, 0);                      /* all to VM 1, none flooded */
+    assert_int_equal(sw.flooded, 0);
+    assert_int_equal(netswitch_lookup(&sw, mac(2), 1000), 1);
 }
 
 int main(void)
@@ -193,6 +277,9 @@ int main(void)
         cmocka_unit_test_setup(test_table_full_replaces_oldest, setup),
         cmocka_unit_test_setup(test_bad_lengths_dropped, setup),
         cmocka_unit_test_setup(test_port_limit, setup),
+        cmocka_unit_test_setup(test_spoofed_source_dropped, setup_vms),
+        cmocka_unit_test_setup(test_source_rules, setup_vms),
+        cmocka_unit_test_setup(test_table_bounded_vms_reachable, setup_vms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,19 +16,15 @@
 
 #include "hv/virtio/virtio_net.h"
 #include "mm/guest_mem.h"
+#include "test/unit/virtio_driver.h"
 
 #define RAM_SIZE  MiB(1)
 #define QSIZE     VIRTIO_NET_QUEUE_SIZE
 #define HDR       VIRTIO_NET_HDR_BYTES
-/* Ring parts of queue q (0 rx, 1 tx). */
-#define DESC_GPA(q)  (0x1000 + (q) * 0x3000)
-#define AVAIL_GPA(q) (0x2000 + (q) * 0x3000)
-#define USED_GPA(q)  (0x3000 + (q) * 0x3000)
 #define BUF_GPA   0x10000
 
 static const uint8_t MAC[ETH_ALEN] = {0x52, 0x54, 0x00, 0x4b, 1, 0};
 
-static uint8_t *ram;
 static struct guest_mem gm;
 static struct virtio_net *net;
 static int irqs[3];             /* rx, tx, config */
@@ -48,53 +44,14 @@ static void on_transmit(void *ctx UNUSED, const void *frame, size_t len)
     memcpy(sent_frame, frame, len);
 }
 
-static struct virtq_desc *desc(unsigned q, unsigned i)
-{
-    return (struct virtq_desc *)(ram + DESC_GPA(q)) + i;
-}
-static struct virtq_avail *avail(unsigned q)
-{
-    return (struct virtq_avail *)(ram + AVAIL_GPA(q));
-}
-static struct virtq_used *used(unsigned q)
-{
-    return (struct virtq_used *)(ram + USED_GPA(q));
-}
-
 static void post(unsigned q, uint16_t head)
 {
-    avail(q)->ring[avail(q)->idx % QSIZE] = head;
-    avail(q)->idx++;
-}
-
-/* 3.1.1 "Driver Requirements: Device Initialization", both queues. */
-static void driver_init(void)
-{
-    struct virtio_dev *d = &net->vdev;
-    uint8_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-    virtio_set_status(d, 0);
-    virtio_set_status(d, s);
-    virtio_set_guest_features(d, 0, virtio_host_features(d, 0));
-    virtio_set_guest_features(d, 1, virtio_host_features(d, 1));
-    s |= VIRTIO_STATUS_FEATURES_OK;
-    virtio_set_status(d, s);
-    assert_true(d->status & VIRTIO_STATUS_FEATURES_OK);
-    for (unsigned q = 0; q < 2; q++) {
-        d->queues[q].desc = DESC_GPA(q);
-        d->queues[q].driver = AVAIL_GPA(q);
-        d->queues[q].device = USED_GPA(q);
-        virtio_queue_enable(d, q);
-        assert_true(d->queues[q].enabled);
-    }
-    virtio_set_status(d, s | VIRTIO_STATUS_DRIVER_OK);
+    post_chain(q, QSIZE, head);
 }
 
 static int setup(void **state UNUSED)
 {
-    ram = aligned_alloc(PAGE_SIZE, RAM_SIZE);
-    memset(ram, 0, RAM_SIZE);
-    memset(&gm, 0, sizeof(gm));
-    assert_int_equal(gmem_add_slot(&gm, 0, RAM_SIZE, ptr_hpa(ram)), 0);
+    ram_init(&gm, RAM_SIZE);
     net = calloc(1, sizeof(*net));
     virtio_net_init(net, "test", &gm, MAC, on_transmit, NULL);
     net->vdev.interrupt = on_interrupt;
@@ -138,7 +95,7 @@ static void test_config_and_features(void **state UNUSED)
 
 static void test_transmit_gathers_chain(void **state UNUSED)
 {
-    driver_init();
+    driver_init(&net->vdev);
     uint8_t frame[100];
     fill_frame(frame, sizeof(frame));
     memset(ram + BUF_GPA, 0, HDR);                     /* header */
@@ -162,7 +119,7 @@ static void test_transmit_gathers_chain(void **state UNUSED)
 
 static void test_transmit_bad_lengths_dropped(void **state UNUSED)
 {
-    driver_init();
+    driver_init(&net->vdev);
     /* Header + 13 bytes (below ETH_HLEN), then header + 1515. */
     *desc(1, 0) = (struct virtq_desc){ BUF_GPA, HDR + ETH_HLEN - 1, 0, 0 };
     *desc(1, 1) = (struct virtq_desc){ BUF_GPA, HDR + ETH_FRAME_MAX + 1, 0,
@@ -181,7 +138,7 @@ static void test_transmit_bad_lengths_dropped(void **state UNUSED)
 
 static void test_transmit_writable_needs_reset(void **state UNUSED)
 {
-    driver_init();
+    driver_init(&net->vdev);
     *desc(1, 0) = (struct virtq_desc){ BUF_GPA, 64, VIRTQ_DESC_F_WRITE, 0 };
     post(1, 0);
     virtio_queue_notify(&net->vdev, VIRTIO_NET_TX);
@@ -197,7 +154,7 @@ static void test_receive_into_posted_buffer(void **state UNUSED)
     virtio_net_receive(net, frame, sizeof(frame));   /* no driver yet */
     assert_int_equal(net->rx_dropped, 1);
 
-    driver_init();
+    driver_init(&net->vdev);
     virtio_net_receive(net, frame, sizeof(frame));   /* no buffer yet */
     assert_int_equal(net->rx_dropped, 2);
     assert_int_equal(used(0)->idx, 0);
@@ -226,7 +183,7 @@ static void test_receive_into_posted_buffer(void **state UNUSED)
 
 static void test_receive_small_buffer_dropped(void **state UNUSED)
 {
-    driver_init();
+    driver_init(&net->vdev);
     uint8_t frame[200];
     fill_frame(frame, sizeof(frame));
     *desc(0, 0) = (struct virtq_desc){ BUF_GPA, HDR + 100,
@@ -243,7 +200,7 @@ static void test_receive_small_buffer_dropped(void **state UNUSED)
 
 static void test_receive_readable_needs_reset(void **state UNUSED)
 {
-    driver_init();
+    driver_init(&net->vdev);
     uint8_t frame[60];
     fill_frame(frame, sizeof(frame));
     *desc(0, 0) = (struct virtq_desc){ BUF_GPA, 2048, 0, 0 };
@@ -258,7 +215,7 @@ static void test_receive_readable_needs_reset(void **state UNUSED)
     memset(ram + AVAIL_GPA(0), 0, 0x1000);
     memset(ram + USED_GPA(1), 0, 0x1000);
     memset(ram + AVAIL_GPA(1), 0, 0x1000);
-    driver_init();
+    driver_init(&net->vdev);
     assert_true(virtio_live(&net->vdev));
     *desc(0, 0) = (struct virtq_desc){ BUF_GPA, 2048, VIRTQ_DESC_F_WRITE,
                                        0 };

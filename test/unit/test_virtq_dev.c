@@ -2,7 +2,9 @@
  * negotiation and status (hv/virtio/virtio.c), virtio-blk requests on the
  * in-memory back end (hv/virtio/virtio_blk.c), and malformed queues ending in
  * DEVICE_NEEDS_RESET with one configuration interrupt, until the driver
- * resets the device. Guest RAM: one 1 MiB slot at GPA 0. */
+ * resets the device; large requests done a budget at a time over several
+ * polls, buffers above size_max refused with IOERR. Guest RAM: one 4 MiB
+ * slot at GPA 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +19,7 @@
 #include "hv/virtio/virtio_blk.h"
 #include "mm/guest_mem.h"
 
-#define RAM_SIZE  MiB(1)
+#define RAM_SIZE  MiB(4)
 #define QSIZE     VIRTIO_BLK_QUEUE_SIZE
 #define DESC_GPA  0x1000
 #define AVAIL_GPA 0x3000
@@ -26,6 +28,8 @@
 #define DATA_GPA  0x11000
 #define STATUS_GPA 0x13000
 #define DISK_SIZE (64 * 1024)
+#define BIG_GPA   MiB(1)
+#define BIG_SIZE  MiB(2)      /* the disk of the large-request tests */
 
 static uint8_t *ram, disk[DISK_SIZE];
 static struct guest_mem gm;
@@ -284,6 +288,130 @@ static void test_ring_outside_ram_needs_reset(void **state UNUSED)
     assert_true(d->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 }
 
+/* A request of nseg data segments of seg bytes at BIG_GPA, from sector 0
+ * of the big disk; head descriptor 0, status at STATUS_GPA. */
+static void big_request(uint32_t type, unsigned nseg, uint32_t seg)
+{
+    struct virtio_blk_req_hdr h = { type, 0, 0 };
+    memcpy(ram + HDR_GPA, &h, sizeof(h));
+    ram[STATUS_GPA] = 0xff;
+    uint16_t dir = type == VIRTIO_BLK_T_OUT ? 0 : VIRTQ_DESC_F_WRITE;
+    *desc(0) = (struct virtq_desc){ HDR_GPA, 16, VIRTQ_DESC_F_NEXT, 1 };
+    for (unsigned i = 0; i < nseg; i++)
+        *desc(1 + i) = (struct virtq_desc){ BIG_GPA + (uint64_t)i * seg, seg,
+                                            dir | VIRTQ_DESC_F_NEXT,
+                                            (uint16_t)(2 + i) };
+    *desc(1 + nseg) = (struct virtq_desc){ STATUS_GPA, 1, VIRTQ_DESC_F_WRITE,
+                                           0 };
+    avail()->ring[avail()->idx % QSIZE] = 0;
+    avail()->idx++;
+    virtio_queue_notify(&blk->vdev, 0);
+}
+
+static uint8_t *make_big_device(void)
+{
+    uint8_t *big = malloc(BIG_SIZE);
+    for (unsigned i = 0; i < BIG_SIZE; i++)
+        big[i] = (uint8_t)(i * 31 + i / 65536);
+    blk_ram_init(&be, big, BIG_SIZE, false);
+    virtio_blk_init(blk, "test", &gm, &be, "big");
+    blk->vdev.interrupt = on_interrupt;
+    driver_init();
+    return big;
+}
+
+/* A 2 MiB read (32 segments of size_max): one notification moves at most
+ * the byte budget; polls finish it; the data and used length are right
+ * and the driver hears once, at the end. */
+static void test_large_read_over_several_polls(void **state UNUSED)
+{
+    uint8_t *big = make_big_device();
+    assert_int_equal(blk->vdev.ops->cfg_read(&blk->vdev, 8, 4),
+                     VIRTIO_BLK_SIZE_MAX);
+    assert_true(blk->vdev.host_features & BIT(VIRTIO_BLK_F_SIZE_MAX));
+    big_request(VIRTIO_BLK_T_IN, BIG_SIZE / VIRTIO_BLK_SIZE_MAX,
+                VIRTIO_BLK_SIZE_MAX);
+    assert_int_equal(used()->idx, 0);               /* not done yet */
+    assert_true(blk->vdev.pending);
+    assert_memory_equal(ram + BIG_GPA, big, VIRTIO_BUDGET_BYTES);
+    assert_int_equal(ram[BIG_GPA + VIRTIO_BUDGET_BYTES], 0);
+    unsigned polls = 0;
+    while (used()->idx == 0) {
+        virtio_dev_poll(&blk->vdev);
+        polls++;
+        assert_true(polls < 64);
+        if (used()->idx == 0) {
+            /* Each poll moved one budget more, not everything. */
+            uint64_t done = (polls + 1) * VIRTIO_BUDGET_BYTES;
+            assert_memory_equal(ram + BIG_GPA, big, done);
+            assert_int_equal(ram[BIG_GPA + done], 0);
+        }
+    }
+    assert_int_equal(polls, BIG_SIZE / VIRTIO_BUDGET_BYTES - 1);
+    assert_false(virtio_dev_poll(&blk->vdev));
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+    assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
+    assert_int_equal(used()->ring[0].len, BIG_SIZE + 1);
+    assert_int_equal(irqs[0], 1);
+    free(big);
+}
+
+/* The same for a 2 MiB write, then many small requests: the chain budget
+ * holds too. */
+static void test_large_write_and_many_requests(void **state UNUSED)
+{
+    uint8_t *big = make_big_device();
+    for (unsigned i = 0; i < BIG_SIZE; i++)
+        ram[BIG_GPA + i] = (uint8_t)(i * 7 + 1);
+    big_request(VIRTIO_BLK_T_OUT, BIG_SIZE / VIRTIO_BLK_SIZE_MAX,
+                VIRTIO_BLK_SIZE_MAX);
+    assert_int_equal(used()->idx, 0);
+    while (virtio_dev_poll(&blk->vdev))
+        ;
+    assert_int_equal(used()->idx, 1);
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+    assert_memory_equal(big, ram + BIG_GPA, BIG_SIZE);
+
+    /* QSIZE one-sector reads queued at once: the first notification takes
+     * VIRTIO_BUDGET_CHAINS of them. */
+    struct virtio_blk_req_hdr h = { VIRTIO_BLK_T_IN, 0, 1 };
+    memcpy(ram + HDR_GPA, &h, sizeof(h));
+    *desc(0) = (struct virtq_desc){ HDR_GPA, 16, VIRTQ_DESC_F_NEXT, 1 };
+    *desc(1) = (struct virtq_desc){ DATA_GPA, 512,
+                                    VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
+                                    2 };
+    *desc(2) = (struct virtq_desc){ STATUS_GPA, 1, VIRTQ_DESC_F_WRITE, 0 };
+    uint16_t before = used()->idx;
+    for (unsigned i = 0; i < QSIZE; i++) {
+        avail()->ring[avail()->idx % QSIZE] = 0;
+        avail()->idx++;
+    }
+    virtio_queue_notify(&blk->vdev, 0);
+    assert_int_equal((uint16_t)(used()->idx - before), VIRTIO_BUDGET_CHAINS);
+    while (virtio_dev_poll(&blk->vdev))
+        ;
+    assert_int_equal((uint16_t)(used()->idx - before), QSIZE);
+    free(big);
+}
+
+/* A data buffer longer than size_max: IOERR, the disk untouched, the
+ * device still usable (5.2.6: the device reports a failed request in its
+ * status byte). */
+static void test_segment_over_size_max(void **state UNUSED)
+{
+    uint8_t *big = make_big_device();
+    memset(ram + BIG_GPA, 0x77, 2 * VIRTIO_BLK_SIZE_MAX);
+    big_request(VIRTIO_BLK_T_OUT, 1, 2 * VIRTIO_BLK_SIZE_MAX);
+    assert_int_equal(used()->idx, 1);
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_IOERR);
+    assert_int_not_equal(big[0], 0x77);
+    assert_false(blk->vdev.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+    big_request(VIRTIO_BLK_T_OUT, 2, VIRTIO_BLK_SIZE_MAX);
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+    assert_int_equal(big[0], 0x77);
+    free(big);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -298,6 +426,9 @@ int main(void)
         T(test_bad_avail_idx_needs_reset),
         T(test_wrong_direction_needs_reset),
         T(test_ring_outside_ram_needs_reset),
+        T(test_large_read_over_several_polls),
+        T(test_large_write_and_many_requests),
+        T(test_segment_over_size_max),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
