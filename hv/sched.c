@@ -40,6 +40,7 @@ static bool vcpu_ready(struct vcpu *v)
 static void run_slice(struct vcpu *v)
 {
     vcpu_fpu_load(v);
+    vcpu_dreg_load(v);
     uint64_t end = timer_now_ns() + SCHED_SLICE_NS;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
            !v->vm->reset_pending && timer_now_ns() < end) {

@@ -141,3 +141,24 @@ void vcpu_fpu_reset(struct vcpu *v)
     if (v->fpu)
         fpu_init_area(v->fpu, &v->xcr0);
 }
+
+/* The vCPU whose DR0-DR3 and DR6 are in the CPU now. A vCPU never run
+ * has dreg all zero: it gets the power-on values on its first load. */
+static struct vcpu *dreg_owner;
+
+void vcpu_dreg_load(struct vcpu *v)
+{
+    if (dreg_owner == v)
+        return;
+    if (!v->dreg.dr6)
+        dreg_init_state(&v->dreg);
+    dreg_switch(dreg_owner ? &dreg_owner->dreg : NULL, &v->dreg);
+    dreg_owner = v;
+}
+
+void vcpu_dreg_reset(struct vcpu *v)
+{
+    if (dreg_owner == v)
+        dreg_owner = NULL;    /* what the CPU holds is stale now */
+    dreg_init_state(&v->dreg);
+}

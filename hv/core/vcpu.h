@@ -6,6 +6,7 @@
 
 #include "lib/types.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/dreg.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/core/vm_exit.h"
 #include "hv/dev/pvclock.h"
@@ -63,6 +64,7 @@ struct vcpu {
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
     void *fpu;                    /* x87/SSE/AVX save area (platform_fpu_*) */
     uint64_t xcr0;                /* the guest's XCR0 while it is saved */
+    struct dreg_state dreg;       /* DR0-DR3, DR6 while another vCPU runs */
     struct pvclock pvclock;       /* kvmclock MSRs (hv/dev/pvclock.h) */
     struct exit_stats stats;
     struct trace_ring *trace;     /* last exits (hv/debug/trace.h); lazily made */
@@ -109,6 +111,16 @@ void vcpu_fpu_load(struct vcpu *v);
 /* Put v's x87/SSE/AVX state back to its power-on values (VM reset); the
  * CPU's copy is no longer v's. */
 void vcpu_fpu_reset(struct vcpu *v);
+
+/* Give the CPU v's DR0-DR3 and DR6 (arch/x86/dreg.c): save the previous
+ * owner's, load v's. Guests reach these registers without an exit and no
+ * world switch saves them, so without this one VM would read and set
+ * another's breakpoints (issue 11). */
+void vcpu_dreg_load(struct vcpu *v);
+
+/* Put v's debug registers back to their power-on values (VM reset); the
+ * CPU's copy is no longer v's. */
+void vcpu_dreg_reset(struct vcpu *v);
 
 /* Print the guest registers (for panic and VM crash reports). */
 void vcpu_dump(const struct vcpu *v);

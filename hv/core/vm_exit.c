@@ -11,7 +11,8 @@ const char *exit_reason_name(enum exit_reason r)
         [EXIT_EXCEPTION] = "EXCEPTION", [EXIT_TRIPLE_FAULT] = "TRIPLE_FAULT",
         [EXIT_VMCALL] = "VMCALL", [EXIT_XSETBV] = "XSETBV",
         [EXIT_INVD] = "INVD", [EXIT_NMI] = "NMI", [EXIT_PAUSE] = "PAUSE",
-        [EXIT_VIRT_INSN] = "VIRT_INSN", [EXIT_ENTRY_FAILED] = "ENTRY_FAILED",
+        [EXIT_VIRT_INSN] = "VIRT_INSN", [EXIT_RDPMC] = "RDPMC",
+        [EXIT_ENTRY_FAILED] = "ENTRY_FAILED",
         [EXIT_UNEXPECTED] = "UNEXPECTED",
     };
     return (unsigned)r < EXIT_REASON_COUNT && names[r] ? names[r] : "?";

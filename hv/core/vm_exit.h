@@ -26,6 +26,7 @@ enum exit_reason {
     EXIT_VIRT_INSN,     /* a virtualization instruction of either vendor
                          * (VMRUN, VMLOAD, VMXON, VMREAD, INVEPT, ...) or
                          * one Keel hides (GETSEC, MONITOR/MWAIT, RSM) */
+    EXIT_RDPMC,         /* RDPMC: no performance counters are offered */
     EXIT_ENTRY_FAILED,  /* VMRUN/VMLAUNCH refused the guest state */
     EXIT_UNEXPECTED,    /* anything else: raw_reason says what */
     EXIT_REASON_COUNT

@@ -26,7 +26,9 @@ static void handle_nothing(struct vcpu *v, const struct vm_exit *exit)
 static void handle_skip(struct vcpu *v, const struct vm_exit *exit)
 {
     /* INVD: dropping caches without writing back is never safe for a
-     * guest sharing memory with Keel; completing it as a no-op is. */
+     * guest sharing memory with Keel; WBINVD would write back and drop
+     * every VM's cache lines: completing either as a no-op is (no guest
+     * owns a device doing non-coherent DMA). */
     vcpu_skip_insn(v, exit);
 }
 
@@ -36,6 +38,15 @@ static void handle_ud(struct vcpu *v, const struct vm_exit *exit)
      * guest cannot see in CPUID: #UD, as on a CPU without them. */
     (void)exit;
     vcpu_inject_ud(v);
+}
+
+static void handle_gp(struct vcpu *v, const struct vm_exit *exit)
+{
+    /* RDPMC: Keel offers no performance counters (CPUID, MSR policy), so
+     * every counter index is invalid: #GP(0) (SDM 2 "RDPMC"), instead of
+     * reading the host's counters. */
+    (void)exit;
+    vcpu_inject_gp(v);
 }
 
 static void handle_triple_fault(struct vcpu *v, const struct vm_exit *exit)
@@ -91,6 +102,7 @@ static const exit_handler_t handlers[EXIT_REASON_COUNT] = {
     [EXIT_XSETBV] = exit_handle_xsetbv,
     [EXIT_VMCALL] = handle_ud,
     [EXIT_VIRT_INSN] = handle_ud,
+    [EXIT_RDPMC] = handle_gp,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,
     [EXIT_EXCEPTION] = handle_exception,
     [EXIT_ENTRY_FAILED] = handle_entry_failed,

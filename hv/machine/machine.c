@@ -278,6 +278,7 @@ int machine_reset(struct vm *vm)
         v->pvclock = (struct pvclock){ 0 };
         v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
         vcpu_fpu_reset(v);
+        vcpu_dreg_reset(v);
         /* Guest-virtual translations cached under this VM's tag belong
          * to the old boot. */
         vendor->flush_guest_tlb(v);

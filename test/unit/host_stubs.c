@@ -14,6 +14,7 @@
 #include "drivers/timer.h"
 #include "drivers/lapic_timer.h"
 #include "arch/x86/fpu.h"
+#include "arch/x86/dreg.h"
 #include "arch/x86/platform.h"
 #include "drivers/virtio_blk_host.h"
 #include "test/unit/host_stubs.h"
@@ -146,6 +147,14 @@ void fpu_switch(void *save, uint64_t *save_xcr0, const void *load,
                          uint64_t load_xcr0)
 {
     (void)save, (void)save_xcr0, (void)load, (void)load_xcr0;
+}
+void dreg_init_state(struct dreg_state *d)
+{
+    *d = (struct dreg_state){ .dr6 = 0xffff0ff0 };
+}
+void dreg_switch(struct dreg_state *save, const struct dreg_state *load)
+{
+    (void)save, (void)load;
 }
 int virtio_blk_host_init(struct virtio_blk_host *h, unsigned index)
 {

@@ -34,16 +34,23 @@
      | SVM_INTERCEPT_INIT                                                   \
      | SVM_INTERCEPT_CPUID      /* CPUID policy (hv/exit/cpuid.c) */             \
      | SVM_INTERCEPT_INVD       /* would drop host cache lines */           \
+     | SVM_INTERCEPT_RDPMC      /* host counters: #GP, none offered */     \
+     | SVM_INTERCEPT_INVLPGA    /* any ASID's TLB entries: #UD */           \
      | SVM_INTERCEPT_IOIO_PROT  /* every port goes to the pio bus */        \
      | SVM_INTERCEPT_MSR_PROT   /* MSR policy, bitmap below */              \
      | SVM_INTERCEPT_RSM                                                    \
      | SVM_INTERCEPT_FERR_FREEZE                                            \
      | SVM_INTERCEPT_SHUTDOWN)  /* triple fault: stop the VM, not the host */
 /* Intercept vector 4: the guest sees no SVM, so SVM instructions #UD.
- * HLT and VMRUN are set in svm_vcpu_init (lab 1). */
+ * The guest's EFER.SVME is forced on (VMRUN needs it), so any SVM
+ * instruction not intercepted here would run for real (APM2 15.9
+ * "Instruction Intercepts"; INVLPGA in vector 3 above). WBINVD would
+ * write back and drop the whole host cache for every VM: done as a
+ * no-op. HLT and VMRUN are set in svm_vcpu_init (lab 1). */
 #define SVM_MISC2_INTERCEPTS                                                \
     (SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD | SVM_INTERCEPT_VMSAVE    \
      | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI | SVM_INTERCEPT_SKINIT       \
+     | SVM_INTERCEPT_WBINVD                                                 \
      | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT)
 
 static hpa_t host_save_area;
@@ -204,6 +211,9 @@ static void state_to_vmcb(const struct vcpu *v, struct vmcb *vmcb)
     sv->cr2 = st->cr2;
     sv->cr3 = st->cr3;
     sv->cr4 = st->cr4;
+    /* With nested paging the guest's PAT is G_PAT (APM2 15.25.8 "Combining
+     * Memory Types, MTRRs"); WRMSR to IA32_PAT exits to hv/exit/msr.c. */
+    sv->g_pat = st->pat;
     sv->rflags = st->rflags;
     sv->rip = st->rip;
     sv->rsp = st->gpr[GPR_RSP];
@@ -237,12 +247,30 @@ static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
     st->interrupt_shadow = vmcb->control.interrupt_shadow & 1;
 }
 
+/* TSC_AUX is passed through (hv/exit/msr.c) and neither VMRUN nor
+ * VMLOAD/VMSAVE switch it (APM2 15.5.1 "Basic Operation", 15.5.2 "VMSAVE
+ * and VMLOAD Instructions"), so the CPU's copy is the last vCPU's: swap
+ * it when another vCPU enters. Keel itself never reads it. Every CPU
+ * with SVM has RDTSCP and so TSC_AUX (K8 revision F onward), and QEMU TCG
+ * implements the MSR whatever the CPU model. */
+static void svm_load_tsc_aux(struct vcpu *v)
+{
+    static struct vcpu *aux_of;    /* whose TSC_AUX the CPU holds */
+    if (aux_of == v)
+        return;
+    if (aux_of)
+        ((struct svm_vcpu *)aux_of->vendor)->tsc_aux = rdmsr(MSR_TSC_AUX);
+    wrmsr(MSR_TSC_AUX, ((struct svm_vcpu *)v->vendor)->tsc_aux);
+    aux_of = v;
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *exit)
 {
     struct svm_vcpu *s = v->vendor;
     struct vmcb *vmcb = s->vmcb;
     struct vmcb_control *c = &vmcb->control;
 
+    svm_load_tsc_aux(v);
     state_to_vmcb(v, vmcb);
     c->tsc_offset = v->tsc_offset;
     if (v->event.valid) {

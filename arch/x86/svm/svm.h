@@ -9,6 +9,7 @@
 struct svm_vcpu {
     struct vmcb *vmcb;   /* 4 KiB aligned; hpa == pointer */
     bool flush;          /* flush this ASID's TLB on the next VMRUN */
+    uint64_t tsc_aux;    /* the guest's TSC_AUX while another vCPU runs */
 };
 
 /* Does the CPU save the next RIP on intercepts (CPUID 8000000A EDX.NRIPS)?

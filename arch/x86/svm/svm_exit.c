@@ -18,11 +18,13 @@ static const struct svm_exit_entry svm_exits[0x100] = {
     [SVM_EXIT_INIT] = { EXIT_UNEXPECTED, "VMEXIT_INIT" },
     [SVM_EXIT_VINTR] = { EXIT_INTR_WINDOW, "VMEXIT_VINTR" },
     [SVM_EXIT_RDTSC] = { EXIT_UNEXPECTED, "VMEXIT_RDTSC" },
+    [SVM_EXIT_RDPMC] = { EXIT_RDPMC, "VMEXIT_RDPMC" },
     [SVM_EXIT_CPUID] = { EXIT_CPUID, "VMEXIT_CPUID" },
     [SVM_EXIT_RSM] = { EXIT_VIRT_INSN, "VMEXIT_RSM" },
     [SVM_EXIT_INVD] = { EXIT_INVD, "VMEXIT_INVD" },
     [SVM_EXIT_PAUSE] = { EXIT_PAUSE, "VMEXIT_PAUSE" },
     [SVM_EXIT_HLT] = { EXIT_HLT, "VMEXIT_HLT" },
+    [SVM_EXIT_INVLPGA] = { EXIT_VIRT_INSN, "VMEXIT_INVLPGA" },
     [SVM_EXIT_IOIO] = { EXIT_IO, "VMEXIT_IOIO" },
     [SVM_EXIT_MSR] = { EXIT_MSR_READ, "VMEXIT_MSR" },
     [SVM_EXIT_FERR_FREEZE] = { EXIT_UNEXPECTED, "VMEXIT_FERR_FREEZE" },
@@ -34,6 +36,7 @@ static const struct svm_exit_entry svm_exits[0x100] = {
     [SVM_EXIT_STGI] = { EXIT_VIRT_INSN, "VMEXIT_STGI" },
     [SVM_EXIT_CLGI] = { EXIT_VIRT_INSN, "VMEXIT_CLGI" },
     [SVM_EXIT_SKINIT] = { EXIT_VIRT_INSN, "VMEXIT_SKINIT" },
+    [SVM_EXIT_WBINVD] = { EXIT_INVD, "VMEXIT_WBINVD" },
     [SVM_EXIT_MONITOR] = { EXIT_VIRT_INSN, "VMEXIT_MONITOR" },
     [SVM_EXIT_MWAIT] = { EXIT_VIRT_INSN, "VMEXIT_MWAIT" },
     [SVM_EXIT_MWAIT_COND] = { EXIT_VIRT_INSN, "VMEXIT_MWAIT_CONDITIONAL" },
@@ -64,7 +67,10 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
     if (svm_has_nrips && c->nrip > v->state.rip && c->nrip - v->state.rip <= 15)
         exit->insn_len = (uint8_t)(c->nrip - v->state.rip);
 
-    if (code == (uint64_t)SVM_EXIT_INVALID) {
+    /* VMEXIT_INVALID is -1 (APM2 Appendix C); QEMU TCG stores it as a
+     * 32-bit -1, hardware as a 64-bit one. Either names the failed
+     * consistency check (15.5.1 "Basic Operation"). */
+    if (code == (uint64_t)SVM_EXIT_INVALID || code == 0xffffffffull) {
         exit->reason = EXIT_ENTRY_FAILED;
         exit->raw_name = "VMEXIT_INVALID";
         return;

@@ -34,6 +34,7 @@ static hpa_t vmxon_region;
      | CPU_BASED_HLT_EXITING       /* idle the vCPU, not the CPU */        \
      | CPU_BASED_MWAIT_EXITING     /* hidden in CPUID: #UD */              \
      | CPU_BASED_MONITOR_EXITING                                           \
+     | CPU_BASED_RDPMC_EXITING     /* host counters: #GP, none offered */  \
      | CPU_BASED_USE_TPR_SHADOW    /* MOV CR8 never reaches the real TPR */ \
      | CPU_BASED_USE_IO_BITMAPS    /* all ones: every port to the bus */   \
      | CPU_BASED_USE_MSR_BITMAPS   /* MSR policy, pass-through list */     \
@@ -44,16 +45,19 @@ static hpa_t vmxon_region;
      | SECONDARY_UNRESTRICTED_GUEST) /* Multiboot guests: PE=1, PG=0 */
 #define OPTIONAL_PROC2                                                     \
     (SECONDARY_ENABLE_RDTSCP | SECONDARY_ENABLE_INVPCID                    \
-     | SECONDARY_ENABLE_XSAVES)
+     | SECONDARY_ENABLE_XSAVES                                             \
+     | SECONDARY_WBINVD_EXITING) /* every VM's cache lines: a no-op */
 /* VM-exit controls (24.7.1). "Acknowledge interrupt on exit" stays 0: the
  * interrupt stays pending in the host LAPIC and is taken through Keel's
  * IDT right after the exit (vmx_run.asm). */
 #define WANT_EXIT                                                          \
     (VM_EXIT_HOST_ADDR_SPACE_SIZE  /* Keel is 64-bit */                    \
      | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT                       \
-     | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER)
+     | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER                     \
+     | VM_EXIT_SAVE_DEBUG_CONTROLS) /* the guest's DR7 (27.3.1) */
 /* VM-entry controls (24.8.1); IA-32e mode guest follows EFER.LMA. */
-#define WANT_ENTRY (VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
+#define WANT_ENTRY (VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER        \
+                    | VM_ENTRY_LOAD_DEBUG_CONTROLS) /* DR7: 26.3.2.1 */
 
 /* One control word from its capability MSR (A.3-A.5): bits 31:0 are the
  * allowed 0-settings (a 1 there forces the control to 1), bits 63:32 the
