@@ -81,6 +81,14 @@ $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I guest/tests/ $< -o $@
 
+# Hostile guests (issue 11, test/boot/test_hostile.py): Multiboot ELF too.
+HOSTILE_BIN := $(patsubst guest/hostile/%.asm,$(BUILD)/guest/hostile/%.elf,$(wildcard guest/hostile/*.asm))
+guests: $(HOSTILE_BIN)
+$(BUILD)/guest/hostile/%.elf: guest/hostile/%.asm guest/tests/lib.inc guest/tests/guest.ld
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+
 # Lab guests (docs/labs/): Multiboot ELF like the test guests.
 LAB_BIN := $(patsubst guest/labs/%.asm,$(BUILD)/guest/labs/%.elf,$(wildcard guest/labs/*.asm))
 guests: $(LAB_BIN)

@@ -1,0 +1,96 @@
+"""Issue 11, "guests that attack Keel must fail alone": hostile test
+guests (guest/hostile/) run beside a well-behaved VM in one Keel boot
+(QEMU TCG, SVM + NPT). The good VM checksums its memory and checks its
+TSC_AUX, DR0-DR3 and IA32_PAT for 300 ms while the hostile ones write
+theirs and run the SVM instructions; each hostile VM is refused as the
+architecture says and the good VM ends as expected. The same guests run
+once more under Bochs with VMX (one boot, about a minute): DR0-DR3, DR6
+and TSC_AUX are not in the VMCS either, and the SVM instructions #UD
+natively on Intel."""
+import pytest
+
+import keelrun
+from console import Console
+
+HOSTILE = keelrun.BUILD / "guest" / "hostile"
+
+# name -> (file, expect, extra keel.cfg lines)
+GUESTS = {
+    "good": ("good.elf", "pass", "cmdline = 4321\n"),
+    "clobber": ("clobber.elf", "pass", ""),
+    "svminsn": ("svminsn.elf", "pass", ""),
+}
+
+
+def hostile_config():
+    cfg = "[keel]\nlog = info\ntest-exit = yes\n"
+    files = {}
+    for name, (f, expect, extra) in GUESTS.items():
+        cfg += (f"\n[vm {name}]\nmemory = 16M\nformat = multiboot\n"
+                f"kernel = \\EFI\\keel\\{f}\nexpect = {expect}\n{extra}")
+        files[f"EFI/keel/{f}"] = HOSTILE / f
+    return cfg, files
+
+
+@pytest.fixture(scope="module", params=["svm-qemu", "vmx-bochs"])
+def run(request, tmp_path_factory):
+    """One Keel boot of all the guests: QEMU TCG (SVM), then Bochs (VMX)."""
+    tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    cfg, files = hostile_config()
+    esp = keelrun.make_esp(tmp, cfg, files)
+    if request.param == "svm-qemu":
+        con = Console(keelrun.qemu_command(esp, tmp), cwd=tmp)
+        timeout = 120
+    else:
+        con = keelrun.bochs_console(esp, tmp, keelrun.BOCHS_VMX_CPU)
+        timeout = 300
+    con.expect(r"keel: all VMs have ended", timeout=timeout)
+    status = con.wait_exit(timeout=60)
+    yield con, status
+    con.kill()
+
+
+def guest_lines(run, name):
+    return [l[len(name) + 3:] for l in run[0].text().splitlines()
+            if l.startswith(f"[{name}] ")]
+
+
+def assert_ended_pass(run, name):
+    text = run[0].text()
+    if f"keel: vm {name}: ended as expected" not in text:
+        run[0].fail(f"vm {name} did not end as expected")
+    assert f"keel: vm {name}: debug-exit status 0 (pass)" in text, \
+        run[0].tail()
+
+
+def test_good_vm_keeps_its_memory_and_registers(run):
+    got = guest_lines(run, "good")
+    assert ("good: memory checksum, TSC_AUX, DR0-DR3 and PAT kept for "
+            "300 ms") in got, got
+    assert not [l for l in got if "FAILED" in l], got
+    assert_ended_pass(run, "good")
+
+
+def test_clobber_writes_only_its_own_registers(run):
+    got = guest_lines(run, "clobber")
+    assert "clobber: wrote TSC_AUX, DR0-DR3 and PAT for 300 ms" in got, got
+    assert "clobber: own TSC_AUX kept ok" in got, got
+    assert "clobber: own DR3 kept ok" in got, got
+    assert_ended_pass(run, "clobber")
+
+
+def test_svm_instructions_are_refused(run):
+    got = guest_lines(run, "svminsn")
+    for insn in ("INVLPGA", "VMRUN", "VMLOAD", "VMSAVE", "STGI", "CLGI",
+                 "SKINIT"):
+        assert f"svminsn: {insn} raises #UD ok" in got, got
+    assert "svminsn: RDPMC raises #GP ok" in got, got
+    assert "svminsn: WBINVD completes ok" in got, got
+    assert_ended_pass(run, "svminsn")
+    # The good VM beside it ended as expected too.
+    assert_ended_pass(run, "good")
+
+
+def test_keel_exit_status_says_all_as_expected(run):
+    con, status = run
+    assert status == keelrun.EXIT_PASS, con.tail()
