@@ -72,11 +72,15 @@ $(BUILD)/keel.efi: $(BUILD)/keel.so
 	@echo "keel.efi: $$(stat -c %s $@) bytes"
 
 # Test guests: Multiboot ELF (*.asm) and flat binaries (*-flat.asm).
+# One recipe for every Multiboot ELF guest (tests, hostile, labs).
+define multiboot_elf
+@mkdir -p $(dir $@)
+$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
+$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+endef
 guests: $(GUEST_BIN)
 $(BUILD)/guest/tests/%.elf: guest/tests/%.asm guest/tests/lib.inc guest/tests/guest.ld
-	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
-	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+	$(multiboot_elf)
 $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I guest/tests/ $< -o $@
@@ -85,17 +89,13 @@ $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 HOSTILE_BIN := $(patsubst guest/hostile/%.asm,$(BUILD)/guest/hostile/%.elf,$(wildcard guest/hostile/*.asm))
 guests: $(HOSTILE_BIN)
 $(BUILD)/guest/hostile/%.elf: guest/hostile/%.asm guest/tests/lib.inc guest/tests/guest.ld
-	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
-	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+	$(multiboot_elf)
 
 # Lab guests (docs/labs/): Multiboot ELF like the test guests.
 LAB_BIN := $(patsubst guest/labs/%.asm,$(BUILD)/guest/labs/%.elf,$(wildcard guest/labs/*.asm))
 guests: $(LAB_BIN)
 $(BUILD)/guest/labs/%.elf: guest/labs/%.asm guest/tests/lib.inc guest/tests/guest.ld
-	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -I guest/tests/ $< -o $(@:.elf=.o)
-	$(LD) -m elf_i386 --no-warn-rwx-segments -T guest/tests/guest.ld $(@:.elf=.o) -o $@
+	$(multiboot_elf)
 
 # Host unit tests (cmocka).
 $(BUILD)/host/%.o: %.c
