@@ -13,7 +13,14 @@ uint64_t stub_wall_seconds = 1700000000ULL;
 
 void console_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
 void console_write_raw(const char *s, size_t n) { fwrite(s, 1, n, stdout); }
-int console_getc(void) { return -1; }
+const uint8_t *stub_console_in;    /* console_getc() returns these */
+size_t stub_console_in_len, stub_console_in_pos;
+int console_getc(void)
+{
+    if (stub_console_in_pos >= stub_console_in_len)
+        return -1;
+    return stub_console_in[stub_console_in_pos++];
+}
 uint64_t platform_now_ns(void) { return stub_now_ns; }
 uint64_t platform_tsc_hz(void) { return stub_tsc_hz; }
 uint64_t platform_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
