@@ -100,8 +100,10 @@ unit: $(UNIT_BIN)
 linux:
 	@$(MAKE) -s -f guest/linux/linux.mk BUILD=$(BUILD)
 
+# CONFIG=path/keel.cfg boots another configuration (default
+# configs/default.cfg; docs/config.md, "make run").
 run: deps all linux
-	@sh scripts/run.sh
+	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
 
 test: deps all unit linux
 	@$(PYTEST) -q test/
@@ -132,4 +134,5 @@ grade:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# -type f: the guest's initramfs tree holds an etc/init.d folder.
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
