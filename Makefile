@@ -108,6 +108,12 @@ run: deps all linux
 test: deps all unit linux
 	@$(PYTEST) -q test/
 
+# The same suite beside stress-ng on every CPU, waits stretched 3x
+# (scripts/test-load.sh; README.md, Tests). ARGS=... narrows it.
+.PHONY: test-load
+test-load: deps all unit linux
+	@sh scripts/test-load.sh $(ARGS)
+
 # Speed: Linux boot time and a 16 MiB HTTP fetch over virtio-net, bare vs
 # under Keel, side by side (docs/bench.md).
 bench: deps all linux

@@ -347,9 +347,11 @@ def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
     its COM1 socket. wait_exit() returns the status Keel printed, encoded
     as QEMU's isa-debug-exit would ((N << 1) | 1), so tests compare it with
     EXIT_PASS on both emulators."""
+    from console import scaled
     port = free_tcp_port()
     return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
-                                      port, timeout_s, extra_rc),
+                                      port, int(scaled(timeout_s)),
+                                      extra_rc),
                         workdir, port)
 
 
