@@ -9,7 +9,7 @@ import pytest
 
 import keelrun
 from console import Console
-from linuxguest import sh, wait_shell
+from linuxguest import PROMPT, sh, wait_shell
 
 CONFIGS = sorted(p.name for p in (keelrun.ROOT / "configs").glob("*.cfg")
                  if p.name != "default.cfg")
@@ -18,6 +18,21 @@ CONFIGS = sorted(p.name for p in (keelrun.ROOT / "configs").glob("*.cfg")
 def test_every_config_is_tested():
     assert set(CONFIGS) == {"minimal.cfg", "hvc0.cfg", "two-guests.cfg"}, \
         "a new configs/*.cfg needs its checks here"
+
+
+def respawn_and_ctrl_alt_del(con):
+    """busybox init: `exit` gives a new shell; Ctrl-Alt-Del (SIGINT to
+    init, which is what the kernel sends once init turned the hard reboot
+    off) reboots the guest in an orderly way, to a new shell."""
+    con.sendline("exit")
+    con.expect(re.escape(PROMPT), timeout=60)
+    out, rc = sh(con, "echo respawned-$((6 * 7))")
+    assert rc == 0 and "respawned-42" in out, out
+    con.sendline("kill -INT 1")
+    con.expect(r"rcK: done", timeout=120)
+    con.expect(r"keel: vm linux: reset \(ACPI reset register written\)",
+               timeout=120)
+    wait_shell(con, timeout=300)
 
 
 @pytest.mark.parametrize("name", CONFIGS)
@@ -37,6 +52,8 @@ def test_config_boots(name, tmp_path):
             want = {"minimal.cfg": ["ttyS0", "0"],
                     "hvc0.cfg": ["hvc0", "1"]}[name]
             assert rc == 0 and out.split() == want, out
+            if name == "minimal.cfg":
+                respawn_and_ctrl_alt_del(con)
             con.sendline("poweroff")
             con.expect(r"keel: vm linux: ended \(power-off\)", timeout=120)
         assert con.wait_exit(timeout=60) == 0, con.tail()
