@@ -142,7 +142,8 @@ def make_data_disk(img, mib=DISK_MIB):
         tmp = img.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
         subprocess.run([mke2fs(), "-q", "-F", "-t", "ext4", "-L", "keel-data",
-                        "-d", str(seed), str(tmp), f"{mib}M"], check=True)
+                        "-d", str(seed), str(tmp), f"{mib}M"], check=True,
+                       stdout=subprocess.DEVNULL)
         tmp.rename(img)
     finally:
         shutil.rmtree(seed, ignore_errors=True)
