@@ -116,11 +116,19 @@ unit: $(UNIT_BIN)
 linux:
 	@$(MAKE) -s -f guest/linux/linux.mk BUILD=$(BUILD)
 
+# CONFIG=path/keel.cfg boots another configuration (default
+# configs/default.cfg; docs/config.md, "make run").
 run: deps all linux
-	@sh scripts/run.sh
+	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
 
 test: deps all unit linux
 	@$(PYTEST) -q test/
+
+# The same suite beside stress-ng on every CPU, waits stretched 3x
+# (scripts/test-load.sh; README.md, Tests). ARGS=... narrows it.
+.PHONY: test-load
+test-load: deps all unit linux
+	@sh scripts/test-load.sh $(ARGS)
 
 # Speed: Linux boot time and a 16 MiB HTTP fetch over virtio-net, bare vs
 # under Keel, side by side (docs/bench.md).
@@ -148,4 +156,5 @@ grade:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# -type f: the guest's initramfs tree holds an etc/init.d folder.
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -26,7 +26,12 @@ void serial_init(void)
     outb(COM1 + UART_DLL, 1);            /* 115200 = 115200 / 1 */
     outb(COM1 + UART_DLM, 0);
     outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, 0x07);         /* FIFO on, both cleared */
+    /* FIFO on, both cleared, receive trigger level 14 (FCR bits 7:6 = 11,
+     * datasheet Table V). Keel polls, so the level raises no interrupt;
+     * but QEMU's 16550 takes from its back end only up to the trigger
+     * level at a time, so level 1 would hand Keel one typed byte per
+     * look and level 14 hands it up to 14. */
+    outb(COM1 + UART_FCR, 0xc7);
     outb(COM1 + UART_MCR, 0x03);         /* DTR, RTS */
     /* A missing port reads 0xFF everywhere; then writes are dropped rather
      * than spinning forever on LSR. */

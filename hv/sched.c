@@ -16,8 +16,26 @@
 #include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
 
-/* How often an idle Keel looks at the console for typed input. */
-#define IDLE_POLL_NS 10000000ULL
+/* How often an idle Keel looks at the console for typed input; while
+ * typing is under way (a byte moved in the last INPUT_BURST_NS) it looks
+ * every INPUT_POLL_NS instead, and between guest exits at most that often.
+ * Under QEMU the host UART hands over at most its FIFO trigger level of
+ * bytes per look (drivers/serial.c), so a look once per 10 ms slice
+ * would let a pasted line trickle in at about a byte per slice. */
+#define IDLE_POLL_NS   10000000ULL
+#define INPUT_POLL_NS    200000ULL
+#define INPUT_BURST_NS 200000000ULL
+
+static struct vm **all_vms;
+static unsigned nr_all_vms;
+static uint64_t last_poll_ns, last_input_ns;
+
+static void poll_input(uint64_t now)
+{
+    last_poll_ns = now;
+    if (vconsole_poll_input(all_vms, nr_all_vms))
+        last_input_ns = now;
+}
 
 /* The host timer must fire at the slice end or at the VM's next device
  * timer, whichever is first, so guest timer interrupts are on time. */
@@ -46,14 +64,19 @@ static void run_slice(struct vcpu *v)
            !v->vm->reset_pending && timer_now_ns() < end) {
         lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
+        uint64_t now = timer_now_ns();
+        if (now - last_poll_ns >= INPUT_POLL_NS)
+            poll_input(now);
     }
 }
 
 void sched_run(struct vm **vms, unsigned n)
 {
+    all_vms = vms;
+    nr_all_vms = n;
     for (;;) {
         bool alive = false, ran = false;
-        vconsole_poll_input(vms, n);
+        poll_input(timer_now_ns());
         for (unsigned i = 0; i < n; i++) {
             struct vm *vm = vms[i];
             /* A reset goes on a bounded step per pass (machine_reset);
@@ -81,7 +104,8 @@ void sched_run(struct vm **vms, unsigned n)
             break;
         if (!ran) {
             uint64_t now = timer_now_ns();
-            uint64_t wake = now + IDLE_POLL_NS;
+            bool typing = now - last_input_ns < INPUT_BURST_NS;
+            uint64_t wake = now + (typing ? INPUT_POLL_NS : IDLE_POLL_NS);
             net_poll();   /* frames for a halted guest wake it */
             for (unsigned i = 0; i < n; i++)
                 if (vm_running(vms[i])) {

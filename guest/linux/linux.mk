@@ -18,8 +18,11 @@ all: $(OUT)/vmlinuz $(OUT)/initrd.img
 $(OUT)/vmlinuz: $(HERE)/fetch-kernel.sh
 	@sh $(HERE)/fetch-kernel.sh $(OUT)
 
-$(OUT)/initrd.img: $(OUT)/vmlinuz $(HERE)/init $(HERE)/mkinitrd.sh $(BUSYBOX)
-	@sh $(HERE)/mkinitrd.sh $(OUT) $(HERE)/init $(BUSYBOX)
+ROOTFS  := $(HERE)/rootfs
+ROOTFS_FILES := $(shell find $(ROOTFS) -type f)
+$(OUT)/initrd.img: $(OUT)/vmlinuz $(HERE)/init $(HERE)/mkinitrd.sh $(BUSYBOX) \
+		$(ROOTFS_FILES)
+	@sh $(HERE)/mkinitrd.sh $(OUT) $(HERE)/init $(BUSYBOX) $(ROOTFS)
 
 clean-linux:
 	rm -rf $(OUT)/vmlinuz $(OUT)/initrd.img $(OUT)/modules $(OUT)/initrd-root \

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the guest initramfs: a gzip-compressed newc cpio holding busybox
-# (static), /init and the modules fetch-kernel.sh left in <outdir>/modules.
-#   usage: mkinitrd.sh <outdir> <init script> <busybox binary>
+# (static), /init, the files under <rootfs> (/etc/inittab, /etc/init.d/...)
+# and the modules fetch-kernel.sh left in <outdir>/modules.
+#   usage: mkinitrd.sh <outdir> <init script> <busybox binary> <rootfs dir>
 # Every file is owned by root in the archive; timestamps are cleared so the
 # same inputs give the same bytes.
 set -eu
@@ -9,6 +10,7 @@ set -eu
 out=$1
 init=$2
 busybox=$3
+rootfs=$4
 root=$out/initrd-root
 
 if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
@@ -24,6 +26,8 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
          "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/root" \
          "$root/lib/modules"
 cp "$busybox" "$root/bin/busybox"
+cp -R "$rootfs"/. "$root/"
+mkdir -p "$root/mnt" "$root/var" "$root/run"
 ln -s busybox "$root/bin/sh"
 cp "$init" "$root/init"
 chmod 755 "$root/init" "$root/bin/busybox"

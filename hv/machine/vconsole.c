@@ -12,7 +12,13 @@
 static bool raw_mode = true;
 static char line[CFG_MAX_VMS][LINE_MAX];
 static unsigned line_len[CFG_MAX_VMS];
-static int pending_in = -1;   /* a typed byte the guest had no room for */
+/* Typed bytes read from Keel's console but not yet taken by the guest.
+ * Keel reads the host UART only while this ring has room, so when a guest
+ * reads slowly the bytes wait here, then in the host UART's FIFO, then in
+ * the outer machine's serial back end (QEMU's chardev stops reading its
+ * pty): back-pressure all the way to the typist, nothing dropped. */
+static uint8_t inq[VCONSOLE_INPUT_RING];
+static unsigned inq_head, inq_count;
 static struct {
     vconsole_input_fn receive;   /* NULL: the UART */
     void *dev;
@@ -56,28 +62,58 @@ void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev)
     input[id].dev = dev;
 }
 
-void vconsole_poll_input(struct vm **vms, unsigned n)
+/* The VM typed input goes to: the first one running with a console. */
+static struct vm *input_target(struct vm **vms, unsigned n)
 {
-    struct vm *target = NULL;
-    for (unsigned i = 0; i < n && !target; i++)
+    for (unsigned i = 0; i < n; i++)
         if (vm_running(vms[i]) && vms[i]->uart)
-            target = vms[i];
-    for (;;) {
+            return vms[i];
+    return NULL;
+}
+
+/* Offer queued bytes to vm's console input, oldest first, until it has no
+ * room; returns how many it took. */
+static unsigned feed_guest(struct vm *vm)
+{
+    unsigned id = vm->id % CFG_MAX_VMS, fed = 0;
+    while (inq_count) {
+        uint8_t c = inq[inq_head];
+        bool taken = input[id].receive ? input[id].receive(input[id].dev, c)
+                                       : uart_receive(vm->uart, c);
+        if (!taken)
+            break;
+        inq_head = (inq_head + 1) % VCONSOLE_INPUT_RING;
+        inq_count--;
+        fed++;
+    }
+    return fed;
+}
+
+bool vconsole_poll_input(struct vm **vms, unsigned n)
+{
+    bool moved = false;
+    struct vm *target = input_target(vms, n);
+    if (target)
+        moved = feed_guest(target) > 0;
+    while (inq_count < VCONSOLE_INPUT_RING) {
         /* monitor_getc takes the monitor's key sequence (Ctrl-] m) out
          * of the stream and runs the monitor while the guests wait. */
-        int c = pending_in >= 0 ? pending_in : monitor_getc(vms, n);
+        int c = monitor_getc(vms, n);
         if (c < 0)
-            return;
-        pending_in = -1;
+            break;
+        moved = true;
         if (!target)
             continue;   /* no guest to type to: drop */
-        unsigned id = target->id % CFG_MAX_VMS;
-        bool taken = input[id].receive
-                         ? input[id].receive(input[id].dev, (uint8_t)c)
-                         : uart_receive(target->uart, (uint8_t)c);
-        if (!taken) {
-            pending_in = c;   /* keep it until the guest reads */
-            return;
-        }
+        inq[(inq_head + inq_count++) % VCONSOLE_INPUT_RING] = (uint8_t)c;
     }
+    /* The monitor may have run (and a VM ended meanwhile): look again. */
+    target = input_target(vms, n);
+    if (target)
+        feed_guest(target);
+    return moved;
+}
+
+unsigned vconsole_input_queued(void)
+{
+    return inq_count;
 }

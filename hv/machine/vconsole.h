@@ -25,9 +25,18 @@ void vconsole_flush(struct vm *vm);
 typedef bool (*vconsole_input_fn)(void *dev, uint8_t c);
 void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev);
 
-/* Move typed bytes from Keel's console into the input (UART or the console set
- * by vconsole_set_input) of the first running VM among vms[0..n), as far
- * as it has room. */
-void vconsole_poll_input(struct vm **vms, unsigned n);
+/* Bytes typed ahead that Keel holds for the guest, at most this many. */
+#define VCONSOLE_INPUT_RING 4096
+
+/* Move typed bytes from Keel's console into a ring (while it has room: a
+ * full ring leaves them in the host UART, never drops them) and from the
+ * ring into the input (UART or the console set by vconsole_set_input) of
+ * the first running VM among vms[0..n), as far as it has room, in order.
+ * Cheap when nothing is typed (one UART status read), so the scheduler
+ * calls it often. Returns true when any byte moved. */
+bool vconsole_poll_input(struct vm **vms, unsigned n);
+
+/* Bytes in the ring not yet taken by the guest (for tests). */
+unsigned vconsole_input_queued(void);
 
 #endif

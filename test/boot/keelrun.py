@@ -102,64 +102,181 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     return cmd + list(extra)
 
 
+DEFAULT_CONFIG = ROOT / "configs" / "default.cfg"
+DISK_MIB = 64
+HTTP_PORT = 8080          # host side of the forward to the guest's httpd
+
+
 def default_config():
-    """What `make run` boots: Debian's kernel with the busybox initramfs
-    (built by `make linux`), console on the terminal."""
+    """The plain Linux guest on the UART (configs/minimal.cfg), for tools
+    that want no extra machine devices (make debug); falls back to the two
+    test guests when no Linux guest is built."""
     linux = BUILD / "linux"
-    if (linux / "vmlinuz").exists() and (linux / "initrd.img").exists():
-        cfg = """# Keel default configuration (make run): Debian's stock kernel.
-[keel]
-log = info
-
-[vm linux]
-memory = 512M
-format = linux
-kernel = \\EFI\\keel\\vmlinuz
-initrd = \\EFI\\keel\\initrd.img
-cmdline = console=ttyS0
-"""
-        return cfg, {"EFI/keel/vmlinuz": linux / "vmlinuz",
-                     "EFI/keel/initrd.img": linux / "initrd.img"}
-    return test_guest_config()
+    name = "minimal.cfg" if (linux / "vmlinuz").exists() else "two-guests.cfg"
+    m = Machine(ROOT / "configs" / name)
+    return m.cfg_text, m.files
 
 
-def test_guest_config():
-    """Two small test guests (used when no Linux guest is built)."""
-    tests = BUILD / "guest" / "tests"
-    cfg = """# Keel default configuration (make run): two small test guests.
-[keel]
-log = info
-
-[vm uart]
-memory = 16M
-format = multiboot
-kernel = \\EFI\\keel\\uart.elf
-
-[vm mbinfo]
-memory = 16M
-format = multiboot
-kernel = \\EFI\\keel\\mbinfo.elf
-cmdline = hello from keel.cfg
-"""
-    files = {"EFI/keel/uart.elf": tests / "uart.elf",
-             "EFI/keel/mbinfo.elf": tests / "mbinfo.elf"}
-    return cfg, files
+class ConfigError(Exception):
+    """A configuration `make run` cannot boot (a named file is missing)."""
 
 
-def main():
+def mke2fs():
+    for p in (shutil.which("mke2fs"), "/usr/sbin/mke2fs", "/sbin/mke2fs"):
+        if p and Path(p).exists():
+            return p
+    raise ConfigError("mke2fs not found: install e2fsprogs (make deps)")
+
+
+def make_data_disk(img, mib=DISK_MIB):
+    """A new ext4 image labelled keel-data (the guest's rcS mounts it on
+    /mnt/data) holding a README the guest can read and extend. Made by
+    mke2fs -d from a folder: no loop mount, no root."""
+    seed = Path(tempfile.mkdtemp(prefix="keel-disk-"))
+    try:
+        (seed / "README.txt").write_text(
+            "This file is on build/%s, a disk image on the host that QEMU\n"
+            "offers as a virtio-blk-pci device, Keel drives and serves to\n"
+            "the guest as its virtio-blk disk. Write here: it is kept.\n"
+            % img.name)
+        tmp = img.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        subprocess.run([mke2fs(), "-q", "-F", "-t", "ext4", "-L", "keel-data",
+                        "-d", str(seed), str(tmp), f"{mib}M"], check=True,
+                       stdout=subprocess.DEVNULL)
+        tmp.rename(img)
+    finally:
+        shutil.rmtree(seed, ignore_errors=True)
+
+
+def port_free(port):
+    import socket
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Machine:
+    """A keel.cfg and the machine it needs: the files it names (looked up by
+    name in the config's folder, then build/, build/linux/,
+    build/guest/tests/), and QEMU devices for its machine-side devices:
+    virtio-net gets an e1000 uplink on QEMU's user network with a host
+    port forwarded to the guest's port 80; virtio-blk-host:N gets a
+    virtio-blk-pci drive backed by <disk_dir>/<config name>-diskN.img, made
+    (ext4, label keel-data) on first use and kept across runs."""
+
+    def __init__(self, path, disk_dir=None, http_port=None):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ConfigError(f"no configuration file {self.path}")
+        self.cfg_text = self.path.read_text()
+        self.disk_dir = Path(disk_dir) if disk_dir else BUILD
+        self.http_port = http_port
+        self.files = {}
+        self.extra = []
+        self.notes = []
+        self.disks = []
+        search = [self.path.parent, BUILD, BUILD / "linux",
+                  BUILD / "guest" / "tests"]
+        for key, value in self._settings():
+            if key in ("kernel", "initrd"):
+                self._add_file(value, search)
+            elif key == "device":
+                self._add_device(value, search)
+
+    def _settings(self):
+        for line in self.cfg_text.splitlines():
+            line = line.strip()
+            if not line or line.startswith(("#", "[")) or "=" not in line:
+                continue
+            key, value = (x.strip() for x in line.split("=", 1))
+            yield key, value
+
+    def _add_file(self, volume_path, search):
+        """volume_path as the config writes it (\\EFI\\keel\\x or /EFI/...)."""
+        dest = volume_path.replace("\\", "/").lstrip("/")
+        name = dest.rsplit("/", 1)[-1]
+        for d in search:
+            if (d / name).is_file():
+                self.files[dest] = d / name
+                return
+        where = ", ".join(str(d) for d in search)
+        raise ConfigError(f"{self.path} names {volume_path}: no file {name} "
+                          f"in {where} (make all linux builds the guests)")
+
+    def _add_device(self, value, search):
+        dtype, _, arg = (x.strip() for x in value.partition(":"))
+        if dtype == "virtio-blk":
+            self._add_file(arg.split(":")[0].strip(), search)
+        elif dtype == "virtio-blk-host":
+            n = int(arg.split(":")[0] or 0)
+            img = self.disk_dir / f"{self.path.stem}-disk{n}.img"
+            self.disks.append(img)
+            dev = f"hd{n + 1}"
+            self.extra += ["-drive", f"file={img},if=none,format=raw,id={dev}",
+                           "-device",
+                           f"virtio-blk-pci,drive={dev},disable-legacy=on"]
+            self.notes.append(f"virtio-blk-host:{n} -> {img} (ext4, kept "
+                              "across runs; mounted on /mnt/data)")
+        elif dtype == "virtio-net" and not any("e1000" in x
+                                               for x in self.extra):
+            port = self.http_port
+            if port is None:
+                port = HTTP_PORT if port_free(HTTP_PORT) else free_tcp_port()
+            self.http_port = port
+            self.extra += ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:"
+                           f"{port}-:80",
+                           # No option ROM: OVMF would load iPXE for it.
+                           "-device", "e1000,netdev=n0,romfile="]
+            self.notes.append(f"virtio-net -> e1000 uplink, QEMU user network "
+                              f"(guest 10.0.2.15 by DHCP, host 10.0.2.2); "
+                              f"http://127.0.0.1:{port}/ reaches the guest's "
+                              "httpd")
+
+    def prepare(self):
+        """Create missing disk images; call before booting."""
+        for img in self.disks:
+            if not img.exists():
+                img.parent.mkdir(parents=True, exist_ok=True)
+                make_data_disk(img)
+                print(f"keel: created {img} ({DISK_MIB} MiB ext4, label "
+                      "keel-data)")
+
+    def qemu_command(self, esp, workdir, interactive=False):
+        return qemu_command(esp, workdir, interactive=interactive,
+                            extra=self.extra)
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description="Boot Keel in QEMU (make run)")
+    ap.add_argument("--config", default=os.environ.get("CONFIG") or
+                    str(DEFAULT_CONFIG), help="a keel.cfg (default: %(default)s)")
+    args = ap.parse_args(argv)
+    try:
+        machine = Machine(args.config,
+                          disk_dir=os.environ.get("KEEL_DISK_DIR"),
+                          http_port=int(os.environ["KEEL_HTTP_PORT"])
+                          if os.environ.get("KEEL_HTTP_PORT") else None)
+        machine.prepare()
+    except ConfigError as e:
+        print(f"keel: make run: {e}")
+        return 2
     work = Path(tempfile.mkdtemp(prefix="keel-run-"))
-    cfg, files = default_config()
-    esp = make_esp(work, cfg, files)
-    cmd = qemu_command(esp, work, interactive=True)
-    print("keel: booting under", " ".join(cmd[:8]), "... (Ctrl-A X quits)")
+    esp = make_esp(work, machine.cfg_text, machine.files)
+    cmd = machine.qemu_command(esp, work, interactive=True)
+    print(f"keel: booting {machine.path} under {' '.join(cmd[:8])} ...")
+    for note in machine.notes:
+        print(f"keel:   {note}")
+    print("keel:   Ctrl-] m: Keel's monitor; poweroff or reboot in the "
+          "guest; Ctrl-A X quits QEMU")
     rc = subprocess.call(cmd)
     shutil.rmtree(work, ignore_errors=True)
     # QEMU's isa-debug-exit status 1 means Keel ended normally.
     return 0 if rc in (0, EXIT_PASS) else rc
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 # --- Bochs: the VMX path (and SVM on the same emulator) --------------------
@@ -231,9 +348,11 @@ def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
     its COM1 socket. wait_exit() returns the status Keel printed, encoded
     as QEMU's isa-debug-exit would ((N << 1) | 1), so tests compare it with
     EXIT_PASS on both emulators."""
+    from console import scaled
     port = free_tcp_port()
     return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
-                                      port, timeout_s, extra_rc),
+                                      port, int(scaled(timeout_s)),
+                                      extra_rc),
                         workdir, port)
 
 
@@ -247,7 +366,7 @@ def _bochs_console_class():
 
     import pexpect
     from pexpect import fdpexpect
-    from console import Console
+    from console import Console, scaled
 
     class BochsConsole(Console):
         """The console is COM1's TCP socket (pexpect over its fd); a second
@@ -266,7 +385,7 @@ def _bochs_console_class():
                                        dimensions=(25, 80))
             self.bochs.logfile_read = self.screen
             self.sock = None
-            deadline = time.time() + 60
+            deadline = time.time() + scaled(60)
             while self.sock is None and time.time() < deadline:
                 try:
                     self.sock = socket.create_connection(("127.0.0.1", port))
@@ -277,7 +396,7 @@ def _bochs_console_class():
             try:
                 if self.sock is None:
                     raise pexpect.EOF("no COM1 socket")
-                self.bochs.expect(r"<bochs:1>", timeout=60)
+                self.bochs.expect(r"<bochs:1>", timeout=scaled(60))
             except (pexpect.TIMEOUT, pexpect.EOF):
                 self.bochs.terminate(force=True)
                 raise AssertionError("Bochs did not start (COM1 socket, "
@@ -309,7 +428,7 @@ def _bochs_console_class():
             returns the status as QEMU's isa-debug-exit would report it."""
             m = self.expect(r"keel: exit status (\d+)", timeout=timeout)
             status = int(m.group(1))
-            if not self.ended.wait(timeout=30):
+            if not self.ended.wait(timeout=scaled(30)):
                 self.fail("Keel printed its exit status but Bochs did not "
                           "end (port 0x8900 shutdown not taken?)")
             self.kill()
@@ -328,3 +447,7 @@ def _bochs_console_class():
 
 def BochsConsole(bochs_cmd, workdir, port):   # noqa: N802 (a class)
     return _bochs_console_class()(bochs_cmd, workdir, port)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

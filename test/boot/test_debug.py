@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import keelrun
-from console import Console
+from console import Console, scaled
 from linuxguest import linux_config, linux_files
 
 sys.path.insert(0, str(keelrun.ROOT / "scripts"))
@@ -39,7 +39,7 @@ def test_gdb_attaches_with_keels_symbols(tmp_path):
              "-ex", "print/x v->state.rip",
              "-ex", "keel-exits v",
              "-ex", "kill"],
-            capture_output=True, text=True, timeout=60)
+            capture_output=True, text=True, timeout=scaled(60))
         out = gdb.stdout + gdb.stderr
         assert re.search(r"exit_dispatch in section \.text", out), out
         assert re.search(r'\$\d+ = "linux"', out), out

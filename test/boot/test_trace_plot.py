@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import keelrun
+from console import scaled
 
 SCRIPT = keelrun.ROOT / "scripts" / "trace_plot.py"
 
@@ -14,7 +15,7 @@ SCRIPT = keelrun.ROOT / "scripts" / "trace_plot.py"
 def test_trace_plot_from_a_real_linux_boot(tmp_path):
     out = tmp_path / "plot"
     r = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)],
-                       capture_output=True, text=True, timeout=420)
+                       capture_output=True, text=True, timeout=scaled(420))
     assert r.returncode == 0, r.stdout + r.stderr
 
     log = (out / "console.log").read_text()

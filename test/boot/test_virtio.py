@@ -66,7 +66,7 @@ def boot_to_shell(boot, cfg, fls):
 
 
 def poweroff(con):
-    con.sendline("exit")
+    con.sendline("poweroff")
     assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
 
 

@@ -24,6 +24,7 @@ import urllib.request
 import pytest
 
 import keelrun
+from console import scaled
 from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
 
 MiB = 1 << 20
@@ -85,7 +86,7 @@ def quoted(lines):
 def fetch_from_host(con, url, tries=30):
     """GET url on the host side, retrying for up to ~tries seconds."""
     last = None
-    for _ in range(tries):
+    for _ in range(int(scaled(tries))):
         try:
             with urllib.request.urlopen(url, timeout=20) as r:
                 return r.read().decode()
@@ -139,7 +140,7 @@ def net_checks(con, port, sums, hostport, name, mib, timeout):
 
 
 def poweroff_and_report(con, timeout):
-    con.sendline("exit")
+    con.sendline("poweroff")
     assert con.wait_exit(timeout=timeout) == keelrun.EXIT_PASS
     for line in con.text().splitlines():
         if line.startswith(("keel: net", "keel: e1000")):

@@ -66,7 +66,7 @@ def test_ext2_survives_poweroff(boot, tmp_path):
     out = run_ok(con, "sha256sum /mnt/pattern", timeout=300)
     assert hashlib.sha256(pattern()).hexdigest() in out
     run_ok(con, "sync && umount /mnt", timeout=300)
-    con.sendline("exit")
+    con.sendline("poweroff")
     assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
 
     # The host image, read without Keel: a clean file system with both

@@ -64,20 +64,23 @@ void serial_write_raw(const char *s, size_t n) { serial_write(s, n); }
 /* Console input: the bytes of stub_console_input(), then -1 ("nothing
  * waiting"). A reader that polls on after its script ran out (the
  * monitor's line editor busy-waits) would hang the test: abort instead. */
-static const char *input;
+const uint8_t *stub_console_in;
+size_t stub_console_in_len, stub_console_in_pos;
 static unsigned long idle_polls;
 
 void stub_console_input(const char *s)
 {
-    input = s;
+    stub_console_in = (const uint8_t *)s;
+    stub_console_in_len = strlen(s);
+    stub_console_in_pos = 0;
     idle_polls = 0;
 }
 
 int serial_getc(void)
 {
-    if (input && *input) {
+    if (stub_console_in_pos < stub_console_in_len) {
         idle_polls = 0;
-        return (unsigned char)*input++;
+        return stub_console_in[stub_console_in_pos++];
     }
     if (++idle_polls > 1000000) {
         fprintf(stderr, "serial_getc() polled after the script ended\n");

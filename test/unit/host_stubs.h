@@ -1,6 +1,7 @@
 /* Knobs of the host stand-ins in host_stubs.c. */
 #ifndef KEEL_HOST_STUBS_H
 #define KEEL_HOST_STUBS_H
+#include <stddef.h>
 #include <stdint.h>
 extern uint64_t stub_now_ns;       /* timer_now_ns() */
 extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
@@ -15,4 +16,9 @@ const char *stub_capture_end(void);
  * then -1. */
 void stub_console_input(const char *s);
 extern uint64_t stub_kzalloc_bytes; /* bytes kzalloc() handed out so far */
+
+/* The same script as bytes (may hold NUL): serial_getc() returns
+ * stub_console_in[stub_console_in_pos++] until stub_console_in_len. */
+extern const uint8_t *stub_console_in;
+extern size_t stub_console_in_len, stub_console_in_pos;
 #endif
