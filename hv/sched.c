@@ -15,6 +15,7 @@
 #include "hv/machine/vconsole.h"
 #include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
+#include "hv/debug/monitor.h"
 
 /* How often an idle Keel looks at the console for typed input; while
  * typing is under way (a byte moved in the last INPUT_BURST_NS) it looks
@@ -30,10 +31,22 @@ static struct vm **all_vms;
 static unsigned nr_all_vms;
 static uint64_t last_poll_ns, last_input_ns;
 
+/* Keel's console keys for the guests: the monitor's filter takes its key
+ * sequence (Ctrl-] m) out, and when it has seen it the monitor runs here,
+ * in the scheduler, while every guest waits. */
+static int console_key(void)
+{
+    bool open = false;
+    int c = monitor_getkey(&open);
+    if (open)
+        monitor_run(all_vms, nr_all_vms);
+    return c;
+}
+
 static void poll_input(uint64_t now)
 {
     last_poll_ns = now;
-    if (vconsole_poll_input(all_vms, nr_all_vms))
+    if (vconsole_poll_input(all_vms, nr_all_vms, console_key))
         last_input_ns = now;
 }
 

@@ -1,6 +1,6 @@
 /* The serial monitor (hv/debug/monitor.h): the key filter in front of guest
- * input, the line editor and the commands. It runs on the boot CPU from the
- * scheduler's input poll (hv/sched.c -> vconsole_poll_input), between
+ * input, the line editor and the commands. The scheduler runs it on the
+ * boot CPU when the filter saw its key sequence (hv/sched.c), between
  * slices, so every vCPU is outside its guest with its state in
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
 #include "lib/string.h"
@@ -198,7 +198,7 @@ static bool read_line(char *buf, size_t size)
     }
 }
 
-static void monitor_run(struct vm **vms, unsigned n)
+void monitor_run(struct vm **vms, unsigned n)
 {
     char line[LINE_MAX + 1];
     uint64_t t0 = timer_now_ns();
@@ -215,7 +215,7 @@ static void monitor_run(struct vm **vms, unsigned n)
             (unsigned long long)((timer_now_ns() - t0) / 1000000));
 }
 
-int monitor_getc(struct vm **vms, unsigned n)
+int monitor_getkey(bool *open)
 {
     if (held >= 0) {
         int c = held;
@@ -228,7 +228,7 @@ int monitor_getc(struct vm **vms, unsigned n)
     if (escaped) {
         escaped = false;
         if (c == MONITOR_OPEN) {
-            monitor_run(vms, n);
+            *open = true;
             return -1;
         }
         if (c != MONITOR_ESCAPE)

@@ -16,11 +16,17 @@ struct vm;
 #define MONITOR_ESCAPE 0x1d
 #define MONITOR_OPEN   'm'
 
-/* Keel's console input with the monitor's key sequence taken out: returns
- * the next byte for the guests, or -1 when none is waiting. When it sees
- * the sequence it runs the monitor synchronously on vms[0..n) (the
- * guests do not run until the user resumes) and then returns -1. */
-int monitor_getc(struct vm **vms, unsigned n);
+/* Keel's console input with the monitor's key sequence taken out: reads
+ * the console (drivers/serial.h) and returns the next byte for the guests,
+ * or -1 when none is waiting. When the sequence is complete it sets *open
+ * and returns -1: the caller (the scheduler, hv/sched.c) then runs
+ * monitor_run. It never runs the monitor itself, so guest input does not
+ * pass through the monitor's commands. */
+int monitor_getkey(bool *open);
+
+/* The monitor's prompt on vms[0..n), synchronously: the guests do not run
+ * until the user resumes (or types Ctrl-D). */
+void monitor_run(struct vm **vms, unsigned n);
 
 /* Run one monitor command line (as typed, without the newline) on
  * vms[0..n). Returns false for "resume". Exposed for host tests. */

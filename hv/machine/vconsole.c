@@ -2,7 +2,6 @@
 #include "hv/core/config.h"
 #include "hv/dev/uart16550.h"
 #include "lib/printf.h"
-#include "hv/debug/monitor.h"
 #include "drivers/serial.h"
 #include "hv/machine/vconsole.h"
 #include "hv/core/vm.h"
@@ -89,16 +88,14 @@ static unsigned feed_guest(struct vm *vm)
     return fed;
 }
 
-bool vconsole_poll_input(struct vm **vms, unsigned n)
+bool vconsole_poll_input(struct vm **vms, unsigned n, vconsole_key_fn key)
 {
     bool moved = false;
     struct vm *target = input_target(vms, n);
     if (target)
         moved = feed_guest(target) > 0;
     while (inq_count < VCONSOLE_INPUT_RING) {
-        /* monitor_getc takes the monitor's key sequence (Ctrl-] m) out
-         * of the stream and runs the monitor while the guests wait. */
-        int c = monitor_getc(vms, n);
+        int c = key();
         if (c < 0)
             break;
         moved = true;
@@ -106,7 +103,8 @@ bool vconsole_poll_input(struct vm **vms, unsigned n)
             continue;   /* no guest to type to: drop */
         inq[(inq_head + inq_count++) % VCONSOLE_INPUT_RING] = (uint8_t)c;
     }
-    /* The monitor may have run (and a VM ended meanwhile): look again. */
+    /* The monitor may have run inside key() (and a VM ended meanwhile):
+     * look again. */
     target = input_target(vms, n);
     if (target)
         feed_guest(target);

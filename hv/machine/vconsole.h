@@ -28,13 +28,17 @@ void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev);
 /* Bytes typed ahead that Keel holds for the guest, at most this many. */
 #define VCONSOLE_INPUT_RING 4096
 
-/* Move typed bytes from Keel's console into a ring (while it has room: a
- * full ring leaves them in the host UART, never drops them) and from the
- * ring into the input (UART or the console set by vconsole_set_input) of
- * the first running VM among vms[0..n), as far as it has room, in order.
- * Cheap when nothing is typed (one UART status read), so the scheduler
- * calls it often. Returns true when any byte moved. */
-bool vconsole_poll_input(struct vm **vms, unsigned n);
+/* Where typed bytes come from: the next byte, or -1 when none is waiting.
+ * The scheduler passes Keel's console with the monitor's keys taken out. */
+typedef int (*vconsole_key_fn)(void);
+
+/* Move typed bytes from key() into a ring (while it has room: a full ring
+ * leaves them in the host UART, never drops them) and from the ring into
+ * the input (UART or the console set by vconsole_set_input) of the first
+ * running VM among vms[0..n), as far as it has room, in order. Cheap when
+ * nothing is typed (one UART status read), so the scheduler calls it
+ * often. Returns true when any byte moved. */
+bool vconsole_poll_input(struct vm **vms, unsigned n, vconsole_key_fn key);
 
 /* Bytes in the ring not yet taken by the guest (for tests). */
 unsigned vconsole_input_queued(void);

@@ -2,7 +2,7 @@
 after the monitor was opened and closed, reaches the guest whole and in
 order (count and SHA-256), however fast it arrives: Keel keeps what the
 guest has no room for and reads the host UART only as fast as the guest
-takes it (hv/vconsole.c), so nothing overflows anywhere."""
+takes it (hv/machine/vconsole.c), so nothing overflows anywhere."""
 import hashlib
 import random
 import re

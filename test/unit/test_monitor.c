@@ -216,17 +216,21 @@ static void test_monitor_resume_and_unknown(void **state)
     assert_out_has("  resume            leave the monitor (also: c, q, Ctrl-D)\n");
 }
 
-/* ---- the key filter (monitor_getc) ------------------------------------- */
+/* ---- the key filter (monitor_getkey) ----------------------------------- */
 
-/* The bytes monitor_getc hands to the guest (up to 16) while script is
- * typed: a fixed number of polls, well past the script's end. */
+/* The bytes monitor_getkey hands to the guest (up to 16) while script is
+ * typed, running the monitor when it asks, as the scheduler does: a fixed
+ * number of polls, well past the script's end. */
 static unsigned getc_all(const char *script, int *got)
 {
     unsigned n = 0;
     stub_console_input(script);
     stub_capture_begin();
     for (unsigned i = 0; i < 64 && n < 16; i++) {
-        int c = monitor_getc(vms, 2);
+        bool open = false;
+        int c = monitor_getkey(&open);
+        if (open)
+            monitor_run(vms, 2);
         if (c >= 0)
             got[n++] = c;
     }
@@ -235,7 +239,7 @@ static unsigned getc_all(const char *script, int *got)
 }
 
 /* Guest input passes; Ctrl-] Ctrl-] is one Ctrl-]; Ctrl-] x is both. */
-static void test_monitor_getc_passes_guest_bytes(void **state)
+static void test_monitor_getkey_passes_guest_bytes(void **state)
 {
     (void)state;
     int got[16];
@@ -250,7 +254,7 @@ static void test_monitor_getc_passes_guest_bytes(void **state)
 
 /* Ctrl-] m opens the monitor: a prompt, commands typed with backspace
  * editing, "resume" returns; the guest gets nothing of it. */
-static void test_monitor_getc_opens_monitor(void **state)
+static void test_monitor_getkey_opens_monitor(void **state)
 {
     (void)state;
     int got[16];
@@ -265,7 +269,7 @@ static void test_monitor_getc_opens_monitor(void **state)
 }
 
 /* Ctrl-D at the prompt leaves the monitor too. */
-static void test_monitor_getc_ctrl_d_leaves(void **state)
+static void test_monitor_getkey_ctrl_d_leaves(void **state)
 {
     (void)state;
     int got[16];
@@ -287,9 +291,9 @@ int main(void)
         T(test_monitor_xlate_unmapped_gpa),
         T(test_monitor_vmcb_dumps_through_vendor),
         T(test_monitor_resume_and_unknown),
-        T(test_monitor_getc_passes_guest_bytes),
-        T(test_monitor_getc_opens_monitor),
-        T(test_monitor_getc_ctrl_d_leaves),
+        T(test_monitor_getkey_passes_guest_bytes),
+        T(test_monitor_getkey_opens_monitor),
+        T(test_monitor_getkey_ctrl_d_leaves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,9 @@
-/* Host tests of the typed-input path (hv/vconsole.c): bytes from Keel's
- * console reach the guest's 16550 in order, however many arrive at once
- * and however slowly the guest reads; what neither the guest's FIFO nor
- * Keel's ring can hold stays unread at the console (back-pressure), and
- * nothing is dropped while a guest runs. (The monitor's key filter,
- * hv/monitor.c, needs the whole hypervisor; test_monitor.py boots it.) */
+/* Host tests of the typed-input path (hv/machine/vconsole.c): bytes from
+ * Keel's console reach the guest's 16550 in order, however many arrive at
+ * once and however slowly the guest reads; what neither the guest's FIFO
+ * nor Keel's ring can hold stays unread at the console (back-pressure),
+ * and nothing is dropped while a guest runs. (The monitor's key filter in
+ * front of it is tested in test_monitor.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,12 +19,10 @@
 #include "hv/core/vm.h"
 #include "test/unit/host_stubs.h"
 
-/* Stand-in for hv/monitor.c's key filter, which would pull in every vCPU
- * and vendor object: the console's bytes, unfiltered. */
-int monitor_getc(struct vm **v, unsigned n)
+/* The console's bytes, unfiltered (the scheduler puts the monitor's key
+ * filter in front; test_monitor tests that). */
+static int key(void)
 {
-    (void)v;
-    (void)n;
     return serial_getc();
 }
 
@@ -61,7 +59,7 @@ static int setup(void **state)
     type(NULL, 0);
     uint8_t sink[UART_RX_FIFO];
     while (vconsole_input_queued() || uart_rx_room(&uart) < UART_RX_FIFO) {
-        vconsole_poll_input(vms, 1);
+        vconsole_poll_input(vms, 1, key);
         guest_read(sink);
     }
     return 0;
@@ -82,9 +80,9 @@ static void test_burst_in_order_with_back_pressure(void **state)
 
     /* The first look fills the ring and then the guest's FIFO from it;
      * the second tops the ring up again. */
-    assert_true(vconsole_poll_input(vms, 1));
-    assert_true(vconsole_poll_input(vms, 1));
-    assert_false(vconsole_poll_input(vms, 1));   /* no room: reads nothing */
+    assert_true(vconsole_poll_input(vms, 1, key));
+    assert_true(vconsole_poll_input(vms, 1, key));
+    assert_false(vconsole_poll_input(vms, 1, key));   /* no room: reads nothing */
     assert_int_equal(uart_rx_room(&uart), 0);              /* FIFO full */
     assert_int_equal(vconsole_input_queued(), VCONSOLE_INPUT_RING);
     /* The rest is still unread at the console, not dropped. */
@@ -94,7 +92,7 @@ static void test_burst_in_order_with_back_pressure(void **state)
     size_t n = 0;
     for (unsigned rounds = 0; n < N && rounds < 1000; rounds++) {
         n += guest_read(got + n);
-        vconsole_poll_input(vms, 1);
+        vconsole_poll_input(vms, 1, key);
     }
     assert_int_equal(n, N);
     assert_memory_equal(got, in, N);
@@ -109,7 +107,7 @@ static void test_no_guest_drops(void **state)
     static const uint8_t in[] = "abc";
     vm.end = VM_END_NONE + 1;
     type(in, 3);
-    vconsole_poll_input(vms, 1);
+    vconsole_poll_input(vms, 1, key);
     assert_int_equal(stub_console_in_pos, 3);
     assert_int_equal(vconsole_input_queued(), 0);
     vm.end = VM_END_NONE;
