@@ -30,7 +30,12 @@ struct linux_image_info {
     uint32_t cmdline_size;     /* longest command line, bytes without NUL */
     uint32_t initrd_addr_max;  /* last GPA the initrd may occupy */
     uint16_t xloadflags;       /* XLF_* */
+    bool relocatable;          /* relocatable_kernel: else load at pref_address */
 };
+
+/* code32_start's default: where a kernel without pref_address (and not
+ * relocatable) is loaded. See: boot.rst "code32_start". */
+#define LINUX_NONRELOC_DEFAULT_GPA 0x100000ULL
 
 /* Where Keel puts its boot data in guest RAM. linux_layout_default() gives
  * the standard layout; every range must be RAM in the guest_mem and must
