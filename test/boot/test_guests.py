@@ -113,12 +113,16 @@ def test_msr(run):
         run[0].text()
 
 
-def test_unmapped_gpa_stops_only_that_vm(run):
-    assert_lines(run, "unmapped", ["unmapped: reading guest-physical 0x80000000"])
+def test_unmapped_gpa_floats_and_a_fetch_stops_only_that_vm(run):
+    assert_lines(run, "unmapped", [
+        "unmapped: writing and reading guest-physical 0x80000000",
+        "unmapped: the read floats to all-ones ok",
+        "unmapped: jumping to 0x80000000"])
     text = run[0].text()
-    assert ("vm unmapped crashed: read of unmapped guest-physical address "
+    assert ("vm unmapped: write of unbacked guest-physical address "
             "0x80000000") in text, run[0].tail()
-    assert "unmapped: read returned" not in text
+    assert ("vm unmapped crashed: instruction fetch from unbacked "
+            "guest-physical address 0x80000000") in text, run[0].tail()
     assert_ended(run, "unmapped", "crashed")
 
 
