@@ -293,8 +293,8 @@ static void test_e820_default(void **state)
     struct guest g;
     guest_init(&g, MiB(64));
     const struct boot_e820_entry want[] = {
-        { 0, 0x9f000, E820_TYPE_RAM },
-        { 0x9f000, 0xE0000 - 0x9f000, E820_TYPE_RESERVED },
+        { 0, 0x9fc00, E820_TYPE_RAM },   /* as BDA 0x413 says: 639 KiB */
+        { 0x9fc00, 0xE0000 - 0x9fc00, E820_TYPE_RESERVED },
         { 0xE0000, 0x20000, E820_TYPE_ACPI },
         { MiB(1), MiB(63), E820_TYPE_RAM },
         { 0xFEC00000, 0x1000, E820_TYPE_RESERVED },
