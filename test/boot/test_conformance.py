@@ -9,7 +9,6 @@ import pytest
 
 import keelrun
 from conftest import TESTS
-from console import Console
 
 # guest -> {check: (bare QEMU result, under Keel SVM result)}. Bare QEMU TCG
 # differs from the manuals where it says FAILED (docs/platform.md).
@@ -88,10 +87,7 @@ def keel(tmp_path_factory):
         cfg += (f"\n[vm {guest}]\nmemory = 16M\nformat = multiboot\n"
                 f"kernel = \\EFI\\keel\\{guest}.elf\nexpect = pass\n")
         files[f"EFI/keel/{guest}.elf"] = TESTS / f"{guest}.elf"
-    esp = keelrun.make_esp(tmp, cfg, files)
-    con = Console(keelrun.qemu_command(esp, tmp), cwd=tmp)
-    con.expect(r"keel: all VMs have ended", timeout=120)
-    status = con.wait_exit(timeout=30)
+    con, status = keelrun.boot_until_ended(tmp, cfg, files)
     yield con, status
     con.kill()
 

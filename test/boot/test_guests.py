@@ -6,7 +6,6 @@ import pytest
 
 import keelrun
 from conftest import TESTS
-from console import Console
 
 # name -> (file, format, expect, extra keel.cfg lines)
 GUESTS = {
@@ -42,10 +41,7 @@ def run(tmp_path_factory):
     """Boot every test guest once; the tests below read the log."""
     tmp = tmp_path_factory.mktemp("guests")
     cfg, files = all_guests_config()
-    esp = keelrun.make_esp(tmp, cfg, files)
-    con = Console(keelrun.qemu_command(esp, tmp), cwd=tmp)
-    con.expect(r"keel: all VMs have ended", timeout=120)
-    status = con.wait_exit(timeout=30)
+    con, status = keelrun.boot_until_ended(tmp, cfg, files)
     yield con, status
     con.kill()
 
