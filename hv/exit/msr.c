@@ -1,7 +1,7 @@
 /* The guest MSR policy: a short pass-through list, a table of emulated
  * MSRs, and #GP(0) for everything else with one log line per MSR.
  * Reference: SDM 4 "Model-Specific Registers" (names), SDM 3A 2.2.1
- * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER). */
+ * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER), 13.2 (legacy PMU). */
 #include "hv/exit/cpuid.h"
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
@@ -68,24 +68,28 @@ struct msr_fixed {
                              BIT(23) | BIT(34))
 #define MISC_ENABLE_RO      (BIT(7) | BIT(11) | BIT(12))
 
+#define ONE(msr) .first = (msr), .last = (msr)
+
 static const struct msr_fixed msr_fixed[] = {
     /* No microcode revision to report; writing 0 before CPUID(1) is the
      * revision-reading idiom (SDM 3A 10.11.7.1). */
-    { MSR_IA32_BIOS_SIGN_ID, MSR_IA32_BIOS_SIGN_ID, false, true, 0, 0, ~0ULL },
-    { MSR_IA32_PLATFORM_ID, MSR_IA32_PLATFORM_ID, false, false, 0, 0, 0 },
+    { ONE(MSR_IA32_BIOS_SIGN_ID), .writes = true, .ignored = ~0ULL },
+    { ONE(MSR_IA32_PLATFORM_ID) },
     /* No MTRRs (CPUID.1:EDX.MTRR = 0), no machine-check banks. */
-    { MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, false, false, 0, 0, 0 },
-    { MSR_IA32_MCG_CAP, MSR_IA32_MCG_CAP, false, false, 0, 0, 0 },
-    { MSR_IA32_MCG_STATUS, MSR_IA32_MCG_STATUS, false, true, 0, 0, ~0ULL },
-    { MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, false, true,
-      MISC_ENABLE_VALUE, ~(MISC_ENABLE_RW | MISC_ENABLE_RO), MISC_ENABLE_RW },
+    { ONE(MSR_IA32_MTRRCAP) },
+    { ONE(MSR_IA32_MCG_CAP) },
+    { ONE(MSR_IA32_MCG_STATUS), .writes = true, .ignored = ~0ULL },
+    { ONE(MSR_IA32_MISC_ENABLE), .writes = true, .value = MISC_ENABLE_VALUE,
+      .reserved = ~(MISC_ENABLE_RW | MISC_ENABLE_RO),
+      .ignored = MISC_ENABLE_RW },
     /* The AMD legacy PMU (APM2 13.2 "Performance Monitoring Counters"):
      * every AMD64 CPU has it, so it cannot #GP there; without a virtual
      * PMU it reads as zero and ignores writes, as KVM does. The Intel
      * architectural PMU MSRs stay #GP: CPUID 0xA reports no counters. */
-    { MSR_K7_EVNTSEL0, MSR_K7_PERFCTR3, true, true, 0, 0, ~0ULL },
+    { .first = MSR_K7_EVNTSEL0, .last = MSR_K7_PERFCTR3, .amd_only = true,
+      .writes = true, .ignored = ~0ULL },
     /* No C1E: Linux reads it on AMD CPUs (BKDG fam 10h-16h). */
-    { MSR_K8_INT_PENDING_MSG, MSR_K8_INT_PENDING_MSG, true, false, 0, 0, 0 },
+    { ONE(MSR_K8_INT_PENDING_MSG), .amd_only = true },
 };
 
 /* The vendor the guest sees (CPUID 0 EBX: "Auth" of AuthenticAMD, "Hygo"
