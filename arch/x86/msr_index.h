@@ -31,6 +31,10 @@
 #define MSR_GS_BASE              0xc0000101
 #define MSR_KERNEL_GS_BASE       0xc0000102
 #define MSR_TSC_AUX              0xc0000103
+/* AMD legacy performance counters. See: APM2 13.2.1 "Performance Counter
+ * MSRs" (PerfEvtSel0-3 at 0xC0010000, PerfCtr0-3 at 0xC0010004). */
+#define MSR_K7_EVNTSEL0          0xc0010000
+#define MSR_K7_PERFCTR3          0xc0010007
 #define MSR_K8_INT_PENDING_MSG   0xc0010055 /* AMD C1E state (BKDG fam 10h-16h) */
 #define MSR_VM_CR                0xc0010114
 #define MSR_VM_HSAVE_PA          0xc0010117

@@ -39,7 +39,12 @@ static int emu_phys_read(void *ctx, gpa_t gpa, unsigned size, uint64_t *val)
         *val = 0;
         return gmem_read(&vm->mem, gpa, val, size);
     }
-    return bus_read(&vm->mmio, gpa, size, val);
+    int rc = bus_read(&vm->mmio, gpa, size, val);
+    if (rc == -ENOENT) {         /* nothing decodes it: the bus floats */
+        *val = bus_all_ones(size);
+        return 0;
+    }
+    return rc;
 }
 
 static int emu_phys_write(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
@@ -47,7 +52,8 @@ static int emu_phys_write(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
     struct vm *vm = ((struct vcpu *)ctx)->vm;
     if (gmem_is_ram(&vm->mem, gpa, size))
         return gmem_write(&vm->mem, gpa, &val, size);
-    return bus_write(&vm->mmio, gpa, size, val);
+    int rc = bus_write(&vm->mmio, gpa, size, val);
+    return rc == -ENOENT ? 0 : rc;   /* nothing decodes it: dropped */
 }
 
 void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops)

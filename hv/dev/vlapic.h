@@ -181,7 +181,9 @@ void vlapic_reset(struct vlapic *lapic, bool init_only);
 
 /* The MMIO bus callbacks for [APIC_DEFAULT_BASE, +APIC_MMIO_SIZE): 4-byte
  * accesses at 16-byte aligned offsets (others are logged and read as 0 /
- * dropped). dev is the struct vlapic. Return 0 (hardware never faults an
+ * dropped). While the APIC is globally disabled (IA32_APIC_BASE.EN = 0)
+ * the page does not decode: any read gives all-ones, writes are dropped
+ * (SDM 3A 11.4.3). dev is the struct vlapic. Return 0 (hardware never faults an
  * xAPIC access; bad registers set ESR bit 7). */
 int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size,
                      uint64_t *val);

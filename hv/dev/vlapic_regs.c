@@ -2,6 +2,7 @@
  * and IA32_APIC_BASE. Intel SDM Volume 3A (Order 325384-080), 11.4 "Local
  * APIC" and 11.12 "Extended XAPIC (x2APIC)". */
 #include "hv/dev/vlapic.h"
+#include "hv/dev/bus.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "drivers/timer.h"
@@ -238,6 +239,14 @@ int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
 {
     struct vlapic *l = dev;
     uint32_t v = 0;
+    /* Globally disabled (IA32_APIC_BASE.EN = 0), the APIC no longer
+     * decodes its page (SDM 3A 11.4.3 "Enabling or Disabling the Local
+     * APIC"): the access reaches no device, so the read floats to
+     * all-ones, whatever its size or offset. */
+    if (!vlapic_hw_enabled(l)) {
+        *val = bus_all_ones(size);
+        return 0;
+    }
     *val = 0;
     if (!mmio_ok(l, offset, size))
         return 0;
@@ -250,6 +259,8 @@ int vlapic_mmio_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
 int vlapic_mmio_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
 {
     struct vlapic *l = dev;
+    if (!vlapic_hw_enabled(l))   /* not decoded: the write is dropped */
+        return 0;
     if (!mmio_ok(l, offset, size))
         return 0;
     uint32_t off = (uint32_t)offset;

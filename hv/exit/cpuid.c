@@ -68,6 +68,12 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         else
             out[C] &= ~CPUID_1_ECX_OSXSAVE;
         out[D] = h[D] & LEAF1_EDX_KEEP;
+        /* "When IA32_APIC_BASE[11] is 0, the processor is functionally
+         * equivalent to an IA-32 processor without an on-chip APIC. The
+         * CPUID feature flag for the APIC (see Section 11.4.2) is also set
+         * to 0." (SDM 3A 11.4.3 "Enabling or Disabling the Local APIC") */
+        if (!v->lapic || !vlapic_hw_enabled(v->lapic))
+            out[D] &= ~CPUID_1_EDX_APIC;
         break;
     case 0x7:
         if (subleaf == 0) {

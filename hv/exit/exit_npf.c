@@ -1,6 +1,9 @@
 /* Nested page faults and EPT violations (hv/exit/exit.h): an access to a
  * device's guest-physical range is emulated instruction by instruction
- * (hv/emulate) against the VM's MMIO bus; anything else is a guest bug.
+ * (hv/emulate) against the VM's MMIO bus, an access to an address nothing
+ * decodes against the floating bus (reads all-ones, writes dropped); only
+ * a fetch from such an address or an instruction the emulator cannot
+ * decode stops the VM.
  * APM2 15.25.6 "Nested versus Guest Page Faults, Fault Ordering"; SDM 3C
  * 28.3.3.2 "EPT Violations". */
 #include "arch/x86/exception.h"
@@ -8,6 +11,7 @@
 #include "hv/dev/bus.h"
 #include "hv/emulate/emulate.h"
 #include "hv/exit/exit.h"
+#include "lib/once.h"
 
 void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
 {
@@ -16,11 +20,26 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
     gpa_t gpa = exit->npf.gpa;
 
     if (!bus_find(&vm->mmio, gpa)) {
-        vm_crash(vm, "%s of unmapped guest-physical address %#llx at rip "
-                 "%#llx", exit->npf.fetch ? "instruction fetch" :
-                 exit->npf.write ? "write" : "read",
+        /* Nothing decodes this address. On a PC such a read floats to
+         * all-ones and a write goes nowhere (PCI 3.0 3.7.3 master abort;
+         * the same as an empty port, docs/platform.md), so the access is
+         * emulated against that floating bus (vcpu_emu_ops). Code cannot
+         * run from it: a fetch stops the VM. */
+        if (exit->npf.fetch) {
+            vm_crash(vm, "instruction fetch from unbacked guest-physical "
+                     "address %#llx at rip %#llx: no RAM or ROM there",
+                     (unsigned long long)gpa,
+                     (unsigned long long)v->state.rip);
+            return;
+        }
+        /* Once per VM and page: the key is the VM id above the page. */
+        ONCE_TABLE(seen, 64, "unbacked guest-physical pages");
+        once_log(&seen, (uint64_t)vm->id << 52 | gpa >> PAGE_SHIFT,
+                 LOG_WARN, "vm %s: %s of unbacked guest-physical address "
+                 "%#llx at rip %#llx: floating bus (reads all-ones, writes dropped; "
+                 "logged once per page)",
+                 vm->name, exit->npf.write ? "write" : "read",
                  (unsigned long long)gpa, (unsigned long long)v->state.rip);
-        return;
     }
     struct emu_ops ops;
     struct emu_result res = { 0 };
@@ -45,7 +64,7 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
         }
         hex[res.nbytes ? res.nbytes * 3 - 1 : 0] = '\0';
         vm_crash(vm, "cannot emulate the instruction at rip %#llx (bytes "
-                 "%s) accessing MMIO %#llx", (unsigned long long)v->state.rip,
+                 "%s) accessing guest-physical %#llx: not decodable", (unsigned long long)v->state.rip,
                  hex, (unsigned long long)gpa);
         return;
     }

@@ -1,7 +1,7 @@
 /* The guest MSR policy: a short pass-through list, a table of emulated
  * MSRs, and #GP(0) for everything else with one log line per MSR.
  * Reference: SDM 4 "Model-Specific Registers" (names), SDM 3A 2.2.1
- * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER). */
+ * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER), 13.2 (legacy PMU). */
 #include "hv/exit/cpuid.h"
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
@@ -45,6 +45,72 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+/* MSRs with a fixed value: the policy's one table of decisions for MSRs
+ * that hold no guest state (docs/platform.md "MSR policy"). A read gives
+ * `value`; a write is refused (#GP) unless `writes`, and then also if it
+ * sets a `reserved` bit or changes a bit outside `ignored` (read-only
+ * bits must be written as read); `ignored` bits are accepted and
+ * dropped. */
+struct msr_fixed {
+    uint32_t first, last;
+    bool amd_only;              /* exists only on AMD CPUs (vendor check) */
+    bool writes;
+    uint64_t value, reserved, ignored;
+};
+
+/* IA32_MISC_ENABLE (SDM 4 Table 2-2): R/W bits 0 fast strings, 3 TCC,
+ * 16 EIST, 18 MONITOR FSM, 22 limit CPUID maxval, 23 xTPR disable, 34 XD
+ * disable (accepted, ignored); read-only bits 7 perfmon available (0: no
+ * PMU, CPUID 0xA is 0), 11 BTS and 12 PEBS unavailable (1); the rest is
+ * reserved. */
+#define MISC_ENABLE_VALUE   (BIT(0) | BIT(11) | BIT(12))
+#define MISC_ENABLE_RW      (BIT(0) | BIT(3) | BIT(16) | BIT(18) | BIT(22) | \
+                             BIT(23) | BIT(34))
+#define MISC_ENABLE_RO      (BIT(7) | BIT(11) | BIT(12))
+
+#define ONE(msr) .first = (msr), .last = (msr)
+
+static const struct msr_fixed msr_fixed[] = {
+    /* No microcode revision to report; writing 0 before CPUID(1) is the
+     * revision-reading idiom (SDM 3A 10.11.7.1). */
+    { ONE(MSR_IA32_BIOS_SIGN_ID), .writes = true, .ignored = ~0ULL },
+    { ONE(MSR_IA32_PLATFORM_ID) },
+    /* No MTRRs (CPUID.1:EDX.MTRR = 0), no machine-check banks. */
+    { ONE(MSR_IA32_MTRRCAP) },
+    { ONE(MSR_IA32_MCG_CAP) },
+    { ONE(MSR_IA32_MCG_STATUS), .writes = true, .ignored = ~0ULL },
+    { ONE(MSR_IA32_MISC_ENABLE), .writes = true, .value = MISC_ENABLE_VALUE,
+      .reserved = ~(MISC_ENABLE_RW | MISC_ENABLE_RO),
+      .ignored = MISC_ENABLE_RW },
+    /* The AMD legacy PMU (APM2 13.2 "Performance Monitoring Counters"):
+     * every AMD64 CPU has it, so it cannot #GP there; without a virtual
+     * PMU it reads as zero and ignores writes, as KVM does. The Intel
+     * architectural PMU MSRs stay #GP: CPUID 0xA reports no counters. */
+    { .first = MSR_K7_EVNTSEL0, .last = MSR_K7_PERFCTR3, .amd_only = true,
+      .writes = true, .ignored = ~0ULL },
+    /* No C1E: Linux reads it on AMD CPUs (BKDG fam 10h-16h). */
+    { ONE(MSR_K8_INT_PENDING_MSG), .amd_only = true },
+};
+
+/* The vendor the guest sees (CPUID 0 EBX: "Auth" of AuthenticAMD, "Hygo"
+ * of HygonGenuine). */
+static bool guest_is_amd(const struct vcpu *v)
+{
+    uint32_t r[4];
+    cpuid_guest(v, 0, 0, r);
+    return r[1] == 0x68747541u || r[1] == 0x6f677948u;
+}
+
+static const struct msr_fixed *fixed_find(const struct vcpu *v, uint32_t index)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(msr_fixed); i++) {
+        const struct msr_fixed *f = &msr_fixed[i];
+        if (index >= f->first && index <= f->last)
+            return f->amd_only && !guest_is_amd(v) ? NULL : f;
+    }
+    return NULL;
+}
+
 /* Log an unhandled MSR once per index (lib/once.h: after the table
  * fills, further MSRs are still refused, just not logged). */
 static void log_unknown(const struct vcpu *v, uint32_t index, bool write)
@@ -73,22 +139,15 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
     case MSR_IA32_PAT:
         *val = v->state.pat;
         return 0;
-    case MSR_IA32_PLATFORM_ID:
-    case MSR_IA32_BIOS_SIGN_ID:   /* no microcode revision to report */
-    case MSR_IA32_MTRRCAP:        /* no MTRRs (CPUID.1:EDX.MTRR = 0) */
-    case MSR_IA32_MCG_CAP:        /* no machine-check banks */
-    case MSR_IA32_MCG_STATUS:
-        *val = 0;
+    default: {
+        const struct msr_fixed *f = fixed_find(v, index);
+        if (!f) {
+            log_unknown(v, index, false);
+            return -EINVAL;
+        }
+        *val = f->value;
         return 0;
-    case MSR_IA32_MISC_ENABLE:
-        *val = BIT(0);            /* fast strings enabled */
-        return 0;
-    case MSR_K8_INT_PENDING_MSG:  /* no C1E: Linux reads it on AMD CPUs */
-        *val = 0;
-        return 0;
-    default:
-        log_unknown(v, index, false);
-        return -EINVAL;
+    }
     }
 }
 
@@ -118,13 +177,19 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
             return -EINVAL;
         v->state.pat = val;
         return 0;
-    case MSR_IA32_BIOS_SIGN_ID:   /* writing 0 before CPUID(1) is the
-                                   * microcode-revision idiom */
-    case MSR_IA32_MCG_STATUS:
+    default: {
+        const struct msr_fixed *f = fixed_find(v, index);
+        if (!f) {
+            log_unknown(v, index, true);
+            return -EINVAL;
+        }
+        /* Reserved bits and a change of a read-only bit #GP; the bits
+         * that may change are accepted and ignored. */
+        if (!f->writes || (val & f->reserved) ||
+            ((val ^ f->value) & ~(f->reserved | f->ignored)))
+            return -EINVAL;
         return 0;
-    default:
-        log_unknown(v, index, true);
-        return -EINVAL;
+    }
     }
 }
 

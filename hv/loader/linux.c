@@ -80,9 +80,12 @@ int linux_validate(const void *image, uint64_t size,
     if (sects == 0)
         sects = SETUP_SECTS_DEFAULT;
     uint32_t setup_size = (sects + 1) * SETUP_SECT_SIZE;
-    /* syssize counts 16-byte paragraphs of protected-mode code. */
+    /* syssize counts 16-byte paragraphs of protected-mode code, rounded
+     * up: boot loaders (GRUB, QEMU) load the rest of the file, so a file
+     * that ends inside the last paragraph is whole. What the kernel itself
+     * needs (its payload) is checked below. See: boot.rst "syssize". */
     uint64_t want = (uint64_t)setup_size + (uint64_t)rd32(p, HDR(syssize)) * 16;
-    if (size < want)
+    if (size + 15 < want)
         return fail(err, errlen, ENOEXEC,
                     "kernel: truncated: file has %llu bytes, setup says %llu",
                     (unsigned long long)size, (unsigned long long)want);
@@ -92,11 +95,6 @@ int linux_validate(const void *image, uint64_t size,
         return fail(err, errlen, ENOEXEC,
                     "kernel: no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64)",
                     xlf);
-    /* Keel chooses the load address from the guest's RAM, so it needs a
-     * kernel that runs wherever it is put. */
-    if (!p[HDR(relocatable_kernel)])
-        return fail(err, errlen, ENOEXEC, "kernel: not relocatable (relocatable_kernel 0)");
-
     uint32_t align = rd32(p, HDR(kernel_alignment));
     if (align < PAGE_SIZE || (align & (align - 1)))
         return fail(err, errlen, ENOEXEC,
@@ -132,6 +130,13 @@ int linux_validate(const void *image, uint64_t size,
         info->cmdline_size = rd32(p, HDR(cmdline_size));
         info->initrd_addr_max = rd32(p, HDR(initrd_addr_max));
         info->xloadflags = xlf;
+        /* A kernel that is not relocatable runs only where it was linked:
+         * pref_address (protocol 2.10+, LOAD_PHYSICAL_ADDR), else
+         * code32_start's default of 1 MiB. See: boot.rst
+         * "relocatable_kernel", "pref_address", "code32_start". */
+        info->relocatable = p[HDR(relocatable_kernel)] != 0;
+        if (!info->relocatable && !info->pref_address)
+            info->pref_address = LINUX_NONRELOC_DEFAULT_GPA;
     }
     return 0;
 }
@@ -347,6 +352,11 @@ static int place_kernel(const struct guest_mem *gm, const struct linux_layout *l
     /* Below pref_address the 64-bit entry decompresses to LOAD_PHYSICAL_ADDR
      * (the default pref_address) anyway, so start the search there. */
     uint64_t gpa = ALIGN_UP(MAX(info->pref_address, l->kernel_min), align);
+    /* Not relocatable: pref_address and nowhere else. */
+    if (!info->relocatable) {
+        gpa = info->pref_address;
+        limit = MIN(limit, gpa + span);
+    }
 
     for (; gpa + span <= limit && gpa + span > gpa; gpa += align) {
         if (e820_is_ram(l, gpa, span) && gmem_is_ram(gm, gpa, span) &&

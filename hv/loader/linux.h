@@ -9,6 +9,7 @@
 #define KEEL_LOADER_LINUX_H
 
 #include "hv/loader/bootparam.h"
+#include "hv/loader/bda.h"
 #include "lib/types.h"
 #include "arch/x86/vcpu_state.h"
 #include "mm/guest_mem.h"
@@ -30,7 +31,12 @@ struct linux_image_info {
     uint32_t cmdline_size;     /* longest command line, bytes without NUL */
     uint32_t initrd_addr_max;  /* last GPA the initrd may occupy */
     uint16_t xloadflags;       /* XLF_* */
+    bool relocatable;          /* relocatable_kernel: else load at pref_address */
 };
+
+/* code32_start's default: where a kernel without pref_address (and not
+ * relocatable) is loaded. See: boot.rst "code32_start". */
+#define LINUX_NONRELOC_DEFAULT_GPA 0x100000ULL
 
 /* Where Keel puts its boot data in guest RAM. linux_layout_default() gives
  * the standard layout; every range must be RAM in the guest_mem and must
@@ -69,7 +75,7 @@ struct linux_layout {
 void linux_layout_default(struct linux_layout *layout);
 
 /* Standard holes of Keel's PC-like guest (also what the ACPI MADT says). */
-#define LINUX_LOW_RAM_END   0x9f000    /* RAM below it; EBDA/VGA/BIOS above */
+#define LINUX_LOW_RAM_END   BDA_LOW_RAM_END /* RAM below it; EBDA/VGA/BIOS above */
 #define LINUX_BIOS_END      0x100000
 #define LINUX_IOAPIC_GPA    0xFEC00000
 #define LINUX_LAPIC_GPA     0xFEE00000

@@ -6,6 +6,7 @@
 #include "lib/string.h"
 #include "hv/loader/elf.h"
 #include "hv/loader/multiboot.h"
+#include "hv/loader/bda.h"
 #include "arch/x86/msr_index.h"
 
 #define MB_HEADER_MAGIC      0x1badb002u
@@ -60,7 +61,7 @@ struct PACKED mb_mmap_entry {
     uint32_t type;                   /* 1 available RAM, 2 reserved */
 };
 
-#define LOW_RAM_END 0x9fc00ULL       /* conventional memory ends, EBDA */
+#define LOW_RAM_END BDA_LOW_RAM_END  /* conventional memory ends, EBDA */
 
 static int failf(const struct load_request *r, int err, const char *fmt,
                  unsigned long long a, unsigned long long b)

@@ -5,6 +5,7 @@
 #include "hv/acpi/acpi.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
+#include "hv/loader/bda.h"
 #include "hv/loader/linux.h"
 #include "hv/loader/multiboot.h"
 #include "hv/machine/machine.h"
@@ -115,6 +116,11 @@ static int load_payload(struct vm *vm, const struct blob *kernel,
     };
     struct vcpu_state *st = &vm->vcpus[0]->state;
 
+    /* The BIOS Data Area a PC's firmware leaves, for every payload. */
+    if (bda_write(&vm->mem)) {
+        ksnprintf(err, errlen, "no RAM for the BIOS Data Area");
+        return -EFAULT;
+    }
     switch (vm->cfg->format) {
     case FMT_MULTIBOOT:
         return multiboot_load(&req, st);

@@ -102,6 +102,17 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     return cmd + list(extra)
 
 
+def boot_until_ended(workdir, cfg_text, files, timeout=120):
+    """Boot Keel under QEMU with cfg_text and files and wait until every VM
+    has ended and QEMU has exited. Returns (console, exit status); the
+    caller kills the console."""
+    from console import Console
+    esp = make_esp(workdir, cfg_text, files)
+    con = Console(qemu_command(esp, workdir), cwd=workdir)
+    con.expect(r"keel: all VMs have ended", timeout=timeout)
+    return con, con.wait_exit(timeout=30)
+
+
 DEFAULT_CONFIG = ROOT / "configs" / "default.cfg"
 DISK_MIB = 64
 HTTP_PORT = 8080          # host side of the forward to the guest's httpd

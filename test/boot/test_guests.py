@@ -6,7 +6,6 @@ import pytest
 
 import keelrun
 from conftest import TESTS
-from console import Console
 
 # name -> (file, format, expect, extra keel.cfg lines)
 GUESTS = {
@@ -42,10 +41,7 @@ def run(tmp_path_factory):
     """Boot every test guest once; the tests below read the log."""
     tmp = tmp_path_factory.mktemp("guests")
     cfg, files = all_guests_config()
-    esp = keelrun.make_esp(tmp, cfg, files)
-    con = Console(keelrun.qemu_command(esp, tmp), cwd=tmp)
-    con.expect(r"keel: all VMs have ended", timeout=120)
-    status = con.wait_exit(timeout=30)
+    con, status = keelrun.boot_until_ended(tmp, cfg, files)
     yield con, status
     con.kill()
 
@@ -113,12 +109,16 @@ def test_msr(run):
         run[0].text()
 
 
-def test_unmapped_gpa_stops_only_that_vm(run):
-    assert_lines(run, "unmapped", ["unmapped: reading guest-physical 0x80000000"])
+def test_unmapped_gpa_floats_and_a_fetch_stops_only_that_vm(run):
+    assert_lines(run, "unmapped", [
+        "unmapped: writing and reading guest-physical 0x80000000",
+        "unmapped: the read floats to all-ones ok",
+        "unmapped: jumping to 0x80000000"])
     text = run[0].text()
-    assert ("vm unmapped crashed: read of unmapped guest-physical address "
+    assert ("vm unmapped: write of unbacked guest-physical address "
             "0x80000000") in text, run[0].tail()
-    assert "unmapped: read returned" not in text
+    assert ("vm unmapped crashed: instruction fetch from unbacked "
+            "guest-physical address 0x80000000") in text, run[0].tail()
     assert_ended(run, "unmapped", "crashed")
 
 

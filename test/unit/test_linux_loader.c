@@ -149,11 +149,38 @@ static void test_validate_not_64bit(void **state)
     free(img);
 }
 
+/* boot.rst "syssize": paragraphs, rounded up; GRUB and QEMU load the
+ * rest of the file, so a file ending inside the last one is accepted
+ * (old code: "truncated"). */
+static void test_validate_syssize_rounds_past_end(void **state)
+{
+    uint8_t *img = fake_bzimage();
+    struct linux_image_info info;
+    /* syssize * 16 ends 12 bytes past the end of the file. */
+    assert_int_equal(linux_validate(img, FAKE_SIZE - 12, &info, NULL, 0), 0);
+    assert_int_equal(info.kernel_size, FAKE_KERNEL_SIZE - 12);
+    assert_int_equal(linux_validate(img, FAKE_SIZE - 15, &info, NULL, 0), 0);
+    /* A whole paragraph short is truncated. */
+    char msg[128];
+    snprintf(msg, sizeof(msg), "kernel: truncated: file has %llu bytes, setup says %llu",
+             (unsigned long long)(FAKE_SIZE - 16), (unsigned long long)FAKE_SIZE);
+    expect_invalid(img, FAKE_SIZE - 16, msg);
+    free(img);
+}
+
+/* boot.rst "relocatable_kernel" = 0: loaded at pref_address, or at
+ * code32_start's 1 MiB when pref_address is 0 (old code: refused). */
 static void test_validate_not_relocatable(void **state)
 {
     uint8_t *img = fake_bzimage();
+    struct linux_image_info info;
     img[0x234] = 0;
-    expect_invalid(img, FAKE_SIZE, "kernel: not relocatable (relocatable_kernel 0)");
+    assert_int_equal(linux_validate(img, FAKE_SIZE, &info, NULL, 0), 0);
+    assert_false(info.relocatable);
+    assert_int_equal(info.pref_address, MiB(16));
+    put64(img, 0x258, 0);
+    assert_int_equal(linux_validate(img, FAKE_SIZE, &info, NULL, 0), 0);
+    assert_int_equal(info.pref_address, MiB(1));
     free(img);
 }
 
@@ -266,8 +293,8 @@ static void test_e820_default(void **state)
     struct guest g;
     guest_init(&g, MiB(64));
     const struct boot_e820_entry want[] = {
-        { 0, 0x9f000, E820_TYPE_RAM },
-        { 0x9f000, 0xE0000 - 0x9f000, E820_TYPE_RESERVED },
+        { 0, 0x9fc00, E820_TYPE_RAM },   /* as BDA 0x413 says: 639 KiB */
+        { 0x9fc00, 0xE0000 - 0x9fc00, E820_TYPE_RESERVED },
         { 0xE0000, 0x20000, E820_TYPE_ACPI },
         { MiB(1), MiB(63), E820_TYPE_RAM },
         { 0xFEC00000, 0x1000, E820_TYPE_RESERVED },
@@ -294,6 +321,31 @@ static void test_e820_default(void **state)
     assert_int_equal(linux_e820_default(&gm, 0, 0, map, 3), -E2BIG);
     /* The ACPI range must be RAM. */
     assert_int_equal(linux_e820_default(&gm, GiB(3), 0x1000, map, 8), -EINVAL);
+    guest_free(&g);
+}
+
+/* A kernel that is not relocatable goes exactly to pref_address (here not
+ * kernel_alignment aligned, where a relocatable one would be rounded up),
+ * and is refused when RAM there is too small (old code: always refused). */
+static void test_load_not_relocatable_at_pref_address(void **state)
+{
+    struct guest g;
+    guest_init(&g, MiB(64));
+    uint8_t *img = fake_bzimage();
+    struct vcpu_state st;
+    struct linux_placement pl;
+    char err[160] = "";
+    img[0x234] = 0;
+    put64(img, 0x258, MiB(3));
+    assert_int_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
+                          sizeof(err)), 0);
+    assert_int_equal(pl.kernel, MiB(3));
+    assert_int_equal(pl.entry, MiB(3) + 0x200);
+    assert_memory_equal(g.ram + pl.kernel, img + FAKE_SETUP_SIZE, FAKE_KERNEL_SIZE);
+    put64(img, 0x258, MiB(60));   /* init_size 8 MiB does not fit */
+    assert_int_not_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
+                              sizeof(err)), 0);
+    free(img);
     guest_free(&g);
 }
 
@@ -699,6 +751,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_validate_old_protocol),
         cmocka_unit_test(test_validate_not_64bit),
         cmocka_unit_test(test_validate_not_relocatable),
+        cmocka_unit_test(test_validate_syssize_rounds_past_end),
+        cmocka_unit_test(test_load_not_relocatable_at_pref_address),
         cmocka_unit_test(test_validate_bad_alignment),
         cmocka_unit_test(test_validate_init_size_and_payload),
         cmocka_unit_test(test_e820_default),

@@ -15,6 +15,7 @@
 #include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/vlapic.h"
 #include "test/unit/host_stubs.h"
 
 static struct vm vm = { .name = "t" };
@@ -109,6 +110,61 @@ static void test_pat_and_unknown(void **state)
     assert_int_equal(msr_write(&vcpu, 0xdeadbeef, 1), -EINVAL);
 }
 
+/* The fixed-value table (issue 11; old code: #GP for all of these writes
+ * and for the PMU reads). The stub CPU is AMD. */
+static void test_legacy_pmu_and_misc_enable(void **state)
+{
+    uint64_t v = 1;
+    for (uint32_t m = MSR_K7_EVNTSEL0; m <= MSR_K7_PERFCTR3; m++) {
+        assert_int_equal(msr_read(&vcpu, m, &v), 0);
+        assert_int_equal(v, 0);
+        assert_int_equal(msr_write(&vcpu, m, 0x430076), 0);   /* dropped */
+        assert_int_equal(msr_read(&vcpu, m, &v), 0);
+        assert_int_equal(v, 0);
+    }
+    assert_int_equal(msr_read(&vcpu, MSR_K7_PERFCTR3 + 1, &v), -EINVAL);
+    /* No architectural PMU (CPUID 0xA is 0): IA32_PMC0, PERFEVTSEL0 #GP. */
+    assert_int_equal(msr_read(&vcpu, 0xc1, &v), -EINVAL);
+    assert_int_equal(msr_write(&vcpu, 0x186, 0), -EINVAL);
+
+    uint64_t misc;
+    assert_int_equal(msr_read(&vcpu, MSR_IA32_MISC_ENABLE, &misc), 0);
+    assert_int_equal(misc, BIT(0) | BIT(11) | BIT(12));
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MISC_ENABLE, misc), 0);
+    /* R/W bits are accepted and ignored (fast strings off, XD disable). */
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MISC_ENABLE,
+                               (misc & ~BIT(0)) | BIT(34)), 0);
+    assert_int_equal(msr_read(&vcpu, MSR_IA32_MISC_ENABLE, &v), 0);
+    assert_int_equal(v, misc);
+    /* Reserved bits and a changed read-only bit #GP. */
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MISC_ENABLE, misc | BIT(1)), -EINVAL);
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MISC_ENABLE, misc | BIT(7)), -EINVAL);
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MISC_ENABLE, misc & ~BIT(11)), -EINVAL);
+    /* Read-only MSRs of the table refuse writes. */
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_MTRRCAP, 0), -EINVAL);
+}
+
+/* SDM 3A 11.4.3: with IA32_APIC_BASE.EN = 0, CPUID.1:EDX.APIC reads 0
+ * (old code: always 1). */
+static void test_cpuid_apic_bit_follows_apic_base(void **state)
+{
+    uint32_t r[4];
+    static struct vlapic l;          /* vlapic_create's memory is never freed */
+    vlapic_reset(&l, false);
+    vcpu.lapic = &l;
+    q(1, 0, r);
+    assert_true(r[3] & CPUID_1_EDX_APIC);
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_APIC_BASE,
+                               APIC_DEFAULT_BASE | APIC_BASE_BSP), 0);
+    q(1, 0, r);
+    assert_false(r[3] & CPUID_1_EDX_APIC);
+    assert_int_equal(msr_write(&vcpu, MSR_IA32_APIC_BASE, APIC_DEFAULT_BASE |
+                               APIC_BASE_BSP | APIC_BASE_EN), 0);
+    q(1, 0, r);
+    assert_true(r[3] & CPUID_1_EDX_APIC);
+    vcpu.lapic = NULL;
+}
+
 static void test_tsc_offset(void **state)
 {
     uint64_t v;
@@ -170,6 +226,8 @@ int main(void)
         cmocka_unit_test(test_max_leaves_and_unknown_leaves),
         cmocka_unit_test(test_efer_rules),
         cmocka_unit_test(test_pat_and_unknown),
+        cmocka_unit_test(test_legacy_pmu_and_misc_enable),
+        cmocka_unit_test(test_cpuid_apic_bit_follows_apic_base),
         cmocka_unit_test(test_tsc_offset),
         cmocka_unit_test(test_passthrough_list_is_guest_state_only),
         cmocka_unit_test(test_pvclock_scale),

@@ -117,6 +117,27 @@ static void test_reset_state(void **state UNUSED)
     free(l);
 }
 
+/* SDM 3A 11.4.3: globally disabled, the page no longer decodes: every
+ * read (any size, any offset) floats to all-ones and writes are dropped
+ * (old code: read 0 and logged "bad MMIO access size 1"). */
+static void test_disabled_page_floats(void **state UNUSED)
+{
+    struct vlapic *l = vlapic_create(0, &ops, NULL);
+    uint64_t v = 0;
+    assert_int_equal(vlapic_wrmsr(l, MSR_IA32_APIC_BASE,
+                                  APIC_DEFAULT_BASE | APIC_BASE_BSP), 0);
+    assert_int_equal(vlapic_mmio_read(l, APIC_REG_VERSION, 4, &v), 0);
+    assert_int_equal(v, 0xFFFFFFFF);
+    assert_int_equal(vlapic_mmio_read(l, APIC_REG_ID, 1, &v), 0);
+    assert_int_equal(v, 0xFF);
+    assert_int_equal(vlapic_mmio_write(l, APIC_REG_TPR, 4, 0x20), 0);
+    assert_int_equal(vlapic_wrmsr(l, MSR_IA32_APIC_BASE, APIC_DEFAULT_BASE |
+                                  APIC_BASE_BSP | APIC_BASE_EN), 0);
+    assert_int_equal(rd(l, APIC_REG_TPR), 0);           /* write was dropped */
+    assert_int_equal(rd(l, APIC_REG_VERSION), 0x50014);
+    free(l);
+}
+
 static void test_timer_oneshot(void **state UNUSED)
 {
     struct vlapic *l = cpus[0];
@@ -522,6 +543,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         T(test_reset_state),
+        T(test_disabled_page_floats),
         T(test_timer_oneshot),
         T(test_timer_periodic_no_drift),
         T(test_timer_masked),
