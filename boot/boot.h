@@ -4,8 +4,8 @@
 #define KEEL_BOOT_H
 
 #include <efi.h>
-#include "lib/types.h"
 #include "hv/core/config.h"
+#include "lib/types.h"
 
 struct boot_volume {
     EFI_FILE_HANDLE root;

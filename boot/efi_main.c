@@ -7,15 +7,15 @@
  * "Memory Allocation Services" (GetMemoryMap), 13.5 "File Protocol". */
 #include <efi.h>
 #include <efilib.h>
+#include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "boot/boot.h"
-#include "hv/main.h"
+#include "drivers/serial.h"
 #include "hv/core/config.h"
+#include "hv/main.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "drivers/serial.h"
-#include "arch/x86/platform.h"
 
 #define CONFIG_PATH "\\EFI\\keel\\keel.cfg"
 

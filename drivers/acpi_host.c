@@ -4,8 +4,8 @@
  * (\_S5 "System States"), 4.8.3.2.1 (SLP_TYPx/SLP_EN). */
 #include "arch/x86/cpu.h"
 #include "drivers/acpi_host.h"
-#include "lib/string.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 struct PACKED acpi_sdt_header {
     char signature[4];

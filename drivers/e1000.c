@@ -4,11 +4,11 @@
 #include "arch/x86/cpu.h"
 #include "drivers/e1000.h"
 #include "drivers/hostpci.h"
+#include "drivers/timer.h"
 #include "lib/errno.h"
+#include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "lib/log.h"
-#include "drivers/timer.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
 

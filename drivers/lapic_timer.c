@@ -6,8 +6,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
 #include "drivers/lapic_timer.h"
-#include "lib/log.h"
 #include "drivers/timer.h"
+#include "lib/log.h"
 
 #define LAPIC_BASE        0xfee00000UL
 #define LAPIC_EOI         0x0b0

@@ -1,11 +1,11 @@
 /* A polled driver for the machine's virtio-blk PCI function
  * (drivers/virtio_blk_host.h). Virtual I/O Device (VIRTIO) Version 1.2. */
 #include "arch/x86/cpu.h"
+#include "drivers/timer.h"
 #include "drivers/virtio_blk_host.h"
 #include "lib/errno.h"
-#include "lib/string.h"
 #include "lib/log.h"
-#include "drivers/timer.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 
 /* Offsets in struct virtio_pci_cap / virtio_pci_notify_cap (4.1.4). */

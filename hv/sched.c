@@ -2,20 +2,20 @@
  * vCPU runs until its slice ends (the host timer makes the guest exit),
  * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
  * next timer or a typed key. */
-#include "hv/core/inject.h"
-#include "hv/machine/pc.h"
-#include "drivers/timer.h"
 #include "drivers/lapic_timer.h"
-#include "hv/machine/machine.h"
-#include "hv/net/net.h"
-#include "hv/run.h"
-#include "lib/errno.h"
-#include "hv/sched.h"
+#include "drivers/timer.h"
+#include "hv/core/inject.h"
 #include "hv/core/smp.h"
-#include "hv/machine/vconsole.h"
-#include "hv/machine/virtio_devices.h"
 #include "hv/core/vm.h"
 #include "hv/debug/monitor.h"
+#include "hv/machine/machine.h"
+#include "hv/machine/pc.h"
+#include "hv/machine/vconsole.h"
+#include "hv/machine/virtio_devices.h"
+#include "hv/net/net.h"
+#include "hv/run.h"
+#include "hv/sched.h"
+#include "lib/errno.h"
 
 /* How often an idle Keel looks at the console for typed input; while
  * typing is under way (a byte moved in the last INPUT_BURST_NS) it looks

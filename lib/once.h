@@ -5,8 +5,8 @@
 #ifndef KEEL_ONCE_H
 #define KEEL_ONCE_H
 
-#include "lib/types.h"
 #include "lib/log.h"
+#include "lib/types.h"
 
 struct once_table {
     uint64_t *keys;     /* size slots, the first nr in use */

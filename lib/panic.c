@@ -2,8 +2,8 @@
 #include <stdarg.h>
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "lib/printf.h"
 #include "lib/panic.h"
+#include "lib/printf.h"
 
 static panic_fn dump_hook;
 static panic_halt_fn halt_hook;

@@ -1,9 +1,9 @@
 /* kzalloc (mm/heap.h): small objects are carved from a page-sized arena,
  * large ones take their own frames. */
-#include "mm/heap.h"
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
+#include "mm/heap.h"
 
 static uint8_t *arena;
 static size_t arena_left;

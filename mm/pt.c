@@ -8,8 +8,8 @@
  * Table frames come from frame_alloc() and are reached through hpa_ptr():
  * Keel identity-maps host memory, and host unit tests use real pointers. */
 #include "lib/errno.h"
-#include "lib/string.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
 #include "mm/pt.h"

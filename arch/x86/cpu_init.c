@@ -3,9 +3,9 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/vcpu_state.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "arch/x86/vcpu_state.h"
 #include "mm/pt.h"
 
 void arch_cpu_init(void)

@@ -2,13 +2,13 @@
  * test mode QEMU's isa-debug-exit device, whose exit status tells the test
  * harness whether every guest passed. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
+#include "arch/x86/platform.h"
 #include "drivers/acpi_host.h"
 #include "drivers/serial.h"
 #include "lib/errno.h"
-#include "lib/panic.h"
 #include "lib/log.h"
-#include "arch/x86/fpu.h"
-#include "arch/x86/platform.h"
+#include "lib/panic.h"
 
 /* Bochs has no isa-debug-exit. Its unmapped-I/O device (iodev/unmapped.cc)
  * ends the simulation when the bytes "Shutdown" are written to port 0x8900,

@@ -4,11 +4,11 @@
  * passes it through (LINT0 in ExtINT mode, or the APIC disabled).
  * References: SDM 3A 6.9 "Priority Among Simultaneous Exceptions and
  * Interrupts", 11.8.3 "Interrupt, Task, and Processor Priority". */
-#include "hv/dev/vlapic.h"
-#include "hv/dev/vpic.h"
 #include "hv/core/inject.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/vlapic.h"
+#include "hv/dev/vpic.h"
 
 /* Does the 8259 reach this vCPU? Only the BSP's LINT0 is wired to it. */
 static bool pic_reaches(const struct vcpu *v)

@@ -1,11 +1,11 @@
 /* INIT and SIPI handling for application processors (hv/core/smp.h). */
-#include "hv/dev/vlapic.h"
-#include "lib/string.h"
-#include "lib/log.h"
 #include "arch/x86/msr_index.h"
 #include "hv/core/smp.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/vlapic.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 void smp_set_startup_state(struct vcpu *v, unsigned vector)
 {

@@ -2,12 +2,12 @@
  * emulator's view of its VM, stepping over an intercepted instruction, its
  * register dump, and whose x87/SSE/AVX state the CPU holds. The run loop
  * that enters the guest is hv/run.c. */
+#include "arch/x86/fpu.h"
+#include "hv/core/vm.h"
 #include "hv/emulate/emulate.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/heap.h"
-#include "arch/x86/fpu.h"
-#include "hv/core/vm.h"
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
                            uint32_t error_code)

@@ -4,12 +4,12 @@
 #ifndef KEEL_VCPU_H
 #define KEEL_VCPU_H
 
-#include "lib/types.h"
-#include "arch/x86/exception.h"
 #include "arch/x86/dreg.h"
+#include "arch/x86/exception.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/core/vm_exit.h"
 #include "hv/dev/pvclock.h"
+#include "lib/types.h"
 
 struct vm;
 struct vlapic;

@@ -1,7 +1,7 @@
 /* Choosing the vendor ops table once at boot (hv/core/vendor.h). */
+#include "hv/core/vendor.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "hv/core/vendor.h"
 
 const struct vendor_ops *vendor;
 

@@ -4,8 +4,8 @@
 #ifndef KEEL_VENDOR_H
 #define KEEL_VENDOR_H
 
-#include "lib/types.h"
 #include "hv/core/vm_exit.h"
+#include "lib/types.h"
 
 struct vm;
 struct vcpu;

@@ -4,10 +4,10 @@
 #ifndef KEEL_VM_H
 #define KEEL_VM_H
 
-#include "hv/dev/bus.h"
 #include "hv/core/config.h"
-#include "lib/types.h"
 #include "hv/core/vcpu.h"
+#include "hv/dev/bus.h"
+#include "lib/types.h"
 #include "mm/guest_mem.h"
 #include "mm/pt.h"
 

@@ -3,17 +3,17 @@
  * boot CPU when the filter saw its key sequence (hv/sched.c), between
  * slices, so every vCPU is outside its guest with its state in
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
-#include "lib/string.h"
-#include "lib/log.h"
-#include "lib/parse.h"
-#include "hv/debug/monitor.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
-#include "hv/debug/stats.h"
-#include "hv/debug/trace.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
+#include "hv/debug/monitor.h"
+#include "hv/debug/stats.h"
+#include "hv/debug/trace.h"
+#include "lib/log.h"
+#include "lib/parse.h"
+#include "lib/string.h"
 
 #define LINE_MAX 80
 #define MAX_ARGS 4

@@ -3,12 +3,12 @@
  * recording mode, hv/emulate/translate.c), then the guest-physical result
  * through the nested page table Keel built (APM2 15.25 "Nested Paging",
  * mm/pt.h). */
-#include "lib/errno.h"
-#include "hv/emulate/emulate.h"
-#include "lib/printf.h"
-#include "lib/log.h"
-#include "hv/debug/monitor.h"
 #include "hv/core/vm.h"
+#include "hv/debug/monitor.h"
+#include "hv/emulate/emulate.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/printf.h"
 #include "mm/pt.h"
 
 /* Print the flag bits of a guest paging-structure entry by their SDM

@@ -1,12 +1,12 @@
 /* The exit statistics table (hv/debug/stats.h). Cycles are host TSC ticks from
  * the exit reaching the run loop until its handler returned: the time Keel
  * itself spends, not the hardware's world switch. */
-#include "lib/log.h"
 #include "drivers/timer.h"
-#include "hv/debug/stats.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/debug/stats.h"
 #include "hv/debug/trace.h"
+#include "lib/log.h"
 
 uint64_t stats_total(const struct vcpu *v)
 {

@@ -1,13 +1,13 @@
 /* The exit trace ring (hv/debug/trace.h). */
-#include "mm/heap.h"
-#include "lib/printf.h"
-#include "lib/log.h"
-#include "lib/panic.h"
 #include "arch/x86/exception.h"
 #include "drivers/timer.h"
-#include "hv/debug/trace.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
+#include "hv/debug/trace.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+#include "mm/heap.h"
 
 struct trace_ring {
     unsigned size;         /* entries, a power of two */

@@ -5,8 +5,8 @@
 #ifndef KEEL_TRACE_H
 #define KEEL_TRACE_H
 
-#include "lib/types.h"
 #include "hv/core/vm_exit.h"
+#include "lib/types.h"
 
 struct vcpu;
 

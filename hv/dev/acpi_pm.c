@@ -1,8 +1,8 @@
 /* ACPI PM1a block, reset register and PM timer (hv/dev/acpi_pm.h). */
+#include "drivers/timer.h"
 #include "hv/acpi/acpi.h"
 #include "hv/dev/acpi_pm.h"
 #include "lib/string.h"
-#include "drivers/timer.h"
 
 #define OFF_PM1_STS  (ACPI_PM1A_EVT_PORT - ACPI_PM_PORT_BASE)
 #define OFF_PM1_EN   (OFF_PM1_STS + 2)

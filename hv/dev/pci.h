@@ -7,8 +7,8 @@
 #ifndef KEEL_DEV_PCI_H
 #define KEEL_DEV_PCI_H
 
-#include "lib/types.h"
 #include "lib/pci_regs.h"
+#include "lib/types.h"
 
 struct pci_dev;
 

@@ -1,8 +1,8 @@
 /* kvmclock-compatible paravirtual clock (hv/dev/pvclock.h). */
-#include "lib/errno.h"
-#include "lib/log.h"
 #include "drivers/timer.h"
 #include "hv/dev/pvclock.h"
+#include "lib/errno.h"
+#include "lib/log.h"
 #include "mm/guest_mem.h"
 
 void pvclock_scale(uint64_t tsc_hz, uint32_t *mul, int8_t *shift)

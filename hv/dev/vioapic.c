@@ -1,9 +1,9 @@
 /* Virtual I/O APIC (hv/dev/vioapic.h).
  * Intel 82093AA I/O APIC datasheet, order 290566-001. */
 #include "hv/dev/vioapic.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "mm/heap.h"
-#include "lib/log.h"
 
 struct vioapic *vioapic_create(vioapic_deliver_fn deliver, void *ctx)
 {

@@ -6,9 +6,9 @@
  * Interrupt Controller (APIC)". */
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/string.h"
 #include "lib/log.h"
+#include "lib/string.h"
+#include "mm/heap.h"
 
 /* Priority class of a vector: its upper nibble. See: SDM 3A 11.8.3. */
 #define PRIO_CLASS(v) ((uint32_t)(v) & 0xF0u)

@@ -10,8 +10,8 @@
 #ifndef KEEL_DEV_VLAPIC_H
 #define KEEL_DEV_VLAPIC_H
 
-#include "hv/dev/apic_route.h"
 #include "arch/x86/msr_index.h"
+#include "hv/dev/apic_route.h"
 #include "lib/types.h"
 
 /* Guest-physical base of the xAPIC page and its length in bytes. */

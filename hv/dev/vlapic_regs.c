@@ -1,11 +1,11 @@
 /* Virtual local APIC register file: the xAPIC page (MMIO), the x2APIC MSRs
  * and IA32_APIC_BASE. Intel SDM Volume 3A (Order 325384-080), 11.4 "Local
  * APIC" and 11.12 "Extended XAPIC (x2APIC)". */
-#include "hv/dev/vlapic.h"
+#include "drivers/timer.h"
 #include "hv/dev/bus.h"
+#include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "drivers/timer.h"
 
 /* Bits a guest may set in each LVT entry; the rest are reserved or
  * read-only. See: SDM 3A 11.5.1 Figure 11-8. */

@@ -5,10 +5,10 @@
  * The timer keeps its next expiry as an absolute time (ns); the current
  * count is derived from it on every read, so nothing runs between exits.
  * The input clock is VLAPIC_BUS_HZ, divided by the TDCR setting. */
+#include "drivers/timer.h"
 #include "hv/dev/vlapic.h"
 #include "lib/errno.h"
 #include "lib/log.h"
-#include "drivers/timer.h"
 
 #define NS_PER_SEC 1000000000ULL
 

@@ -1,9 +1,9 @@
 /* Virtual 8259A pair (hv/dev/vpic.h).
  * Intel 8259A datasheet, order 231468-003. */
 #include "hv/dev/vpic.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "mm/heap.h"
-#include "lib/log.h"
 
 #define SPURIOUS_IRQ 7
 

@@ -2,12 +2,12 @@
  * Intel 82C54 datasheet, order 231244-006. Mode descriptions below quote
  * its "Mode Definitions"; "N" is the count written, "e" the ticks counted
  * since the counting element was loaded. */
+#include "drivers/timer.h"
 #include "hv/dev/vpit.h"
 #include "lib/errno.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "mm/heap.h"
-#include "lib/log.h"
-#include "drivers/timer.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define COUNT_WRAP 65536ULL          /* the counter is 16 bits */

@@ -1,11 +1,11 @@
 /* Virtual MC146818A RTC and CMOS RAM (hv/dev/vrtc.h).
  * Motorola MC146818A datasheet; PIIX4 datasheet 4.5. */
+#include "drivers/timer.h"
 #include "hv/dev/vrtc.h"
 #include "lib/errno.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "mm/heap.h"
-#include "lib/log.h"
-#include "drivers/timer.h"
 
 #define NS_PER_SEC   1000000000ULL
 #define SECS_PER_DAY 86400ULL

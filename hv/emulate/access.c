@@ -5,8 +5,8 @@
  * Reference: Intel SDM Volume 3A (order no. 253668), 3.4 "Segment
  * Selectors", 5.3 "Limit Checking", 5.4 "Type Checking", 3.3.7.1
  * "Canonical Addressing"; Volume 1 3.3.7. */
-#include "lib/errno.h"
 #include "hv/emulate/insn.h"
+#include "lib/errno.h"
 
 /* Segment descriptor type bits for S = 1 (SDM 3A 3.4.5.1 table 3-1). */
 #define SEG_TYPE_CODE      BIT(3)

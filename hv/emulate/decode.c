@@ -4,9 +4,9 @@
  * Reference: Intel SDM Volume 2 (order no. 325383), chapter 2 "Instruction
  * Format" and appendix A "Opcode Map"; AMD APM Volume 3 (rev. 3.35) 1.8 for
  * the XOP prefix. */
+#include "hv/emulate/insn.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "hv/emulate/insn.h"
 
 /* The byte at pos, or -EINVAL: past 15 bytes the instruction is too long
  * (SDM 2 2.3.11), past the fetched bytes the caller must fetch more. */

@@ -7,8 +7,8 @@
 #ifndef KEEL_EMULATE_H
 #define KEEL_EMULATE_H
 
-#include "lib/types.h"
 #include "arch/x86/vcpu_state.h"
+#include "lib/types.h"
 
 /* How the emulator reaches guest memory. ctx is passed back unchanged. */
 struct emu_ops {

@@ -4,9 +4,9 @@
  * EMU_UNHANDLED with its bytes.
  * Reference: Intel SDM Volume 2 (order no. 325383), the instruction pages
  * named at each handler; appendix A.4 "Opcode Extensions" for the groups. */
+#include "hv/emulate/insn.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "hv/emulate/insn.h"
 
 typedef enum emu_status (*emu_handler)(const struct emu_ctx *x);
 

@@ -5,8 +5,8 @@
  * Operands". Flags: CF = the selected bit; ZF is unaffected; OF, SF, AF
  * and PF are undefined and left unchanged here (recent Intel cores leave
  * them so as well). */
-#include "lib/errno.h"
 #include "hv/emulate/insn.h"
+#include "lib/errno.h"
 
 enum bt_op { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 

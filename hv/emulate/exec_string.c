@@ -6,8 +6,8 @@
  * until the count reaches zero. The emulator does the same and stops after
  * STRING_BATCH iterations (RIP unchanged), so a long REP STOS to a device
  * costs several exits but never stalls the hypervisor. */
-#include "lib/errno.h"
 #include "hv/emulate/insn.h"
+#include "lib/errno.h"
 
 #define STRING_BATCH 4096
 

@@ -2,9 +2,9 @@
  * segmentation and paging, and decode them; emulate_insn_length().
  * Reference: Intel SDM Volume 3A (order no. 253668), 5.3 "Limit Checking"
  * (code segment), 4.6 (fetch rights); Volume 2 2.3.11 (15-byte limit). */
+#include "hv/emulate/insn.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "hv/emulate/insn.h"
 
 /* Read n code bytes at linear la into insn->bytes[avail..]; n never crosses
  * a page. */

@@ -5,10 +5,10 @@
 #ifndef KEEL_EMULATE_INSN_H
 #define KEEL_EMULATE_INSN_H
 
-#include "lib/types.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/emulate/emulate.h"
+#include "lib/types.h"
 
 #define INSN_MAX_LEN 15 /* SDM 2 2.3.11: longer instructions raise #GP */
 

@@ -2,8 +2,8 @@
  * register and memory operands, and their reads and writes.
  * Reference: Intel SDM Volume 1 (order no. 253665) 3.7.5 "Specifying an
  * Offset"; Volume 2 2.1.5 (ModRM/SIB), 2.2.1.6 "RIP-Relative Addressing". */
-#include "lib/errno.h"
 #include "hv/emulate/insn.h"
+#include "lib/errno.h"
 
 uint64_t emu_ea(const struct emu_ctx *x)
 {

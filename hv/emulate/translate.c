@@ -5,8 +5,8 @@
  * Reference: Intel SDM Volume 3A (order no. 253668), chapter 4 "Paging":
  * 4.3 (32-bit), 4.4 (PAE), 4.5 (4-level and 5-level), 4.6 "Access Rights",
  * 4.7 "Page-Fault Exceptions", 4.8 "Accessed and Dirty Flags". */
-#include "lib/errno.h"
 #include "hv/emulate/insn.h"
+#include "lib/errno.h"
 
 /* Paging-structure entry bits (SDM 3A 4.5 tables 4-15 to 4-20). */
 #define PTE_P    BIT(0)

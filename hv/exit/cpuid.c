@@ -1,14 +1,14 @@
 /* The guest CPUID policy: what each leaf shows a guest, derived from the
  * host CPU with every feature Keel does not virtualise removed.
  * Reference: SDM 2 "CPUID" (Tables 3-8 to 3-17), APM3 Appendix E. */
-#include "hv/exit/cpuid.h"
-#include "hv/dev/vlapic.h"
-#include "lib/string.h"
-#include "drivers/timer.h"
 #include "arch/x86/platform.h"
-#include "hv/dev/pvclock.h"
+#include "drivers/timer.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/pvclock.h"
+#include "hv/dev/vlapic.h"
+#include "hv/exit/cpuid.h"
+#include "lib/string.h"
 
 #define A 0
 #define B 1

@@ -2,17 +2,17 @@
  * MSRs, and #GP(0) for everything else with one log line per MSR.
  * Reference: SDM 4 "Model-Specific Registers" (names), SDM 3A 2.2.1
  * (EFER), 11.12 (PAT); APM2 3.1.7 (EFER), 13.2 (legacy PMU). */
-#include "hv/exit/cpuid.h"
+#include "arch/x86/msr_index.h"
+#include "drivers/timer.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
+#include "hv/dev/pvclock.h"
 #include "hv/dev/vlapic.h"
+#include "hv/exit/cpuid.h"
+#include "hv/exit/msr.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/once.h"
-#include "hv/exit/msr.h"
-#include "arch/x86/msr_index.h"
-#include "drivers/timer.h"
-#include "hv/dev/pvclock.h"
-#include "hv/core/vcpu.h"
-#include "hv/core/vm.h"
 
 
 const struct msr_pass msr_passthrough[MSR_PASSTHROUGH_COUNT] = {

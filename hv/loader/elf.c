@@ -1,9 +1,9 @@
 /* ELF executable parsing for the Multiboot loader (hv/loader/elf.h).
  * Reference: System V ABI, "ELF Header", "Program Header"; AMD64 psABI. */
+#include "hv/loader/elf.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "hv/loader/elf.h"
 
 struct PACKED elf32_ehdr {
     uint8_t ident[16];

@@ -3,10 +3,10 @@
  * The image is untrusted input: every header field is range-checked before
  * it sizes a copy, and every guest write goes through mm/guest_mem. */
 #include <stdarg.h>
+#include "hv/loader/linux.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "hv/loader/linux.h"
 
 /* Write "fmt" into err and return -code; every error path ends here so that
  * no failure is silent. */

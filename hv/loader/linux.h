@@ -8,10 +8,10 @@
 #ifndef KEEL_LOADER_LINUX_H
 #define KEEL_LOADER_LINUX_H
 
-#include "hv/loader/bootparam.h"
-#include "hv/loader/bda.h"
-#include "lib/types.h"
 #include "arch/x86/vcpu_state.h"
+#include "hv/loader/bda.h"
+#include "hv/loader/bootparam.h"
+#include "lib/types.h"
 #include "mm/guest_mem.h"
 
 /* Oldest protocol accepted: 2.12 added xloadflags, which is how a kernel

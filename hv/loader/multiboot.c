@@ -1,13 +1,13 @@
 /* The Multiboot v1 loader (hv/loader/multiboot.h).
  * Reference: Multiboot Specification version 0.6.96: 3.1 "OS image format"
  * (the header), 3.2 "Machine state", 3.3 "Boot information format". */
+#include "arch/x86/msr_index.h"
+#include "hv/loader/bda.h"
+#include "hv/loader/elf.h"
+#include "hv/loader/multiboot.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "hv/loader/elf.h"
-#include "hv/loader/multiboot.h"
-#include "hv/loader/bda.h"
-#include "arch/x86/msr_index.h"
 
 #define MB_HEADER_MAGIC      0x1badb002u
 #define MB_BOOTLOADER_MAGIC  0x2badb002u

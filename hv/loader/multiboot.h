@@ -4,8 +4,8 @@
 #ifndef KEEL_LOADER_H
 #define KEEL_LOADER_H
 
-#include "lib/types.h"
 #include "arch/x86/vcpu_state.h"
+#include "lib/types.h"
 #include "mm/guest_mem.h"
 
 /* Inputs common to every loader. The loaders know nothing of keel.cfg:

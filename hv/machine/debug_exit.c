@@ -1,8 +1,8 @@
 /* The debug-exit device (hv/machine/debug_exit.h). */
 #include "arch/x86/platform.h"
+#include "hv/core/vm.h"
 #include "hv/dev/bus.h"
 #include "hv/machine/debug_exit.h"
-#include "hv/core/vm.h"
 
 static int debug_exit_write(void *dev, uint64_t offset, unsigned size,
                             uint64_t val)

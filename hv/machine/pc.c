@@ -1,9 +1,11 @@
 /* The PC platform of a VM (hv/machine/pc.h): creating the devices and wiring their
  * interrupt lines. The devices themselves are in hv/dev/. */
-#include "hv/dev/bus.h"
+#include "drivers/timer.h"
 #include "hv/acpi/acpi.h"
+#include "hv/core/vm.h"
 #include "hv/dev/acpi_pm.h"
 #include "hv/dev/apic_route.h"
+#include "hv/dev/bus.h"
 #include "hv/dev/pci_host.h"
 #include "hv/dev/uart16550.h"
 #include "hv/dev/vioapic.h"
@@ -11,15 +13,13 @@
 #include "hv/dev/vpic.h"
 #include "hv/dev/vpit.h"
 #include "hv/dev/vrtc.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/log.h"
-#include "hv/net/net.h"
 #include "hv/machine/debug_exit.h"
 #include "hv/machine/pc.h"
-#include "drivers/timer.h"
 #include "hv/machine/vconsole.h"
-#include "hv/core/vm.h"
+#include "hv/net/net.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "mm/heap.h"
 
 #define COM1_PORT 0x3f8
 #define COM1_IRQ  4

@@ -1,10 +1,10 @@
 /* Guest console multiplexing (hv/machine/vconsole.h). */
-#include "hv/core/config.h"
-#include "hv/dev/uart16550.h"
-#include "lib/printf.h"
 #include "drivers/serial.h"
-#include "hv/machine/vconsole.h"
+#include "hv/core/config.h"
 #include "hv/core/vm.h"
+#include "hv/dev/uart16550.h"
+#include "hv/machine/vconsole.h"
+#include "lib/printf.h"
 
 #define LINE_MAX 256
 

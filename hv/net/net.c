@@ -1,9 +1,9 @@
 /* The VMs' network (hv/net/net.h). */
-#include "lib/errno.h"
-#include "lib/printf.h"
-#include "lib/log.h"
-#include "hv/net/net.h"
 #include "drivers/timer.h"
+#include "hv/net/net.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/printf.h"
 
 static struct netswitch the_switch;
 static bool switch_ready;

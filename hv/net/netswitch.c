@@ -1,8 +1,8 @@
 /* The learning switch (hv/net/netswitch.h). IEEE 802.1D-2004, 7.8, 7.9.2. */
+#include "hv/net/netswitch.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/string.h"
-#include "hv/net/netswitch.h"
 
 void netswitch_init(struct netswitch *sw)
 {

@@ -3,10 +3,10 @@
  * drivers/virtio_blk_host.c. Under QEMU that device is backed by a host
  * image file, so the guest's writes outlive Keel. */
 #include "drivers/virtio_blk_host.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/string.h"
 #include "hv/virtio/blk_host.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/heap.h"
 
 static int host_read(struct blk_backend *b, uint64_t off, void *buf,
                      uint64_t len)

@@ -1,6 +1,6 @@
 /* The in-memory virtio-blk back end (hv/virtio/blk_backend.h). */
-#include "lib/string.h"
 #include "hv/virtio/blk_ram.h"
+#include "lib/string.h"
 
 static int ram_read(struct blk_backend *b, uint64_t off, void *buf,
                     uint64_t len)

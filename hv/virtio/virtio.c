@@ -1,8 +1,8 @@
 /* Device status, features, queues and reset of a virtio device
  * (hv/virtio/virtio.h). Virtio 1.2, 2.1, 2.2, 2.4, 3.1. */
-#include "lib/string.h"
-#include "lib/log.h"
 #include "hv/virtio/virtio.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 void virtio_dev_init(struct virtio_dev *d, const char *name,
                      const char *vm_name, uint16_t device_id,

@@ -9,9 +9,9 @@
 #ifndef KEEL_VIRTIO_H
 #define KEEL_VIRTIO_H
 
+#include "hv/virtio/virtq.h"
 #include "lib/types.h"
 #include "lib/virtio_spec.h"
-#include "hv/virtio/virtq.h"
 
 struct guest_mem;
 

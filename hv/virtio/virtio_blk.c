@@ -1,7 +1,7 @@
 /* virtio-blk (hv/virtio/virtio_blk.h). Virtio 1.2, 5.2. */
+#include "hv/virtio/virtio_blk.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "hv/virtio/virtio_blk.h"
 
 #define REQ_QUEUE 0
 

@@ -9,10 +9,10 @@
 #ifndef KEEL_VIRTIO_BLK_H
 #define KEEL_VIRTIO_BLK_H
 
-#include "lib/types.h"
-#include "lib/virtio_spec.h"
 #include "hv/virtio/blk_backend.h"
 #include "hv/virtio/virtio.h"
+#include "lib/types.h"
+#include "lib/virtio_spec.h"
 
 #define VIRTIO_BLK_QUEUE_SIZE  256
 /* Data segments per request: the chain also holds header and status. */

@@ -1,6 +1,6 @@
 /* virtio-console (hv/virtio/virtio_console.h). Virtio 1.2, 5.3. */
-#include "lib/string.h"
 #include "hv/virtio/virtio_console.h"
+#include "lib/string.h"
 
 /* Give held input to the driver: as much as one receive buffer takes.
  * See: 5.3.6.1 "Driver Requirements: Device Operation" (the driver keeps

@@ -7,8 +7,8 @@
 #ifndef KEEL_VIRTIO_CONSOLE_H
 #define KEEL_VIRTIO_CONSOLE_H
 
-#include "lib/types.h"
 #include "hv/virtio/virtio.h"
+#include "lib/types.h"
 
 /* Queues of port 0 (5.3.2 "Virtqueues"). */
 #define VIRTIO_CONSOLE_RX 0   /* receiveq: device -> driver */

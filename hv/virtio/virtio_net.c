@@ -1,6 +1,6 @@
 /* virtio-net (hv/virtio/virtio_net.h). Virtio 1.2, 5.1. */
-#include "lib/string.h"
 #include "hv/virtio/virtio_net.h"
+#include "lib/string.h"
 
 /* Send what the driver queued for transmission, as much as the budget
  * allows (the rest stays pending in the device core). Each chain is one

@@ -9,8 +9,8 @@
 #define KEEL_VIRTIO_NET_H
 
 #include "hv/net/netswitch.h"
-#include "lib/types.h"
 #include "hv/virtio/virtio.h"
+#include "lib/types.h"
 
 /* Feature bits (5.1.3 "Feature bits"), as bit numbers. */
 #define VIRTIO_NET_F_MAC    5

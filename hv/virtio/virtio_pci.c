@@ -3,10 +3,10 @@
  * Initialization And Device Operation". */
 #include "hv/dev/bus.h"
 #include "hv/dev/pci_host.h"
-#include "lib/errno.h"
-#include "lib/string.h"
-#include "lib/log.h"
 #include "hv/virtio/virtio_pci.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/string.h"
 
 #define COMMON(f) offsetof(struct virtio_pci_common_cfg, f)
 

@@ -8,9 +8,9 @@
 
 #include "hv/dev/msix.h"
 #include "hv/dev/pci.h"
+#include "hv/virtio/virtio.h"
 #include "lib/types.h"
 #include "lib/virtio_spec.h"
-#include "hv/virtio/virtio.h"
 
 struct pci_host;
 

@@ -1,8 +1,8 @@
 /* Split virtqueue, device side (hv/virtio/virtq.h).
  * Virtual I/O Device (VIRTIO) Version 1.2, 2.7 "Split Virtqueues". */
+#include "hv/virtio/virtq.h"
 #include "lib/errno.h"
 #include "lib/string.h"
-#include "hv/virtio/virtq.h"
 #include "mm/guest_mem.h"
 
 const char *virtq_error_name(enum virtq_error e)

@@ -7,16 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "arch/x86/dreg.h"
+#include "arch/x86/fpu.h"
+#include "arch/x86/platform.h"
+#include "drivers/lapic_timer.h"
+#include "drivers/serial.h"
+#include "drivers/timer.h"
+#include "drivers/virtio_blk_host.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/heap.h"
-#include "drivers/serial.h"
-#include "drivers/timer.h"
-#include "drivers/lapic_timer.h"
-#include "arch/x86/fpu.h"
-#include "arch/x86/dreg.h"
-#include "arch/x86/platform.h"
-#include "drivers/virtio_blk_host.h"
 #include "test/unit/host_stubs.h"
 
 uint64_t stub_now_ns;

@@ -14,18 +14,18 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "lib/errno.h"
 #include "hv/acpi/acpi.h"
 #include "hv/acpi/acpi_tables.h"
 #include "hv/acpi/aml.h"
+#include "lib/errno.h"
 
 /* The top-level Makefile's HV_DIRS does not list hv/acpi yet, so the host
  * archive lacks these objects: compile them into this test. Once hv/acpi is
  * in HV_DIRS these three lines can go (until then nothing else in the
  * archive refers to these symbols, so no member clashes with them). */
 #include "hv/acpi/acpi.c"
-#include "hv/acpi/aml.c"
 #include "hv/acpi/acpi_dsdt.c"
+#include "hv/acpi/aml.c"
 
 #define RAM_SIZE MiB(1)
 

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 #include <capstone/capstone.h>
 
-#include "lib/errno.h"
 #include "hv/emulate/emulate.h"
+#include "lib/errno.h"
 
 #define RAM_SIZE  (4u << 20)
 #define CODE_GPA  0x10000u

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lib/errno.h"
 #include "hv/emulate/emulate.h"
+#include "lib/errno.h"
 
 #define UNUSED __attribute__((unused))
 #define RAM_SIZE (1u << 20)

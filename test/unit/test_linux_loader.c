@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <cmocka.h>
 
-#include "lib/errno.h"
 #include "hv/loader/linux.h"
+#include "lib/errno.h"
 
 static const char *argv0 = "";
 

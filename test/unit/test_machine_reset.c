@@ -16,6 +16,9 @@
 
 #define UNUSED __attribute__((unused))
 
+#include "arch/x86/fpu.h"
+#include "drivers/serial.h"
+#include "drivers/virtio_blk_host.h"
 #include "hv/core/config.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
@@ -23,9 +26,6 @@
 #include "hv/machine/machine.h"
 #include "hv/virtio/virtio.h"
 #include "lib/errno.h"
-#include "arch/x86/fpu.h"
-#include "drivers/serial.h"
-#include "drivers/virtio_blk_host.h"
 #include "lib/log.h"
 #include "mm/frame.h"
 #include "mm/pt.h"

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "hv/core/config.h"
-#include "lib/errno.h"
 #include "hv/loader/multiboot.h"
+#include "lib/errno.h"
 
 #define RAM MiB(16)
 

@@ -8,14 +8,14 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/exit/cpuid.h"
-#include "lib/errno.h"
-#include "hv/exit/msr.h"
 #include "arch/x86/msr_index.h"
-#include "hv/dev/pvclock.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/pvclock.h"
 #include "hv/dev/vlapic.h"
+#include "hv/exit/cpuid.h"
+#include "hv/exit/msr.h"
+#include "lib/errno.h"
 #include "test/unit/host_stubs.h"
 
 static struct vm vm = { .name = "t" };

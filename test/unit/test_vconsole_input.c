@@ -12,11 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hv/dev/uart16550.h"
-#include "hv/debug/monitor.h"
 #include "drivers/serial.h"
-#include "hv/machine/vconsole.h"
 #include "hv/core/vm.h"
+#include "hv/debug/monitor.h"
+#include "hv/dev/uart16550.h"
+#include "hv/machine/vconsole.h"
 #include "test/unit/host_stubs.h"
 
 /* The console's bytes, unfiltered (the scheduler puts the monitor's key

@@ -15,8 +15,8 @@
 
 #define UNUSED __attribute__((unused))
 
-#include "lib/errno.h"
 #include "hv/virtio/virtq.h"
+#include "lib/errno.h"
 #include "mm/guest_mem.h"
 
 #define RAM_SIZE  MiB(1)

@@ -5,15 +5,15 @@
  * "Nested Paging". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/string.h"
-#include "lib/log.h"
-#include "hv/exit/msr.h"
-#include "lib/panic.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
+#include "hv/exit/msr.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/heap.h"
 
 /* CPUID Fn8000_0001 ECX and Fn8000_000A EDX feature bits (APM2 15.4). */
 #define CPUID_80000001_ECX_SVM  BIT(2)

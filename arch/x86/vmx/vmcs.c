@@ -6,14 +6,14 @@
  * Host-State Area". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/string.h"
-#include "lib/log.h"
-#include "hv/exit/msr.h"
-#include "lib/panic.h"
 #include "hv/core/vm.h"
+#include "hv/exit/msr.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/heap.h"
 
 /* VPIDs are handed out once per vCPU and never reused: two vCPUs sharing
  * one would share linear-address TLB entries (28.1 "Virtual Processor

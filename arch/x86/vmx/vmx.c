@@ -8,14 +8,14 @@
  * docs/vmx.md. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
-#include "lib/errno.h"
-#include "mm/heap.h"
-#include "lib/string.h"
-#include "lib/log.h"
-#include "lib/panic.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
+#include "lib/errno.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/heap.h"
 
 #define CPUID_1_ECX_VMX BIT(5)
 

@@ -2,8 +2,8 @@
  * Reference: Intel SDM Volume 3C (Order No. 326019), Appendix B "Field
  * Encoding in VMCS". */
 #include "arch/x86/vmx/vmx.h"
-#include "lib/log.h"
 #include "hv/core/vm.h"
+#include "lib/log.h"
 
 #define FIELD(f) { f, #f }
 
