@@ -19,7 +19,8 @@ from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
 from test_guests import (  # noqa: F401
     test_cpuid, test_flat_binary, test_fpu_state_is_per_vm, test_hlt,
     test_keel_exit_status_says_all_as_expected, test_msr,
-    test_multiboot_info, test_unmapped_gpa_stops_only_that_vm, test_uart)
+    test_multiboot_info, test_uart,
+    test_unmapped_gpa_floats_and_a_fetch_stops_only_that_vm)
 
 VENDORS = {"vmx": keelrun.BOCHS_VMX_CPU, "svm": keelrun.BOCHS_SVM_CPU}
 # Each vendor's name for a triple fault (SDM 3C Appendix C, APM2 App. C).
