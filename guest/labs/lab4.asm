@@ -34,23 +34,33 @@ main:
     mov esi, msgram
     call check
 
-    ; A GPA with neither RAM nor a device behind it: the violation must
-    ; stop this VM (expect = crashed), not Keel and not the other VMs.
+    ; A GPA with neither RAM nor a device behind it reads as a PC's
+    ; floating bus: all-ones (docs/platform.md, "Conformance").
+    mov ebx, NOWHERE
+    mov eax, [ebx]
+    cmp eax, 0xffffffff
+    sete al
+    movzx eax, al
+    mov esi, msgfloat
+    call check
+
+    ; Code cannot run from it: the fetch must stop this VM (expect =
+    ; crashed), not Keel and not the other VMs.
     mov eax, [failures]
     test eax, eax
     jnz .out
     mov esi, msgvio
     call puts
-    mov ebx, NOWHERE
-    mov eax, [ebx]
+    call ebx                             ; fetch from 0x40000000
     mov esi, msgcont                     ; never: the VM is stopped
     call puts
     mov eax, 1
 .out:
     ret
 section .data
-msgvio:  db "lab4: reading guest-physical 0x40000000 (no RAM, no device)", 10, 0
-msgcont: db "lab4: the read returned FAILED", 10, 0
+msgfloat: db "lab4: guest-physical 0x40000000 (no RAM, no device) reads all-ones", 0
+msgvio:  db "lab4: calling guest-physical 0x40000000", 10, 0
+msgcont: db "lab4: the call returned FAILED", 10, 0
 msgver: db "lab4: IOAPIC version through the MMIO hole", 0
 msgsel: db "lab4: IOREGSEL reads back", 0
 msgram: db "lab4: RAM is mapped", 0

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import keelrun
+import pexpect
 from console import Console, scaled
 from linuxguest import linux_config, linux_files
 
@@ -31,15 +32,22 @@ def test_gdb_attaches_with_keels_symbols(tmp_path):
         script = tmp_path / "keel-gdb.gdb"
         script.write_text(debug.gdb_script(base, port=PORT))
         assert f"-o {base:#x}" in script.read_text()
-        gdb = subprocess.run(
-            ["gdb", "-nx", "-batch", "-x", str(script),
-             "-ex", "hbreak exit_dispatch", "-ex", "continue",
-             "-ex", "info symbol $pc",
-             "-ex", "print v->vm->name",
-             "-ex", "print/x v->state.rip",
-             "-ex", "keel-exits v",
-             "-ex", "kill"],
-            capture_output=True, text=True, timeout=scaled(60))
+        try:
+            gdb = subprocess.run(
+                ["gdb", "-nx", "-batch", "-x", str(script),
+                 "-ex", "hbreak exit_dispatch", "-ex", "continue",
+                 "-ex", "info symbol $pc",
+                 "-ex", "print v->vm->name",
+                 "-ex", "print/x v->state.rip",
+                 "-ex", "keel-exits v",
+                 "-ex", "kill"],
+                capture_output=True, text=True, timeout=scaled(60))
+        except subprocess.TimeoutExpired as e:
+            # Say how far Keel got: the console shows whether the guest
+            # ever ran (and so whether exit_dispatch could have been hit).
+            con.child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=2)
+            con.fail(f"gdb did not stop at exit_dispatch in {e.timeout:.0f} "
+                     f"s; gdb said: {e.stdout!r} {e.stderr!r}")
         out = gdb.stdout + gdb.stderr
         assert re.search(r"exit_dispatch in section \.text", out), out
         assert re.search(r'\$\d+ = "linux"', out), out
