@@ -22,6 +22,13 @@ void run_once(struct vcpu *v)
     virtio_devices_poll(v->vm);   /* device work left by earlier exits */
     net_poll();       /* the uplink NIC has no interrupt (hv/net/net.h) */
     inject_prepare_entry(v);
+    if (v->woken_tsc) {         /* another vCPU woke this one: how fast? */
+        uint64_t waited = timer_rdtsc() - v->woken_tsc;
+        v->wakes++;
+        v->wake_cycles += waited;
+        v->wake_max = MAX(v->wake_max, waited);
+        v->woken_tsc = 0;
+    }
     vendor->run(v, &exit);
 
     uint64_t t0 = timer_rdtsc();

@@ -1,6 +1,7 @@
 /* Round-robin scheduling of all vCPUs on the boot CPU (hv/sched.h). A
  * vCPU runs until its slice ends (the host timer makes the guest exit),
- * it halts, or its VM ends. When nothing can run, the CPU sleeps until the
+ * it halts, it yields (it sent an IPI or spins in a PAUSE loop), or its
+ * VM ends. When nothing can run, the CPU sleeps until the
  * next timer or a typed key. */
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
@@ -73,8 +74,9 @@ static void run_slice(struct vcpu *v)
     vcpu_fpu_load(v);
     vcpu_dreg_load(v);
     uint64_t end = timer_now_ns() + SCHED_SLICE_NS;
+    v->yield = false;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
-           !v->vm->reset_pending && timer_now_ns() < end) {
+           !v->vm->reset_pending && !v->yield && timer_now_ns() < end) {
         lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
         uint64_t now = timer_now_ns();

@@ -34,6 +34,11 @@ DREG_ACCESS(2)
 DREG_ACCESS(3)
 DREG_ACCESS(6)
 
+void dreg_set_dr6_bits(uint64_t bits)
+{
+    w_dr6(r_dr6() | bits);
+}
+
 void dreg_switch(struct dreg_state *save, const struct dreg_state *load)
 {
     if (save) {

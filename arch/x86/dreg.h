@@ -18,5 +18,8 @@ struct dreg_state {
 void dreg_init_state(struct dreg_state *d);
 /* Save the CPU's DR0-DR3/DR6 into save (if not NULL), load load's. */
 void dreg_switch(struct dreg_state *save, const struct dreg_state *load);
+/* OR bits into the CPU's DR6 (a debug exception Keel raises for the vCPU
+ * whose registers the CPU holds, SDM 3A 17.2.3). */
+void dreg_set_dr6_bits(uint64_t bits);
 
 #endif

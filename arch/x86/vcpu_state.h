@@ -54,6 +54,7 @@ struct dtable {
 #define RFLAGS_IF   BIT(9)
 #define RFLAGS_DF   BIT(10)
 #define RFLAGS_OF   BIT(11)
+#define RFLAGS_RF   BIT(16)
 
 /* Control register and EFER bits (SDM 3A 2.5, 2.2.1). */
 #define CR0_PE  BIT(0)
@@ -92,6 +93,12 @@ struct vcpu_state {
     /* Blocking by STI or MOV SS (SDM 3C 24.4.2 "interruptibility state",
      * APM2 15.21.5 INTERRUPT_SHADOW): no interrupt may be injected now. */
     bool interrupt_shadow;
+    /* Blocking by NMI (SDM 3A 6.7.1 "Handling Multiple NMIs"): set when an
+     * NMI is delivered, cleared when the next IRET completes. VMX keeps it
+     * in the interruptibility state (virtual-NMI blocking, SDM 3C 24.4.2
+     * bit 3); SVM has no such field, so arch/x86/svm tracks it with the
+     * IRET intercept (APM2 15.20 "Event Injection"). */
+    bool nmi_blocked;
 };
 
 /* CPU mode of the code at RIP, derived from CR0, EFER and CS. */

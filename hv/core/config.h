@@ -7,7 +7,7 @@
 #include "lib/log.h"
 #include "lib/types.h"
 
-#define CFG_MAX_VMS      16
+#define CFG_MAX_VMS      32
 #define CFG_MAX_DEVICES  8
 #define CFG_MAX_HOST_INDEX 15u  /* virtio-blk-host:N, N at most this */
 #define CFG_MAX_VCPUS    8

@@ -20,6 +20,9 @@ bool inject_pending(const struct vcpu *v)
 {
     if (!v->lapic)
         return false;
+    /* An NMI wakes HLT whatever RFLAGS.IF says (SDM 2A "HLT"). */
+    if (vlapic_nmi_pending(v->lapic) && !v->state.nmi_blocked)
+        return true;
     return vlapic_pending_vector(v->lapic) >= 0 ||
            (pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0);
 }
@@ -27,18 +30,25 @@ bool inject_pending(const struct vcpu *v)
 void inject_prepare_entry(struct vcpu *v)
 {
     v->want_intr_window = false;
+    v->want_nmi_window = false;
     if (!v->lapic || v->event.valid) {
         /* An exception or a re-injection goes first; ask to come back as
-         * soon as an interrupt could follow it. */
+         * soon as an interrupt or NMI could follow it. */
         v->want_intr_window = v->event.valid && inject_pending(v);
+        v->want_nmi_window = v->lapic && vlapic_nmi_pending(v->lapic);
         return;
     }
-    /* NMIs are not masked by RFLAGS.IF (SDM 3A 6.7.1). Keel does not track
-     * NMI blocking after delivery, so at most one is queued at a time. */
-    if (vlapic_take_nmi(v->lapic)) {
-        v->event = (struct event){ .valid = true, .type = EVENT_NMI,
-                                   .vector = VEC_NMI };
-        return;
+    /* NMIs are not masked by RFLAGS.IF, but one being handled blocks the
+     * next until its IRET (SDM 3A 6.7.1): a second NMI waits, as one, for
+     * the NMI window; the LAPIC holds at most one pending. */
+    if (vlapic_nmi_pending(v->lapic)) {
+        if (!v->state.nmi_blocked) {
+            vlapic_take_nmi(v->lapic);
+            v->event = (struct event){ .valid = true, .type = EVENT_NMI,
+                                       .vector = VEC_NMI };
+            return;
+        }
+        v->want_nmi_window = true;
     }
     /* LAB 6 BEGIN: inject the highest pending vector, or ask for a window */
     int vec = vlapic_pending_vector(v->lapic);

@@ -13,7 +13,8 @@ struct vcpu;
  * (SDM 3C 26.7.5 / APM2 15.21.4). */
 void inject_prepare_entry(struct vcpu *v);
 
-/* Is an interrupt pending for v (a reason to leave HLT)? */
+/* Is an interrupt or an unblocked NMI pending for v (a reason to leave
+ * HLT)? */
 bool inject_pending(const struct vcpu *v);
 
 #endif

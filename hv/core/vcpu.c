@@ -94,8 +94,20 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
     v->state.rip += (uint64_t)len;
     if (vcpu_state_mode(&v->state) != MODE_LONG64)
         v->state.rip &= 0xffffffffULL;
-    v->state.interrupt_shadow = false;
+    vcpu_complete_insn(v);
     return 0;
+}
+
+void vcpu_complete_insn(struct vcpu *v)
+{
+    v->state.interrupt_shadow = false;
+    /* On hardware the instruction would have run in the guest and trapped
+     * there; Keel ran it instead, so Keel raises the trap. */
+    if ((v->state.rflags & RFLAGS_TF) && !v->event.valid)
+        v->event = (struct event){
+            .valid = true, .type = EVENT_EXCEPTION, .vector = VEC_DB,
+            .dr6 = DR6_BS,
+        };
 }
 
 void vcpu_dump(const struct vcpu *v)

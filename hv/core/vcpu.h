@@ -24,6 +24,10 @@ enum event_type {
     EVENT_NMI = 2,
     EVENT_EXCEPTION = 3,
     EVENT_SOFT_INT = 4,
+    /* VMX only (re-injection of an event an exit cut short): INT1, and
+     * INT3/INTO; SVM reports those as EVENT_EXCEPTION. */
+    EVENT_PRIV_SOFT_EXCEPTION = 5,
+    EVENT_SOFT_EXCEPTION = 6,
 };
 
 /* An event to deliver through the guest IDT on the next VM entry. */
@@ -33,7 +37,19 @@ struct event {
     uint8_t vector;
     bool has_error;
     uint32_t error_code;
+    /* #DB only: the DR6 bits this debug exception reports (SDM 3A 17.2.3,
+     * e.g. DR6_BS for a single-step trap). Injecting an event does not
+     * write DR6 on either vendor (SDM 3C 26.6.1.1, APM2 15.20), so the
+     * vendor code ORs these into the guest's DR6 as it injects. */
+    uint64_t dr6;
+    /* Software interrupts and exceptions: the length in bytes of the
+     * instruction that raised it (INT n, INT3, INTO, INT1), which VMX
+     * needs to push the return address (SDM 3C 24.8.3); 0 means 2. */
+    uint8_t insn_len;
 };
+
+/* DR6.BS, "single step" (SDM 3A 17.2.3). */
+#define DR6_BS BIT(14)
 
 enum vcpu_run_state {
     VCPU_RUNNABLE,
@@ -58,6 +74,10 @@ struct vcpu {
     struct vcpu_state state;
     struct event event;           /* consumed by the vendor run() */
     bool want_intr_window;        /* exit when the guest can take an IRQ */
+    bool want_nmi_window;         /* exit when the guest can take an NMI */
+    bool yield;                   /* end the slice after this exit: another
+                                     vCPU has work (an IPI sent, a PAUSE
+                                     loop); hv/sched.c clears it */
     enum vcpu_run_state run_state;
     struct vlapic *lapic;
     void *vendor;                 /* VMCB / VMCS bookkeeping */
@@ -67,6 +87,12 @@ struct vcpu {
     struct dreg_state dreg;       /* DR0-DR3, DR6 while another vCPU runs */
     struct pvclock pvclock;       /* kvmclock MSRs (hv/dev/pvclock.h) */
     struct exit_stats stats;
+    /* Wake-ups by another vCPU (an IPI, its timer): host TSC when the
+     * first one since this vCPU last entered the guest came (0: none), and
+     * how long such wake-ups waited for the entry (count, total, max
+     * cycles). Printed at VM end. */
+    uint64_t woken_tsc;
+    uint64_t wakes, wake_cycles, wake_max;
     struct trace_ring *trace;     /* last exits (hv/debug/trace.h); lazily made */
 };
 
@@ -97,6 +123,14 @@ static inline void vcpu_inject_ud(struct vcpu *v)
  * this instruction; a handler whose last act is this call may ignore the
  * result. */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
+
+/* What completing any instruction for the guest does besides moving RIP
+ * (called by vcpu_skip_insn and after the emulator finished one): the
+ * STI/MOV SS interrupt shadow ends, and with RFLAGS.TF set the single-step
+ * trap follows the instruction (SDM 3A 17.3.1.4 "Single-Step Exception
+ * Condition"): #DB with DR6.BS is queued unless the instruction already
+ * queued an exception of its own. */
+void vcpu_complete_insn(struct vcpu *v);
 
 /* Fill ops so the emulator (hv/emulate/emulate.h) reaches v's VM: guest RAM
  * through its memory map, every other GPA through its MMIO bus. */

@@ -15,6 +15,7 @@ enum exit_reason {
     EXIT_HLT,
     EXIT_INTR,          /* a host (physical) interrupt arrived */
     EXIT_INTR_WINDOW,   /* the guest can now take an injected interrupt */
+    EXIT_NMI_WINDOW,    /* NMI blocking ends (VMX NMI window; SVM IRET) */
     EXIT_CR_ACCESS,
     EXIT_EXCEPTION,     /* an intercepted guest exception */
     EXIT_TRIPLE_FAULT,  /* SVM SHUTDOWN, VMX triple fault */

@@ -63,6 +63,17 @@ void stats_vm_report(const struct vm *vm)
                         (unsigned long long)s->count[r]);
         kprintf("\n");
     }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        const struct vcpu *v = vm->vcpus[i];
+        uint64_t hz = timer_tsc_hz();
+        if (!v->wakes || !hz)
+            continue;
+        kprintf("keel:   vcpu%u: woken %llu times by another vCPU, entered "
+                "after %llu us on average, %llu us at most\n", i,
+                (unsigned long long)v->wakes,
+                (unsigned long long)(v->wake_cycles / v->wakes * 1000000 / hz),
+                (unsigned long long)(v->wake_max * 1000000 / hz));
+    }
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         stats_print(vm->vcpus[i], "keel:     ");
     if (trace_at_end())

@@ -18,7 +18,8 @@ uint64_t stats_total(const struct vcpu *v);
 void stats_print(const struct vcpu *v, const char *prefix);
 
 /* The end-of-run report of vm: how it ended and after how long, its resets,
- * each vCPU's exit counts by reason and statistics table, and with
+ * each vCPU's exit counts by reason, how long wake-ups by another vCPU
+ * waited for its entry (us), its statistics table, and with
  * `trace = yes` each vCPU's machine-readable trace (hv/debug/trace.h). */
 void stats_vm_report(const struct vm *vm);
 

@@ -229,6 +229,11 @@ bool vlapic_take_nmi(struct vlapic *l)
     return was;
 }
 
+bool vlapic_nmi_pending(const struct vlapic *l)
+{
+    return l->nmi_pending;
+}
+
 bool vlapic_take_init(struct vlapic *l)
 {
     if (!l->init_pending)

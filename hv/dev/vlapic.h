@@ -248,6 +248,8 @@ bool vlapic_accepts_pic(const struct vlapic *lapic);
 /* Poll and clear the NMI / INIT pending flags; the SIPI also yields its
  * vector (start address = vector << 12). Return true if one was pending. */
 bool vlapic_take_nmi(struct vlapic *lapic);
+/* Is an NMI pending (without taking it)? */
+bool vlapic_nmi_pending(const struct vlapic *lapic);
 bool vlapic_take_init(struct vlapic *lapic);
 bool vlapic_take_sipi(struct vlapic *lapic, uint8_t *vector);
 

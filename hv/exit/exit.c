@@ -16,8 +16,8 @@ typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *exit);
 
 static void handle_nothing(struct vcpu *v, const struct vm_exit *exit)
 {
-    /* INTR: the host handled its interrupt after the exit. INTR_WINDOW:
-     * the injection point runs before the next entry. NMI, PAUSE: no
+    /* INTR: the host handled its interrupt after the exit. INTR_WINDOW,
+     * NMI_WINDOW: the injection point runs before the next entry. NMI: no
      * guest-visible effect. */
     (void)v;
     (void)exit;
@@ -30,6 +30,15 @@ static void handle_skip(struct vcpu *v, const struct vm_exit *exit)
      * every VM's cache lines: completing either as a no-op is (no guest
      * owns a device doing non-coherent DMA). */
     vcpu_skip_insn(v, exit);
+}
+
+static void handle_pause(struct vcpu *v, const struct vm_exit *exit)
+{
+    /* A spin loop (SVM PAUSE filter, VMX PAUSE-loop exiting): complete the
+     * PAUSE and give the CPU to the vCPU the spinner waits for. */
+    if (vcpu_skip_insn(v, exit))
+        return;
+    v->yield = true;
 }
 
 static void handle_ud(struct vcpu *v, const struct vm_exit *exit)
@@ -95,8 +104,9 @@ static const exit_handler_t handlers[EXIT_REASON_COUNT] = {
     [EXIT_HLT] = exit_handle_hlt,
     [EXIT_INTR] = handle_nothing,
     [EXIT_INTR_WINDOW] = handle_nothing,
+    [EXIT_NMI_WINDOW] = handle_nothing,
     [EXIT_NMI] = handle_nothing,
-    [EXIT_PAUSE] = handle_nothing,
+    [EXIT_PAUSE] = handle_pause,
     [EXIT_INVD] = handle_skip,
     [EXIT_CR_ACCESS] = exit_handle_cr,
     [EXIT_XSETBV] = exit_handle_xsetbv,

@@ -46,7 +46,7 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
     vcpu_emu_ops(v, &ops);
     switch (emulate_insn(&v->state, &ops, &res)) {
     case EMU_OK:
-        v->state.interrupt_shadow = false;
+        vcpu_complete_insn(v);
         return;
     case EMU_FAULT:
         vcpu_inject_exception(v, res.fault.vector, res.fault.has_error,

@@ -132,3 +132,9 @@ def test_two_vcpus_smp(boot):
     assert "vCPU 1 started at" in con.text()
     con.sendline("poweroff -f")
     con.expect(r"keel: vm linux: ended as expected", timeout=120)
+    # Wake-ups by the other vCPU are counted (how fast they enter is for
+    # make bench, docs/bench.md; not asserted here).
+    for cpu in (0, 1):
+        m = re.search(rf"vcpu{cpu}: woken (\d+) times by another vCPU, "
+                      r"entered after \d+ us on average", con.text())
+        assert m and int(m.group(1)) > 0, con.tail()

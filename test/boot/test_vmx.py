@@ -5,6 +5,9 @@ are collected here again with a `run` fixture that boots Bochs once per
 vendor (corei7_skylake_x: VMX; ryzen: SVM) -- one test list, two vendors.
 Then Debian's kernel boots under Bochs VMX to its banner and shell.
 
+The conformance guests of test_conformance.py run in the same boots, so
+docs/platform.md's VMX column is tested here.
+
 Each Bochs boot of all the test guests takes 35-45 s here; the Linux boot
 about 4 minutes (docs/vmx.md has the numbers)."""
 import os
@@ -13,6 +16,7 @@ import re
 import pytest
 
 import keelrun
+import test_conformance
 import test_guests
 from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
 # The shared test list: each of these runs once per vendor below.
@@ -46,6 +50,13 @@ def guests_config(vendor):
         cfg += (f"\n[vm {name}]\nmemory = 16M\nformat = {fmt}\n"
                 f"kernel = \\EFI\\keel\\{f}\nexpect = {expect}\n{extra}")
         files[f"EFI/keel/{f}"] = test_guests.TESTS / f
+        n += 1
+    # The conformance guests (test_conformance.py) in the same boot: the
+    # VMX column of docs/platform.md's table.
+    for guest in sorted(test_conformance.EXPECTED):
+        cfg += (f"\n[vm {guest}]\nmemory = 16M\nformat = multiboot\n"
+                f"kernel = \\EFI\\keel\\{guest}.elf\nexpect = pass\n")
+        files[f"EFI/keel/{guest}.elf"] = test_guests.TESTS / f"{guest}.elf"
         n += 1
     return cfg, files, n
 
@@ -100,6 +111,22 @@ def test_triple_fault_is_named_by_the_vendor(run):
     assert f"vm triple: ended (triple fault): triple fault ({name})" \
         in con.text(), con.tail()
     test_guests.assert_ended(run, "triple", "triple fault")
+
+
+@pytest.mark.parametrize("guest", sorted(test_conformance.EXPECTED))
+def test_conformance_guest(run, guest):
+    """Each conformance guest's checks under Bochs, as under QEMU SVM (the
+    expected column KEEL of test_conformance.EXPECTED)."""
+    con, _ = run
+    tag = f"[{guest}] "
+    lines = [l[len(tag):] for l in con.text().splitlines()
+             if l.startswith(tag)]
+    amd_only = test_conformance.AMD_ONLY.get(guest, set())
+    want = {k: v[test_conformance.KEEL]
+            for k, v in test_conformance.EXPECTED[guest].items()
+            if con.vendor == "svm" or k not in amd_only}
+    assert test_conformance.results(lines, guest) == want, con.tail()
+    assert f"keel: vm {guest}: ended as expected" in con.text(), con.tail()
 
 
 def test_no_vm_entry_failed(run):

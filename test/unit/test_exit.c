@@ -2,7 +2,8 @@
  * exit_dispatch() on the minimal VM of test/unit/fake_vm.h: port I/O (SDM
  * 2A "IN", "OUT"), MOV to CR0/CR4 (SDM 2B "MOV--Move to/from Control
  * Registers", SDM 3A 2.5 "Control Registers"), HLT, CPUID and RDMSR/WRMSR
- * completing by advancing RIP, and the loud default. */
+ * completing by advancing RIP (and the single-step trap after them), PAUSE
+ * yielding, and the loud default. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -463,6 +464,50 @@ static void test_cpuid_without_insn_len_decodes_it(void **state)
     assert_int_equal(v->state.rip, 0x1002);
 }
 
+/* With RFLAGS.TF set, an instruction Keel completes is followed by the
+ * single-step trap: #DB with DR6.BS (SDM 3A 17.3.1.4, 17.2.3). */
+static void test_single_step_trap_after_completed_insn(void **state)
+{
+    (void)state;
+    struct vm_exit e = fake_exit(EXIT_CPUID, 2);
+    v->state.rflags |= RFLAGS_TF;
+    exit_dispatch(v, &e);
+    assert_int_equal(v->state.rip, 0x1002);
+    assert_true(v->event.valid);
+    assert_int_equal(v->event.type, EVENT_EXCEPTION);
+    assert_int_equal(v->event.vector, VEC_DB);
+    assert_false(v->event.has_error);
+    assert_int_equal(v->event.dr6, DR6_BS);
+}
+
+/* Without TF nothing follows; and a fault the instruction raised wins (it
+ * did not complete, so there is no trap after it). */
+static void test_no_single_step_without_tf_or_after_a_fault(void **state)
+{
+    (void)state;
+    struct vm_exit e = fake_exit(EXIT_CPUID, 2);
+    exit_dispatch(v, &e);
+    assert_false(v->event.valid);
+
+    v->state.rflags |= RFLAGS_TF;
+    v->state.gpr[GPR_RCX] = 0x12345678;          /* no such MSR: #GP */
+    struct vm_exit m = fake_exit(EXIT_MSR_READ, 2);
+    m.msr.index = 0x12345678;
+    exit_dispatch(v, &m);
+    assert_gp_at(0x1002);
+}
+
+/* A PAUSE exit (a spin loop) completes the PAUSE and ends the slice. */
+static void test_pause_completes_and_yields(void **state)
+{
+    (void)state;
+    struct vm_exit e = fake_exit(EXIT_PAUSE, 2);
+    exit_dispatch(v, &e);
+    assert_int_equal(v->state.rip, 0x1002);
+    assert_true(v->yield);
+    assert_false(v->event.valid);
+}
+
 /* Outside 64-bit mode RIP wraps at 4 GiB (EIP). */
 static void test_rip_wraps_outside_64bit_mode(void **state)
 {
@@ -600,6 +645,9 @@ int main(void)
         T(test_cpuid_fills_registers_and_advances_rip),
         T(test_cpuid_without_insn_len_decodes_it),
         T(test_rip_wraps_outside_64bit_mode),
+        T(test_single_step_trap_after_completed_insn),
+        T(test_no_single_step_without_tf_or_after_a_fault),
+        T(test_pause_completes_and_yields),
         T(test_rdmsr_fills_edx_eax_and_advances_rip),
         T(test_wrmsr_takes_edx_eax_and_advances_rip),
         T(test_msr_unknown_raises_gp),

@@ -202,6 +202,45 @@ static void test_nmi_before_maskable_interrupts(void **state)
     assert_no_event(bsp, true);
 }
 
+/* While an NMI is being handled (blocked until its IRET, SDM 3A 6.7.1) a
+ * second one stays pending and the NMI window is asked for; once the
+ * blocking ends it is injected. */
+static void test_nmi_held_while_nmis_are_blocked(void **state)
+{
+    (void)state;
+    struct apic_irq nmi = { .delivery = APIC_DM_NMI, .assert = true,
+                            .dest = 0, .shorthand = APIC_SH_NONE };
+    assert_true(vlapic_deliver_irq(bsp->lapic, &nmi));
+    bsp->state.nmi_blocked = true;
+    inject_prepare_entry(bsp);
+    assert_no_event(bsp, false);
+    assert_true(bsp->want_nmi_window);
+    assert_true(vlapic_nmi_pending(bsp->lapic));
+    /* A blocked NMI does not end HLT either. */
+    assert_false(inject_pending(bsp));
+
+    bsp->state.nmi_blocked = false;
+    assert_true(inject_pending(bsp));
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_NMI, VEC_NMI);
+    assert_false(bsp->want_nmi_window);
+    assert_false(vlapic_nmi_pending(bsp->lapic));
+}
+
+/* An exception queued first goes first; a pending NMI asks for its window
+ * so it follows at once. */
+static void test_nmi_window_after_a_queued_exception(void **state)
+{
+    (void)state;
+    struct apic_irq nmi = { .delivery = APIC_DM_NMI, .assert = true,
+                            .dest = 0, .shorthand = APIC_SH_NONE };
+    assert_true(vlapic_deliver_irq(bsp->lapic, &nmi));
+    vcpu_inject_gp(bsp);
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXCEPTION, VEC_GP);
+    assert_true(bsp->want_nmi_window);
+}
+
 /* ---- the 8259 through LINT0 ---------------------------------------------- */
 
 /* LINT0 masked (its reset state): the 8259's INTR does not reach the
@@ -291,6 +330,8 @@ int main(void)
         T(test_pending_exception_not_overwritten),
         T(test_pending_exception_alone_no_window),
         T(test_nmi_before_maskable_interrupts),
+        T(test_nmi_held_while_nmis_are_blocked),
+        T(test_nmi_window_after_a_queued_exception),
         T(test_pic_blocked_by_masked_lint0),
         T(test_pic_reaches_bsp_through_extint_lint0),
         T(test_pic_reaches_bsp_with_apic_disabled),

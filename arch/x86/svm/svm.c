@@ -127,6 +127,10 @@ static void msrpm_allow(uint8_t *msrpm, uint32_t msr, uint32_t flags)
     msrpm[base + bit / 8] &= (uint8_t)~(clear << (bit % 8));
 }
 
+/* PAUSEs before a PAUSE intercept: KVM's default, about 3,000 spins of a
+ * lock loop. */
+#define PAUSE_FILTER_COUNT 3000
+
 static int svm_vcpu_init(struct vcpu *v)
 {
     struct svm_vcpu *s = kzalloc(sizeof(*s));
@@ -154,6 +158,15 @@ static int svm_vcpu_init(struct vcpu *v)
     c->intercept_misc2 |= SVM_INTERCEPT_VMRUN;
     c->intercept_misc1 |= SVM_INTERCEPT_HLT;
     /* LAB 1 END */
+    /* A vCPU spinning with PAUSE waits for another vCPU of its VM (a lock
+     * holder, an IPI's answer) that shares this CPU: exit after
+     * PAUSE_FILTER_COUNT of them so the scheduler runs that one (15.14.4
+     * "Pause Intercept Filtering"; without the filter feature, as under
+     * QEMU TCG, every PAUSE exits). A one-vCPU VM has nobody to wait for. */
+    if (v->vm->nr_vcpus > 1) {
+        c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
+        c->pause_filter_count = PAUSE_FILTER_COUNT;
+    }
     /* #MC in a guest is a host machine check: let Keel see it. */
     c->intercept_exceptions = BIT(VEC_MC);
     c->iopm_base_pa = iopm;
@@ -264,6 +277,39 @@ static void svm_load_tsc_aux(struct vcpu *v)
     aux_of = v;
 }
 
+/* The NMI window on SVM, which has no NMI-window intercept: while an NMI
+ * is being handled, intercept IRET; once it was seen, a pending NMI asks
+ * for the interrupt window too, which opens right after the IRET when it
+ * restores IF=1. If IF is 1 already at the IRET, that window would open
+ * before the IRET ran, so the NMI waits for the next exit instead (KVM
+ * single-steps the IRET there; Keel does not). */
+static void svm_nmi_window(struct vcpu *v, struct vmcb_control *c)
+{
+    const struct svm_vcpu *s = v->vendor;
+    if (v->state.nmi_blocked && !s->iret_seen)
+        c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+    else
+        c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+    if (v->want_nmi_window && s->iret_seen &&
+        !(v->state.rflags & RFLAGS_IF)) {
+        c->v_intr |= SVM_V_IRQ | SVM_V_IGN_TPR;
+        c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
+    }
+}
+
+/* After an exit: has the IRET that ends NMI blocking completed? */
+static void svm_nmi_after_exit(struct vcpu *v, const struct vmcb *vmcb)
+{
+    struct svm_vcpu *s = v->vendor;
+    if (vmcb->control.exitcode == SVM_EXIT_IRET) {
+        s->iret_seen = true;
+        s->iret_rip = v->state.rip;
+    } else if (s->iret_seen && v->state.rip != s->iret_rip) {
+        v->state.nmi_blocked = false;
+        s->iret_seen = false;
+    }
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *exit)
 {
     struct svm_vcpu *s = v->vendor;
@@ -274,6 +320,13 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
     state_to_vmcb(v, vmcb);
     c->tsc_offset = v->tsc_offset;
     if (v->event.valid) {
+        /* Delivering an NMI blocks the next one until IRET (APM2 15.20
+         * leaves that to the VMM: EVENTINJ does not track it). */
+        if (v->event.type == EVENT_NMI) {
+            v->state.nmi_blocked = true;
+            s->iret_seen = false;
+        }
+        vmcb->save.dr6 |= v->event.dr6;   /* a #DB trap's DR6 bits */
         c->eventinj = v->event.vector |
                       ((uint64_t)v->event.type << SVM_EVTINJ_TYPE_SHIFT) |
                       (v->event.has_error ? SVM_EVTINJ_EV : 0) |
@@ -299,6 +352,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
     c->intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
     */
     /* LAB 6 END */
+    svm_nmi_window(v, c);
     if (s->flush) {
         c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
         s->flush = false;
@@ -308,6 +362,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
 
     c->tlb_control = SVM_TLB_CONTROL_DO_NOTHING;
     state_from_vmcb(v, vmcb);
+    svm_nmi_after_exit(v, vmcb);
     svm_decode_exit(v, vmcb, exit);
 }
 

@@ -10,6 +10,11 @@ struct svm_vcpu {
     struct vmcb *vmcb;   /* 4 KiB aligned; hpa == pointer */
     bool flush;          /* flush this ASID's TLB on the next VMRUN */
     uint64_t tsc_aux;    /* the guest's TSC_AUX while another vCPU runs */
+    /* NMI blocking (vcpu_state.nmi_blocked) ends when the guest's IRET
+     * completes. The IRET intercept fires before IRET runs, so Keel notes
+     * where it was and unblocks at the first exit with RIP elsewhere. */
+    bool iret_seen;
+    uint64_t iret_rip;
 };
 
 /* Does the CPU save the next RIP on intercepts (CPUID 8000000A EDX.NRIPS)?

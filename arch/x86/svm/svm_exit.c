@@ -21,6 +21,9 @@ static const struct svm_exit_entry svm_exits[0x100] = {
     [SVM_EXIT_RDPMC] = { EXIT_RDPMC, "VMEXIT_RDPMC" },
     [SVM_EXIT_CPUID] = { EXIT_CPUID, "VMEXIT_CPUID" },
     [SVM_EXIT_RSM] = { EXIT_VIRT_INSN, "VMEXIT_RSM" },
+    /* The IRET that will end NMI blocking (svm.c notes it; nothing else
+     * to do: the window opens once the IRET has run). */
+    [SVM_EXIT_IRET] = { EXIT_NMI_WINDOW, "VMEXIT_IRET" },
     [SVM_EXIT_INVD] = { EXIT_INVD, "VMEXIT_INVD" },
     [SVM_EXIT_PAUSE] = { EXIT_PAUSE, "VMEXIT_PAUSE" },
     [SVM_EXIT_HLT] = { EXIT_HLT, "VMEXIT_HLT" },
@@ -52,8 +55,17 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
     *exit = (struct vm_exit){ .raw_reason = code };
 
     /* An event whose delivery was cut short by this exit must be delivered
-     * on the next entry (15.7.2 "EXITINTINFO"). */
-    if (c->exitintinfo & SVM_EVTINJ_V) {
+     * on the next entry (15.7.2 "EXITINTINFO"). Not INT n, INT3 and INTO:
+     * RIP still points at the instruction, and EVENTINJ would push that
+     * RIP as the return address, so the handler's IRET would run it a
+     * second time (KVM needs next-RIP, which TCG lacks, to re-inject
+     * them); the instruction simply runs again and raises it anew. */
+    uint8_t ii_type = (c->exitintinfo >> SVM_EVTINJ_TYPE_SHIFT) & 7;
+    uint8_t ii_vec = c->exitintinfo & SVM_EVTINJ_VEC_MASK;
+    bool ii_software = ii_type == EVENT_SOFT_INT ||
+                       (ii_type == EVENT_EXCEPTION &&
+                        (ii_vec == VEC_BP || ii_vec == VEC_OF));
+    if ((c->exitintinfo & SVM_EVTINJ_V) && !ii_software) {
         v->event = (struct event){
             .valid = true,
             .vector = c->exitintinfo & SVM_EVTINJ_VEC_MASK,

@@ -17,6 +17,7 @@
 #define SVM_INTERCEPT_RDPMC       BIT(15)
 #define SVM_INTERCEPT_CPUID       BIT(18)
 #define SVM_INTERCEPT_RSM         BIT(19)
+#define SVM_INTERCEPT_IRET        BIT(20)
 #define SVM_INTERCEPT_INVD        BIT(22)
 #define SVM_INTERCEPT_PAUSE       BIT(23)
 #define SVM_INTERCEPT_HLT         BIT(24)

@@ -129,6 +129,13 @@ static void write_controls(struct vcpu *v, struct vmx_vcpu *x)
     vmcs_write(VMCS_VM_ENTRY_CONTROLS, c->entry);
     x->proc = c->proc;
     x->entry = c->entry;
+    /* PAUSE-loop exiting (25.1.3): a PAUSE loop longer than PLE_WINDOW
+     * TSC cycles, its PAUSEs at most PLE_GAP apart, exits so another vCPU
+     * (the lock holder) runs. KVM's defaults. */
+    if (c->proc2 & SECONDARY_PAUSE_LOOP_EXITING) {
+        vmcs_write(VMCS_PLE_GAP, 128);
+        vmcs_write(VMCS_PLE_WINDOW, 4096);
+    }
     /* #MC in a guest is a host machine check: Keel must see it. */
     vmcs_write(VMCS_EXCEPTION_BITMAP, BIT(VEC_MC));
     vmcs_write(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);

@@ -123,6 +123,8 @@
 #define VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE  0x4018
 #define VMCS_VM_ENTRY_INSTRUCTION_LENGTH    0x401a
 #define VMCS_TPR_THRESHOLD                  0x401c
+#define VMCS_PLE_GAP                        0x4020
+#define VMCS_PLE_WINDOW                     0x4022
 #define VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL 0x401e
 /* B.3.2 32-bit read-only data fields. */
 #define VMCS_VM_INSTRUCTION_ERROR           0x4400
@@ -238,6 +240,7 @@
 #define SECONDARY_ENABLE_VPID               BIT(5)
 #define SECONDARY_WBINVD_EXITING            BIT(6)
 #define SECONDARY_UNRESTRICTED_GUEST        BIT(7)
+#define SECONDARY_PAUSE_LOOP_EXITING        BIT(10)
 #define SECONDARY_ENABLE_INVPCID            BIT(12)
 #define SECONDARY_ENABLE_XSAVES             BIT(20)
 

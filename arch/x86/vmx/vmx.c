@@ -26,7 +26,8 @@ static hpa_t vmxon_region;
  * Pin-based (24.6.1): */
 #define WANT_PIN                                                           \
     (PIN_BASED_EXT_INTR_EXITING    /* host timer ends the slice */         \
-     | PIN_BASED_NMI_EXITING)      /* host NMIs belong to Keel */
+     | PIN_BASED_NMI_EXITING       /* host NMIs belong to Keel */         \
+     | PIN_BASED_VIRTUAL_NMIS)     /* the CPU tracks guest NMI blocking */
 /* Primary processor-based (24.6.2); the interrupt-window bit is set per
  * entry when the core asks for it. */
 #define WANT_PROC                                                          \
@@ -46,6 +47,7 @@ static hpa_t vmxon_region;
 #define OPTIONAL_PROC2                                                     \
     (SECONDARY_ENABLE_RDTSCP | SECONDARY_ENABLE_INVPCID                    \
      | SECONDARY_ENABLE_XSAVES                                             \
+     | SECONDARY_PAUSE_LOOP_EXITING /* spinning vCPUs yield */             \
      | SECONDARY_WBINVD_EXITING) /* every VM's cache lines: a no-op */
 /* VM-exit controls (24.7.1). "Acknowledge interrupt on exit" stays 0: the
  * interrupt stays pending in the host LAPIC and is taken through Keel's

@@ -37,8 +37,8 @@ struct vmx_vcpu {
     bool checked;            /* the software entry checks ran once */
     uint32_t proc;           /* primary controls as last written */
     uint32_t entry;          /* entry controls as last written */
-    /* Interruptibility bits other than STI/MOV-SS blocking (NMI blocking)
-     * carried from one exit to the next entry (24.4.2). */
+    /* Interruptibility bits other than STI/MOV-SS and NMI blocking (SMI
+     * blocking) carried from one exit to the next entry (24.4.2). */
     uint32_t intr_other;
     /* Guest values of the pass-through MSRs the VMCS does not switch,
      * indexed like msr_passthrough[] (hv/exit/msr.h; the slots of MSRs the

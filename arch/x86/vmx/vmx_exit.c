@@ -27,7 +27,7 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
     E(IO_SMI, EXIT_UNEXPECTED, false),
     E(OTHER_SMI, EXIT_UNEXPECTED, false),
     E(INTERRUPT_WINDOW, EXIT_INTR_WINDOW, false),
-    E(NMI_WINDOW, EXIT_UNEXPECTED, false),
+    E(NMI_WINDOW, EXIT_NMI_WINDOW, false),
     E(TASK_SWITCH, EXIT_UNEXPECTED, false),
     E(CPUID, EXIT_CPUID, true),
     E(GETSEC, EXIT_VIRT_INSN, true),        /* SMX hidden: #UD */
@@ -88,17 +88,18 @@ static const struct vmx_exit_entry vmx_exits[EXIT_REASON_MAX + 1] = {
 /* 27.2.4: an exit during event delivery leaves the event in the
  * IDT-vectoring information; it is delivered again on the next entry
  * (28.2.1). Software interrupts and exceptions (INT n, INT3, INTO, INT1)
- * are not re-queued: RIP still points at the instruction, which simply
- * runs again. */
+ * are re-injected with the instruction length the exit reports (27.2.5),
+ * not run again: running INT n again would meet a second time whatever
+ * the first delivery already did (a #DB, a changed code page). */
 static void requeue_event(struct vcpu *v)
 {
     uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
     if (!(info & INTR_INFO_VALID))
         return;
     uint32_t type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
-    if (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI &&
-        type != INTR_TYPE_HARD_EXCEPTION)
-        return;
+    bool software = type == INTR_TYPE_SOFT_INTR ||
+                    type == INTR_TYPE_PRIV_SOFT_EXCEPTION ||
+                    type == INTR_TYPE_SOFT_EXCEPTION;
     v->event = (struct event){
         .valid = true,
         .type = (uint8_t)type,       /* same numbers as enum event_type */
@@ -106,6 +107,8 @@ static void requeue_event(struct vcpu *v)
         .has_error = info & INTR_INFO_DELIVER_CODE,
         .error_code = (info & INTR_INFO_DELIVER_CODE) ?
                       (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE) : 0,
+        .insn_len = software ? (uint8_t)vmcs_read(
+                        VMCS_VM_EXIT_INSTRUCTION_LENGTH) : 0,
     };
 }
 

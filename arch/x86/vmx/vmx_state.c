@@ -5,6 +5,7 @@
  * Area", 24.6.6 "Guest/Host Masks and Read Shadows for CR0 and CR4",
  * 24.8.3 "VM-Entry Controls for Event Injection", 26.6 "Event Injection". */
 #include "arch/x86/cpu.h"
+#include "arch/x86/dreg.h"
 #include "arch/x86/vmx/vmx.h"
 #include "hv/core/vm.h"
 
@@ -49,8 +50,9 @@ static uint16_t ar_to_attr(uint32_t ar)
     return (uint16_t)((ar & 0xffu) | ((ar >> 4) & 0xf00u));
 }
 
-/* Event types of struct event are the VMX ones (hv/core/vcpu.h), except that
- * Keel's EVENT_SOFT_INT needs an instruction length (26.6.1.1). */
+/* Event types of struct event are the VMX ones (hv/core/vcpu.h); software
+ * interrupts and exceptions also need the instruction length, which the
+ * CPU adds to RIP for the return address (26.6.1.1). */
 static void inject_event(struct vcpu *v)
 {
     const struct event *e = &v->event;
@@ -64,8 +66,14 @@ static void inject_event(struct vcpu *v)
         info |= INTR_INFO_DELIVER_CODE;
         vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
     }
-    if (e->type == EVENT_SOFT_INT)
-        vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, 2);   /* INT imm8 */
+    if (e->type == EVENT_SOFT_INT || e->type == EVENT_PRIV_SOFT_EXCEPTION ||
+        e->type == EVENT_SOFT_EXCEPTION)
+        vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH,
+                   e->insn_len ? e->insn_len : 2);         /* INT imm8 */
+    /* A #DB trap's DR6 bits: the VMCS has no DR6, the guest's is in the
+     * CPU (vcpu_dreg_load) and injection leaves it alone (26.6.1.1). */
+    if (e->dr6)
+        dreg_set_dr6_bits(e->dr6);
     vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
     v->event.valid = false;
 }
@@ -126,6 +134,8 @@ void vmx_state_to_vmcs(struct vcpu *v)
     if (st->interrupt_shadow && !(v->event.valid && v->event.type == EVENT_NMI))
         intr |= (st->rflags & RFLAGS_IF) ? GUEST_INTR_STATE_STI :
                                            GUEST_INTR_STATE_MOV_SS;
+    if (st->nmi_blocked)
+        intr |= GUEST_INTR_STATE_NMI;   /* virtual-NMI blocking (24.4.2) */
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr);
 
     inject_event(v);
@@ -140,6 +150,9 @@ void vmx_state_to_vmcs(struct vcpu *v)
     (void)v->want_intr_window;
     */
     /* LAB 6 END */
+    /* The NMI window (24.6.2): exit once virtual-NMI blocking ends. */
+    if (v->want_nmi_window)
+        proc |= CPU_BASED_NMI_WINDOW_EXITING;
     if (proc != x->proc) {
         vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
         x->proc = proc;
@@ -183,6 +196,8 @@ void vmx_state_from_vmcs(struct vcpu *v)
     uint32_t intr = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
     st->interrupt_shadow = intr & (GUEST_INTR_STATE_STI |
                                    GUEST_INTR_STATE_MOV_SS);
+    st->nmi_blocked = intr & GUEST_INTR_STATE_NMI;
     x->intr_other = intr & ~(uint32_t)(GUEST_INTR_STATE_STI |
-                                       GUEST_INTR_STATE_MOV_SS);
+                                       GUEST_INTR_STATE_MOV_SS |
+                                       GUEST_INTR_STATE_NMI);
 }
