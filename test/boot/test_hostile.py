@@ -2,8 +2,12 @@
 guests (guest/hostile/) run beside a well-behaved VM in one Keel boot
 (QEMU TCG, SVM + NPT). The good VM checksums its memory and checks its
 TSC_AUX, DR0-DR3 and IA32_PAT for 300 ms while the hostile ones write
-theirs and run the SVM instructions; each hostile VM is refused as the
-architecture says and the good VM ends as expected. The same guests run
+theirs and run the SVM instructions, write the host's virtualization
+MSRs, poke every device register index out of range, storm themselves with
+timer interrupts and IPIs, triple-fault during Keel's own injection and
+run instructions that straddle pages (the last one past the end of RAM);
+each hostile VM is refused as the architecture says or ended with one log
+line, and the good VM ends as expected. The same guests run
 once more under Bochs with VMX (one boot, about a minute): DR0-DR3, DR6
 and TSC_AUX are not in the VMCS either, and the SVM instructions #UD
 natively on Intel."""
@@ -19,6 +23,11 @@ GUESTS = {
     "good": ("good.elf", "pass", "cmdline = 4321\n"),
     "clobber": ("clobber.elf", "pass", ""),
     "svminsn": ("svminsn.elf", "pass", ""),
+    "msrattack": ("msrattack.elf", "pass", ""),
+    "devregs": ("devregs.elf", "pass", ""),
+    "storm": ("storm.elf", "pass", ""),
+    "tripleinject": ("tripleinject.elf", "triple-fault", ""),
+    "straddle": ("straddle.elf", "crashed", ""),
 }
 
 
@@ -89,6 +98,56 @@ def test_svm_instructions_are_refused(run):
     assert_ended_pass(run, "svminsn")
     # The good VM beside it ended as expected too.
     assert_ended_pass(run, "good")
+
+
+def test_virtualization_msrs_are_refused(run):
+    got = guest_lines(run, "msrattack")
+    for what in ("WRMSR VM_CR (SVMDIS|LOCK) raises #GP",
+                 "WRMSR VM_HSAVE_PA raises #GP",
+                 "WRMSR IA32_FEATURE_CONTROL raises #GP",
+                 "EFER.SVME reads 0",
+                 "WRMSR EFER with SVME raises #GP",
+                 "WRMSR EFER unchanged completes",
+                 "VMRUN still raises #UD"):
+        assert f"msrattack: {what} ok" in got, got
+    assert_ended_pass(run, "msrattack")
+
+
+def test_device_registers_out_of_range_stay_in_the_device(run):
+    got = guest_lines(run, "devregs")
+    assert not [l for l in got if "FAILED" in l], got
+    assert len([l for l in got if l.endswith(" ok")]) == 6, got
+    assert_ended_pass(run, "devregs")
+
+
+def test_interrupt_storm_stays_in_its_vm(run):
+    got = guest_lines(run, "storm")
+    assert ("storm: timer and IPI interrupts delivered throughout ok"
+            in got), got
+    assert_ended_pass(run, "storm")
+    assert_ended_pass(run, "good")
+
+
+def test_triple_fault_during_injection_ends_only_that_vm(run):
+    text = run[0].text()
+    assert ("tripleinject: IDT limit 0, a self-IPI pending, STI"
+            in guest_lines(run, "tripleinject")), run[0].tail()
+    assert "keel: vm tripleinject: ended (triple fault)" in text, \
+        run[0].tail()
+    assert "keel: vm tripleinject: ended as expected" in text, run[0].tail()
+
+
+def test_straddling_instructions(run):
+    got = guest_lines(run, "straddle")
+    assert ("straddle: MMIO load across a RAM page boundary reads the "
+            "LAPIC version ok") in got, got
+    assert not [l for l in got if "FAILED" in l], got
+    text = run[0].text()
+    # One line naming the VM and the unbacked address, then it ended.
+    stop = [l for l in text.splitlines()
+            if l.startswith("keel: vm straddle: ended (crashed)")]
+    assert len(stop) == 1 and "0x1000000" in stop[0], run[0].tail()
+    assert "keel: vm straddle: ended as expected" in text, run[0].tail()
 
 
 def test_keel_exit_status_says_all_as_expected(run):
