@@ -86,10 +86,23 @@ $(BUILD)/guest/tests/%.bin: guest/tests/%.asm guest/tests/lib.inc
 	$(NASM) -f bin -I guest/tests/ $< -o $@
 
 # Hostile guests (issue 11, test/boot/test_hostile.py): Multiboot ELF too.
-HOSTILE_BIN := $(patsubst guest/hostile/%.asm,$(BUILD)/guest/hostile/%.elf,$(wildcard guest/hostile/*.asm))
+# Those written in C (a driver is easier to read in C) are freestanding
+# 32-bit objects linked with cstart.asm, lib.inc's start code; with
+# -malign-double so 64-bit fields sit where the virtio structures of lib/
+# put them (the i386 ABI would align them to 4).
+HOSTILE_ASM := $(filter-out guest/hostile/cstart.asm,$(wildcard guest/hostile/*.asm))
+HOSTILE_BIN := $(patsubst guest/hostile/%.asm,$(BUILD)/guest/hostile/%.elf,$(HOSTILE_ASM)) \
+               $(patsubst guest/hostile/%.c,$(BUILD)/guest/hostile/%.elf,$(wildcard guest/hostile/*.c))
+GUEST_CFLAGS := -m32 -malign-double -ffreestanding -fno-pic -fno-stack-protector -nostdlib \
+                -O2 -Wall -Wextra -Werror -I.
 guests: $(HOSTILE_BIN)
 $(BUILD)/guest/hostile/%.elf: guest/hostile/%.asm guest/tests/lib.inc guest/tests/guest.ld
 	$(multiboot_elf)
+$(BUILD)/guest/hostile/%.elf: guest/hostile/%.c guest/hostile/cstart.asm guest/tests/lib.inc guest/tests/guest.ld lib/virtio_ring.h lib/virtio_spec.h
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -I guest/tests/ guest/hostile/cstart.asm -o $(@:.elf=.start.o)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $(@:.elf=.o)
+	$(LD) -m elf_i386 --no-warn-rwx-segments -z noexecstack -T guest/tests/guest.ld $(@:.elf=.start.o) $(@:.elf=.o) -o $@
 
 # Lab guests (docs/labs/): Multiboot ELF like the test guests.
 LAB_BIN := $(patsubst guest/labs/%.asm,$(BUILD)/guest/labs/%.elf,$(wildcard guest/labs/*.asm))

@@ -5,7 +5,8 @@ TSC_AUX, DR0-DR3 and IA32_PAT for 300 ms while the hostile ones write
 theirs and run the SVM instructions, write the host's virtualization
 MSRs, poke every device register index out of range, storm themselves with
 timer interrupts and IPIs, triple-fault during Keel's own injection and
-run instructions that straddle pages (the last one past the end of RAM);
+run instructions that straddle pages (the last one past the end of RAM),
+and drive the virtio-blk device with malformed requests (virtioattack.c);
 each hostile VM is refused as the architecture says or ended with one log
 line, and the good VM ends as expected. The same guests run
 once more under Bochs with VMX (one boot, about a minute): DR0-DR3, DR6
@@ -28,12 +29,18 @@ GUESTS = {
     "storm": ("storm.elf", "pass", ""),
     "tripleinject": ("tripleinject.elf", "triple-fault", ""),
     "straddle": ("straddle.elf", "crashed", ""),
+    "virtioattack": ("virtioattack.elf", "pass",
+                     "device = virtio-blk:\\EFI\\keel\\attack.img\n"),
 }
 
 
-def hostile_config():
+def hostile_config(tmp):
+    """keel.cfg and files for every guest of GUESTS; virtioattack's disk
+    (64 KiB starting "KEELDISK") is written to tmp."""
     cfg = "[keel]\nlog = info\ntest-exit = yes\n"
-    files = {}
+    disk = tmp / "attack.img"
+    disk.write_bytes(b"KEELDISK" + bytes(65536 - 8))
+    files = {"EFI/keel/attack.img": disk}
     for name, (f, expect, extra) in GUESTS.items():
         cfg += (f"\n[vm {name}]\nmemory = 16M\nformat = multiboot\n"
                 f"kernel = \\EFI\\keel\\{f}\nexpect = {expect}\n{extra}")
@@ -45,7 +52,7 @@ def hostile_config():
 def run(request, tmp_path_factory):
     """One Keel boot of all the guests: QEMU TCG (SVM), then Bochs (VMX)."""
     tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")
-    cfg, files = hostile_config()
+    cfg, files = hostile_config(tmp)
     esp = keelrun.make_esp(tmp, cfg, files)
     if request.param == "svm-qemu":
         con = Console(keelrun.qemu_command(esp, tmp), cwd=tmp)
@@ -148,6 +155,28 @@ def test_straddling_instructions(run):
             if l.startswith("keel: vm straddle: ended (crashed)")]
     assert len(stop) == 1 and "0x1000000" in stop[0], run[0].tail()
     assert "keel: vm straddle: ended as expected" in text, run[0].tail()
+
+
+def test_virtio_requests_that_lie_are_refused(run):
+    got = guest_lines(run, "virtioattack")
+    assert not [l for l in got if "FAILED" in l], got
+    for what in ("a descriptor loop", "a buffer outside guest RAM",
+                 "a buffer in the device's own BAR",
+                 "an available index far past the ring",
+                 "a head out of range", "a read past the end of the disk",
+                 "a read running over the end of the disk",
+                 "a data length of 100 bytes", "an 8-byte header",
+                 "a read-only status byte",
+                 "a chain running past the descriptor table"):
+        assert f"virtioattack: {what} is refused ok" in got, got
+    assert ("virtioattack: a well-formed read of sector 0 returns the "
+            "disk's first bytes ok") in got, got
+    # Each refusal that needs a device reset says why in one line.
+    text = run[0].text()
+    resets = [l for l in text.splitlines()
+              if "vm virtioattack: virtio-blk queue 0:" in l]
+    assert 6 <= len(resets) <= 11, resets
+    assert_ended_pass(run, "virtioattack")
 
 
 def test_keel_exit_status_says_all_as_expected(run):
