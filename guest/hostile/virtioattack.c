@@ -6,7 +6,8 @@
  * RAM and inside the device's own BAR, an available index that jumps past
  * the ring, a head out of range, a request past the end of the disk, a
  * data length that is not whole sectors, a short header, a read-only status
- * byte, a chain that runs past the descriptor table. After each
+ * byte, a chain that runs past the descriptor table; and writes to the
+ * whole MSI-X table and PBA. After each
  * it reads the outcome: the device either marks itself DEVICE_NEEDS_RESET
  * (2.1.2) or completes the request with an error status; it must never
  * complete a bad request as OK, never hang, and a device reset must bring
@@ -268,6 +269,13 @@ int main(void)
     desc(0, (uint32_t)&hdr, sizeof(hdr), VIRTQ_DESC_F_NEXT, 1);
     expect_refused(offer(0, 1), "a chain running past the descriptor table "
                    "is refused");
+
+    /* MSI-X: every dword of the table and PBA regions, most past the
+     * device's few entries (PCI 3.0 6.8.2), and the PBA is read-only. */
+    for (unsigned off = 0x4000; off < 0x6000; off += 4)
+        *(volatile uint32_t *)(bar + off) = 0xffffffffu;
+    check(common->num_queues == 1, "MSI-X table and PBA written past their "
+          "entries; the device still answers");
 
     /* After a reset the device serves a well-formed read again. */
     check(device_up() == 0, "device up again after the attacks");
