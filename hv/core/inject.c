@@ -39,10 +39,11 @@ void inject_prepare_entry(struct vcpu *v)
         return;
     }
     /* NMIs are not masked by RFLAGS.IF, but one being handled blocks the
-     * next until its IRET (SDM 3A 6.7.1): a second NMI waits, as one, for
-     * the NMI window; the LAPIC holds at most one pending. */
+     * next until its IRET (SDM 3A 6.7.1), and the MOV SS shadow blocks
+     * them for one instruction (STI's may, 6.8.3; Keel waits for either):
+     * the NMI waits for the NMI window; the LAPIC holds at most one. */
     if (vlapic_nmi_pending(v->lapic)) {
-        if (!v->state.nmi_blocked) {
+        if (!v->state.nmi_blocked && !v->state.interrupt_shadow) {
             vlapic_take_nmi(v->lapic);
             v->event = (struct event){ .valid = true, .type = EVENT_NMI,
                                        .vector = VEC_NMI };

@@ -227,6 +227,23 @@ static void test_nmi_held_while_nmis_are_blocked(void **state)
     assert_false(vlapic_nmi_pending(bsp->lapic));
 }
 
+/* The STI/MOV SS shadow holds an NMI for its one instruction too (SDM 3A
+ * 6.8.3): the NMI window is asked for instead. */
+static void test_nmi_waits_for_the_interrupt_shadow(void **state)
+{
+    (void)state;
+    struct apic_irq nmi = { .delivery = APIC_DM_NMI, .assert = true,
+                            .dest = 0, .shorthand = APIC_SH_NONE };
+    assert_true(vlapic_deliver_irq(bsp->lapic, &nmi));
+    bsp->state.interrupt_shadow = true;
+    inject_prepare_entry(bsp);
+    assert_false(bsp->event.valid);
+    assert_true(bsp->want_nmi_window);
+    bsp->state.interrupt_shadow = false;
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_NMI, VEC_NMI);
+}
+
 /* An exception queued first goes first; a pending NMI asks for its window
  * so it follows at once. */
 static void test_nmi_window_after_a_queued_exception(void **state)
@@ -332,6 +349,7 @@ int main(void)
         T(test_nmi_before_maskable_interrupts),
         T(test_nmi_held_while_nmis_are_blocked),
         T(test_nmi_window_after_a_queued_exception),
+        T(test_nmi_waits_for_the_interrupt_shadow),
         T(test_pic_blocked_by_masked_lint0),
         T(test_pic_reaches_bsp_through_extint_lint0),
         T(test_pic_reaches_bsp_with_apic_disabled),

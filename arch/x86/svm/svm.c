@@ -290,8 +290,11 @@ static void svm_nmi_window(struct vcpu *v, struct vmcb_control *c)
         c->intercept_misc1 |= SVM_INTERCEPT_IRET;
     else
         c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-    if (v->want_nmi_window && s->iret_seen &&
-        !(v->state.rflags & RFLAGS_IF)) {
+    /* Waiting for the IRET with IF=0, or only for the STI shadow (IF=1):
+     * the interrupt window opens exactly then. */
+    bool if_set = v->state.rflags & RFLAGS_IF;
+    if (v->want_nmi_window && ((s->iret_seen && !if_set) ||
+                               (!v->state.nmi_blocked && if_set))) {
         c->v_intr |= SVM_V_IRQ | SVM_V_IGN_TPR;
         c->intercept_misc1 |= SVM_INTERCEPT_VINTR;
     }

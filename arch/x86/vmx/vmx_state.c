@@ -127,11 +127,11 @@ void vmx_state_to_vmcs(struct vcpu *v)
     }
 
     /* Blocking by STI needs RFLAGS.IF=1 (26.3.1.5), so a shadow with IF=0
-     * is expressed as blocking by MOV SS, which blocks the same events. An
-     * injected NMI must not meet either (26.3.1.5); Keel's injection point
-     * only waits for the shadow before external interrupts. */
+     * is expressed as blocking by MOV SS, which blocks the same events.
+     * An injected NMI must not meet either (26.3.1.5): Keel's injection
+     * point waits for the shadow before NMIs too. */
     uint32_t intr = x->intr_other;
-    if (st->interrupt_shadow && !(v->event.valid && v->event.type == EVENT_NMI))
+    if (st->interrupt_shadow)
         intr |= (st->rflags & RFLAGS_IF) ? GUEST_INTR_STATE_STI :
                                            GUEST_INTR_STATE_MOV_SS;
     if (st->nmi_blocked)
