@@ -163,8 +163,10 @@ trace-plot: deps all linux
 .PHONY: handout grade
 handout:
 	@/usr/bin/python3 scripts/handout.py $(LAB) $(OUT)
+# FORMAT=gradescope|junit OUT=path also writes a course platform's report.
 grade:
-	@/usr/bin/python3 test/labs/grade.py --build $(LAB)
+	@/usr/bin/python3 test/labs/grade.py --build $(LAB) \
+		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf $(BUILD)

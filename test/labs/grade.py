@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keel's lab autograder: `make grade LAB=n` (docs/labs/README.md).
 
-    test/labs/grade.py [--build] [--json FILE] LAB     LAB is 1..8 or all
+    test/labs/grade.py [--build] [--format F --out PATH] LAB   LAB: 1..8, all
 
 Runs the lab's tests from test/labs/labs.toml and prints, on stdout, one
 line per test and a total, each `name: points/max`:
@@ -13,7 +13,16 @@ line per test and a total, each `name: points/max`:
 With LAB=all every lab's tests run (one shared boot for all guests, one
 run of each unit-test binary) and a `labN: points/max` line follows each
 lab. Build output and diagnostics go to stderr, so stdout holds only score
-lines. The grader never fails because the code under test does: a binary
+lines; for every test that lost points stderr says why, in a student's
+words (the line the guest should have printed and what it printed last,
+the unit-test case that failed, how Keel said the VM ended).
+
+--format gradescope --out results.json writes Gradescope's autograder
+results (score, and per test name, score, max_score, output, visibility);
+--format junit --out report.xml a JUnit XML report (one testsuite per lab,
+a failure element with the reason for each test that lost points), which
+GitHub Classroom, GitLab CI and Jenkins show per test. The text lines go
+to stdout either way. The grader never fails because the code under test does: a binary
 that is missing, crashes or hangs, a guest that never prints, a
 hypervisor that panics or a boot that times out all score 0 for the
 tests concerned. The exit status is 0 whenever grading finished (whatever
@@ -76,11 +85,14 @@ def build(labs):
 # ---- unit tests -------------------------------------------------------
 
 def run_unit(binary, timeout=300):
-    """{case: passed} for one cmocka binary; {} if it is missing or hangs."""
+    """({case: passed}, output, problem) for one cmocka binary: problem is
+    "" or why no case could pass (not built, hung)."""
     path = BUILD / "unit" / binary
     if not path.exists():
         log(f"{path} was not built")
-        return {}
+        return {}, "", (f"the unit tests build/unit/{binary} were not built "
+                        "(a compile error? see the build output)")
+    problem = ""
     try:
         r = subprocess.run([str(path)], cwd=ROOT, capture_output=True,
                            text=True, errors="replace", timeout=timeout)
@@ -88,9 +100,41 @@ def run_unit(binary, timeout=300):
         out = (e.stdout or b"")
         out = out.decode(errors="replace") if isinstance(out, bytes) else out
         log(f"{binary} timed out after {timeout} s")
+        problem = f"build/unit/{binary} did not finish in {timeout} s"
     else:
         out = r.stdout + r.stderr
-    return {name: kind == "OK" for kind, name in CASE_RE.findall(out)}
+    return ({name: kind == "OK" for kind, name in CASE_RE.findall(out)},
+            out, problem)
+
+
+def last_lines(text, n=8):
+    lines = [l for l in text.splitlines() if l.strip()]
+    return "\n".join("    " + l for l in lines[-n:]) or "    (nothing)"
+
+
+def unit_verdict(t, res):
+    """(passed, why) of a unit test against run_unit()'s result."""
+    cases, out, problem = res
+    if problem:
+        return False, problem
+    failed = [c for c in t["cases"] if not cases.get(c, False)]
+    if not failed:
+        return True, ""
+    why = [f"{len(failed)} of {len(t['cases'])} unit-test cases failed"]
+    for c in failed:
+        if c not in cases:
+            why.append(f"case {c} of build/unit/{t['unit']} did not run "
+                       "(the binary crashed before it?)")
+        else:
+            why.append(f"case {c} of build/unit/{t['unit']} FAILED")
+    # cmocka's own lines about the failed cases say which check and where.
+    detail = []
+    for l in out.splitlines():
+        if (any(c in l for c in failed) or "ERROR" in l or "LINE" in l) \
+                and l not in detail:
+            detail.append(l)
+    return False, "\n".join(why) + "\n" + "\n".join(
+        "    " + l for l in detail[:12])
 
 
 # ---- boot tests --------------------------------------------------------
@@ -138,22 +182,27 @@ def boot_vms(vms, names, workdir, timeout):
 
 
 def boot_linux(workdir, timeout=300):
-    """True if Debian's kernel reaches its busybox shell under Keel."""
+    """(passed, why): does Debian's kernel reach its busybox shell under
+    Keel and run a command there?"""
     from linuxguest import linux_config, linux_files, wait_shell, sh
     for src in linux_files().values():
         if not Path(src).exists():
             log(f"{src} is missing (make linux)")
-            return False
+            return False, f"{src} is missing: run make linux"
     workdir.mkdir(parents=True, exist_ok=True)
     esp = keelrun.make_esp(workdir, linux_config(), linux_files())
     con = Console(keelrun.qemu_command(esp, workdir), cwd=workdir)
     try:
         wait_shell(con, timeout=timeout)
         out, rc = sh(con, "echo lab7 $((6 * 7))")
-        return rc == 0 and "lab7 42" in out
+        if rc == 0 and "lab7 42" in out:
+            return True, ""
+        return False, ("Linux's shell did not answer `echo lab7 $((6 * 7))` "
+                       f"with lab7 42 (it printed {out!r})")
     except AssertionError as e:
         log(str(e).splitlines()[0])
-        return False
+        return False, ("Linux did not reach its shell under Keel. Last "
+                       f"console lines:\n{last_lines(con.text(), 12)}")
     finally:
         con.kill()
 
@@ -168,26 +217,60 @@ def vm_lines(text, name, alone):
             if l.startswith(prefix)}
 
 
+def vm_end_line(text, name):
+    """How Keel said VM `name` ended, or what it printed last."""
+    for l in text.splitlines():
+        if l.startswith(f"keel: vm {name}: ended"):
+            return l
+    for l in text.splitlines():
+        if "FATAL" in l or "panic" in l:
+            return f"Keel stopped: {l}"
+    return "Keel never said this VM ended (a hang or a timeout)"
+
+
 def score_vm_test(t, boots):
+    """(passed, why) of a test on the guest lines and Keel log of a boot."""
     name = t["vm"]
     if name not in boots:
-        return False
+        return False, (f"VM {name} was not started: its guest was not built "
+                       "or Keel did not boot (see the build output)")
     text, alone = boots[name]
     if "lines" in t:
         got = vm_lines(text, name, alone)
-        if not all(l in got for l in t["lines"]):
-            return False
-    if "log" in t and not all(s in text for s in t["log"]):
-        return False
+        missing = [l for l in t["lines"] if l not in got]
+        if missing:
+            # The guest's own lines: prefixed with [name], or when it was
+            # alone on the console, every line that is not Keel's.
+            lines = text.splitlines()
+            if alone:   # from where Keel took over from the firmware
+                start = next((i for i, l in enumerate(lines)
+                              if "hypervisor core starting" in l), 0)
+                lines = lines[start:]
+            printed = [l for l in lines
+                       if l.startswith(f"[{name}] ") or
+                       (alone and not l.startswith(("keel:", " ")))]
+            return False, (f"the guest {name} did not print "
+                           f"\"{missing[0]}\"\n"
+                           f"It printed last:\n"
+                           f"{last_lines(chr(10).join(printed))}\n"
+                           f"{vm_end_line(text, name)}")
+    if "log" in t:
+        missing = [s for s in t["log"] if s not in text]
+        if missing:
+            return False, (f"Keel's log does not say \"{missing[0]}\"\n"
+                           f"{vm_end_line(text, name)}\nLast console lines:\n"
+                           f"{last_lines(text)}")
     if t.get("ended") and f"keel: vm {name}: ended as expected" not in text:
-        return False
-    return True
+        return False, (f"VM {name} did not end as expected: "
+                       f"{vm_end_line(text, name)}")
+    return True, ""
 
 
 # ---- the run ------------------------------------------------------------
 
 def grade(labs, vms, workdir, boot_timeout=None):
-    """Run the tests of `labs`; returns [(lab, [(test, points)])]."""
+    """Run the tests of `labs`; returns [(lab, [(test, points, why)])],
+    why being "" for a test with full points."""
     units = sorted({t["unit"] for lab in labs for t in lab["test"]
                     if "unit" in t})
     unit_results = {}
@@ -208,32 +291,35 @@ def grade(labs, vms, workdir, boot_timeout=None):
         for name in started:
             boots[name] = (text, len(started) == 1)
 
-    linux_ok = None
+    linux = None
     results = []
     for lab in labs:
         scored = []
         for t in lab["test"]:
             if "unit" in t:
-                res = unit_results.get(t["unit"], {})
-                ok = all(res.get(c, False) for c in t["cases"])
+                ok, why = unit_verdict(t, unit_results[t["unit"]])
             elif "vm" in t:
-                ok = score_vm_test(t, boots)
+                ok, why = score_vm_test(t, boots)
             else:
-                if linux_ok is None:
-                    linux_ok = boot_linux(workdir / "linux")
-                ok = linux_ok
-            scored.append((t, t["points"] if ok else 0))
+                if linux is None:
+                    linux = boot_linux(workdir / "linux")
+                ok, why = linux
+            scored.append((t, t["points"] if ok else 0, why))
         results.append((lab, scored))
     return results
 
 
 def report(results, all_labs, out=sys.stdout):
+    """The score lines on out; why each failed test failed on stderr."""
     total = total_max = 0
     for lab, scored in results:
-        got = sum(p for _, p in scored)
-        mx = sum(t["points"] for t, _ in scored)
-        for t, p in scored:
+        got = sum(p for _, p, _ in scored)
+        mx = sum(t["points"] for t, _, _ in scored)
+        for t, p, why in scored:
             print(f"{t['name']}: {p}/{t['points']}", file=out)
+            if why:
+                print(f"grade: {t['name']} lost {t['points'] - p} "
+                      f"point(s): {why}", file=sys.stderr)
         if all_labs:
             print(f"lab{lab['n']}: {got}/{mx}", file=out)
         total += got
@@ -242,17 +328,74 @@ def report(results, all_labs, out=sys.stdout):
     out.flush()
 
 
+def gradescope(results):
+    """Gradescope's results.json ("Autograder Specifications": top-level
+    score, output and tests, each test with name, score, max_score, output
+    and visibility)."""
+    tests = []
+    for lab, scored in results:
+        for t, p, why in scored:
+            tests.append({
+                "name": f"lab{lab['n']}: {t['name']}",
+                "score": p,
+                "max_score": t["points"],
+                "output": why or "passed",
+                "visibility": "visible",
+            })
+    return {
+        "score": sum(t["score"] for t in tests),
+        "output": "Keel lab autograder (docs/labs/README.md)",
+        "visibility": "visible",
+        "stdout_visibility": "visible",
+        "tests": tests,
+    }
+
+
+def junit(results):
+    """A JUnit XML report: <testsuites>, a <testsuite> per lab, a
+    <testcase> per test, with <failure> when it lost points (the order of
+    the Ant JUnit schema: failure, then system-out, which carries the
+    points so per-test scores survive)."""
+    from xml.sax.saxutils import escape, quoteattr
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<testsuites>"]
+    for lab, scored in results:
+        fails = sum(1 for t, p, _ in scored if p < t["points"])
+        out.append(f'  <testsuite name="lab{lab["n"]}" tests="{len(scored)}" '
+                   f'failures="{fails}" errors="0" skipped="0">')
+        for t, p, why in scored:
+            out.append(f'    <testcase classname="lab{lab["n"]}" '
+                       f'name={quoteattr(t["name"])} time="0">')
+            if p < t["points"]:
+                first = why.splitlines()[0] if why else "lost points"
+                out.append(f"      <failure message={quoteattr(first)}>"
+                           f"{escape(why)}</failure>")
+            out.append(f"      <system-out>points {p}/{t['points']}"
+                       "</system-out>")
+            out.append("    </testcase>")
+        out.append("  </testsuite>")
+    out.append("</testsuites>")
+    return "\n".join(out) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description="Keel's lab autograder")
     ap.add_argument("lab", help="lab number 1..8, or all")
     ap.add_argument("--build", action="store_true",
                     help="run make (all, unit, linux if needed) first")
     ap.add_argument("--json", help="also write the scores to this file")
+    ap.add_argument("--format", choices=("text", "gradescope", "junit"),
+                    default="text", help="also write Gradescope's "
+                    "results.json or a JUnit XML report to --out")
+    ap.add_argument("--out", help="where --format writes")
     ap.add_argument("--workdir", help="scratch directory (default: "
                     "build/grade)")
     ap.add_argument("--boot-timeout", type=int)
     a = ap.parse_args()
 
+    if a.format != "text" and not a.out:
+        print("grade: --format gradescope/junit needs --out PATH "
+              "(make grade ... OUT=path)", file=sys.stderr)
+        return 2
     m = load_manifest()
     if a.lab == "all":
         labs = m["lab"]
@@ -273,8 +416,13 @@ def main():
     report(results, a.lab == "all")
     if a.json:
         Path(a.json).write_text(json.dumps({
-            f"lab{lab['n']}": {t["name"]: [p, t["points"]] for t, p in s}
+            f"lab{lab['n']}": {t["name"]: [p, t["points"]] for t, p, _ in s}
             for lab, s in results}, indent=1) + "\n")
+    if a.format == "gradescope":
+        Path(a.out).write_text(json.dumps(gradescope(results), indent=1) +
+                               "\n")
+    elif a.format == "junit":
+        Path(a.out).write_text(junit(results))
     return 0
 
 

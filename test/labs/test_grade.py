@@ -1,13 +1,16 @@
 """Issue 6, labs: the autograder gives the full tree full marks on every
 lab, the handouts for labs 1, 4 and 6 build and score less than full
 without the grader failing, and every other lab's handout builds
-(docs/labs/README.md).
+(docs/labs/README.md). Issue 15: the full tree's Gradescope results.json
+follows Gradescope's documented fields, and the handouts' JUnit reports
+read back with junitparser, a reason for every test that lost points.
 
 One `grade.py all` run grades every lab on the full tree: each unit-test
 binary runs once, every lab guest shares one Keel boot and Linux boots
 once. The handout for lab 1 is built from nothing; those for labs 4 and 6
 start from a copy of the main tree's build/ (make then rebuilds only what
 the stubs changed), which keeps `make test` within CI time."""
+import json
 import os
 import re
 import shutil
@@ -16,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from junitparser import Failure, JUnitXml
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADE = ROOT / "test" / "labs" / "grade.py"
@@ -98,21 +102,53 @@ x++;
 @pytest.fixture(scope="module")
 def full_tree(tmp_path_factory):
     work = tmp_path_factory.mktemp("grade-full")
+    results = work / "results.json"
     r = subprocess.run([sys.executable, str(GRADE), "all", "--workdir",
-                        str(work)], cwd=ROOT, capture_output=True, text=True,
-                       timeout=1200)
+                        str(work), "--format", "gradescope", "--out",
+                        str(results)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
-    return parse_scores(r.stdout), r.stderr
+    return parse_scores(r.stdout), r.stderr, json.loads(results.read_text())
 
 
 @pytest.mark.parametrize("n", LABS, ids=[f"lab{n}" for n in LABS])
 def test_full_tree_scores_full_marks(full_tree, n):
-    scores, stderr = full_tree
+    scores, stderr, _ = full_tree
     lost = [f"{t}: {scores[t][0]}/{scores[t][1]}" for t in lab_tests(n)
             if scores[t][0] != scores[t][1]]
     assert not lost, f"{lost}\n{stderr[-3000:]}"
     got, mx = scores[f"lab{n}"]
     assert got == mx > 0
+
+
+# Gradescope's results.json, as its "Autograder Specifications" document it:
+# the top-level keys it reads, and per test the keys and their types.
+GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format",
+                  "test_output_format", "test_name_format", "visibility",
+                  "stdout_visibility", "extra_data", "tests", "leaderboard"}
+GRADESCOPE_TEST = {"score": (int, float), "max_score": (int, float),
+                   "status": str, "name": str, "name_format": str,
+                   "number": str, "output": str, "output_format": str,
+                   "tags": list, "visibility": str, "extra_data": dict}
+VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+def test_gradescope_results_json_follows_the_spec(full_tree):
+    scores, _, results = full_tree
+    assert set(results) <= GRADESCOPE_TOP, set(results) - GRADESCOPE_TOP
+    assert results["visibility"] in VISIBILITY
+    tests = results["tests"]
+    assert len(tests) == sum(len(lab["test"]) for lab in MANIFEST["lab"])
+    for t in tests:
+        assert set(t) <= set(GRADESCOPE_TEST), t
+        for key, types in GRADESCOPE_TEST.items():
+            if key in t:
+                assert isinstance(t[key], types), (key, t)
+        assert {"name", "score", "max_score", "output"} <= set(t), t
+        assert t["visibility"] in VISIBILITY
+        assert t["score"] == t["max_score"] > 0, t   # the full tree
+    assert results["score"] == sum(t["score"] for t in tests) == \
+        scores["total"][0]
 
 
 def seed_build(out):
@@ -142,9 +178,12 @@ def test_handout_builds_and_scores_less_than_full(n, tmp_path):
     # MAKEFLAGS would add "Entering directory" lines to stdout.
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    r = subprocess.run(["make", "grade", f"LAB={n}"], cwd=out, env=env,
+    report = tmp_path / "junit.xml"
+    r = subprocess.run(["make", "grade", f"LAB={n}", "FORMAT=junit",
+                        f"OUT={report}"], cwd=out, env=env,
                        capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
     assert "the build failed" not in r.stderr, r.stderr[-3000:]
     assert (out / "build" / "keel.efi").exists()
     scores = parse_scores(r.stdout)
@@ -152,6 +191,25 @@ def test_handout_builds_and_scores_less_than_full(n, tmp_path):
     got, mx = scores["total"]
     assert mx == sum(scores[t][1] for t in lab_tests(n))
     assert got < mx, r.stdout
+    # Every test that lost points says why, on stderr and in the JUnit
+    # report, which a real consumer (junitparser) reads back.
+    lost = [t for t in lab_tests(n) if scores[t][0] < scores[t][1]]
+    for t in lost:
+        assert re.search(rf"^grade: {t} lost \d+ point\(s\): \S",
+                         r.stderr, re.M), r.stderr[-3000:]
+    xml = JUnitXml.fromfile(str(report))
+    suites = list(xml)
+    assert [s.name for s in suites] == [f"lab{n}"]
+    cases = {c.name: c for c in suites[0]}
+    assert set(cases) == set(lab_tests(n))
+    assert suites[0].failures == len(lost)
+    for name, case in cases.items():
+        failures = [x for x in case.result if isinstance(x, Failure)]
+        assert bool(failures) == (name in lost), name
+        for f in failures:
+            assert f.message and f.text, name
+        p, mx = scores[name]
+        assert case.system_out.strip() == f"points {p}/{mx}"
 
 
 @pytest.mark.parametrize("n", [n for n in LABS if n not in (1, 4, 6)],
