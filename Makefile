@@ -163,9 +163,11 @@ trace-plot: deps all linux
 .PHONY: handout grade
 handout:
 	@/usr/bin/python3 scripts/handout.py $(LAB) $(OUT)
-# FORMAT=gradescope|junit OUT=path also writes a course platform's report.
+# VENDOR=vmx boots the lab guests under Bochs VMX; FORMAT=gradescope|junit
+# OUT=path also writes a course platform's report (docs/labs/README.md).
 grade:
 	@/usr/bin/python3 test/labs/grade.py --build $(LAB) \
+		$(if $(VENDOR),--vendor $(VENDOR)) \
 		$(if $(FORMAT),--format $(FORMAT)) $(if $(OUT),--out $(OUT))
 
 clean:

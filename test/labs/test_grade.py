@@ -121,6 +121,39 @@ def test_full_tree_scores_full_marks(full_tree, n):
     assert got == mx > 0
 
 
+def test_full_tree_full_marks_under_vmx(tmp_path):
+    """VENDOR=vmx: every lab's guests under Bochs with an Intel CPU model
+    (one boot of all lab VMs, about a minute; lab 7's Linux on QEMU)."""
+    r = subprocess.run([sys.executable, str(GRADE), "all", "--vendor", "vmx",
+                        "--workdir", str(tmp_path)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    scores = parse_scores(r.stdout)
+    lost = {t: v for t, v in scores.items() if v[0] != v[1]}
+    assert not lost, f"{lost}\n{r.stderr[-3000:]}"
+
+
+def test_lab1_handout_loses_points_under_vmx(tmp_path):
+    """Lab 1's VMX region (HLT exiting in choose_controls) is stubbed in
+    the handout, so its guests fail under Bochs VMX too."""
+    out = tmp_path / "lab1"
+    subprocess.run(["make", "-s", "handout", "LAB=1", f"OUT={out}"],
+                   cwd=ROOT, check=True, capture_output=True)
+    seed_build(out)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    # The stubbed guest never ends (its HLT halts the vCPU in VMX non-root
+    # operation): a short boot timeout keeps this test at about a minute.
+    r = subprocess.run([sys.executable, "test/labs/grade.py", "--build",
+                        "--vendor", "vmx", "--boot-timeout", "60", "1"],
+                       cwd=out, env=env, capture_output=True, text=True,
+                       timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
+    got, mx = parse_scores(r.stdout)["total"]
+    assert got < mx, r.stdout
+
+
 # Gradescope's results.json, as its "Autograder Specifications" document it:
 # the top-level keys it reads, and per test the keys and their types.
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format",

@@ -32,7 +32,6 @@ static hpa_t vmxon_region;
  * entry when the core asks for it. */
 #define WANT_PROC                                                          \
     (CPU_BASED_USE_TSC_OFFSETTING  /* guest TSC = host TSC + offset */     \
-     | CPU_BASED_HLT_EXITING       /* idle the vCPU, not the CPU */        \
      | CPU_BASED_MWAIT_EXITING     /* hidden in CPUID: #UD */              \
      | CPU_BASED_MONITOR_EXITING                                           \
      | CPU_BASED_RDPMC_EXITING     /* host counters: #GP, none offered */  \
@@ -95,8 +94,14 @@ static int choose_controls(void)
     c->pin = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
                              MSR_IA32_VMX_PINBASED_CTLS, WANT_PIN, &miss);
     err |= need(miss, "pin-based");
+    uint32_t want_proc = WANT_PROC;
+    /* LAB 1 BEGIN: HLT exiting, the VMX side of the SVM HLT intercept */
+    /* Idle the vCPU, not the CPU (SDM 3C 25.1.3): without it a guest's
+     * HLT halts the physical CPU in VMX non-root operation. */
+    want_proc |= CPU_BASED_HLT_EXITING;
+    /* LAB 1 END */
     c->proc = adjust_controls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-                              MSR_IA32_VMX_PROCBASED_CTLS, WANT_PROC, &miss);
+                              MSR_IA32_VMX_PROCBASED_CTLS, want_proc, &miss);
     err |= need(miss, "primary processor-based");
     if (err)
         return -ENODEV;
