@@ -34,6 +34,7 @@ enum opmap { MAP_1B, MAP_0F, MAP_0F38, MAP_0F3A, MAP_XOP8, MAP_XOP9,
 #define OP_GRP3    0x1000 /* F6/F7: an immediate only for ModRM.reg 0 and 1 */
 #define OP_MODREG  0x2000 /* MOV CR/DR: ModRM.mod is ignored (always a reg) */
 #define OP_PREFIX  0x4000 /* a legacy prefix byte, not an opcode */
+#define OP_ID      0x8000 /* Id: 4 bytes whatever the operand size (XOP 0Ah) */
 
 extern const uint16_t emu_map1b_attr[256];
 extern const uint16_t emu_map0f_attr[256];
