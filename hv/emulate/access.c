@@ -184,3 +184,13 @@ int emu_mem_write(const struct vcpu_state *st, const struct emu_ops *ops,
         err = phys_write_n(ops, gpa[1], size - n1, val >> (8 * n1));
     return err;
 }
+
+int emu_mem_check(const struct vcpu_state *st, const struct emu_ops *ops,
+                  gva_t la, unsigned size, enum emu_access acc,
+                  struct emu_result *res)
+{
+    gpa_t gpa[2];
+    unsigned n1;
+
+    return translate_span(st, ops, la, size, acc, gpa, &n1, res);
+}

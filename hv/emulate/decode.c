@@ -232,7 +232,9 @@ static uint16_t opcode_attr(const struct emu_insn *in)
     case MAP_XOP9:
         return OP_MODRM;
     case MAP_XOPA:
-        return OP_MODRM | OP_IZ;
+        /* BEXTR, LWPINS, LWPVAL: "Id" in APM 3 appendix A, XOP opcode map
+         * 0Ah, so 16-bit code does not shorten it. */
+        return OP_MODRM | OP_ID;
     }
     return OP_INV;
 }
@@ -384,6 +386,8 @@ static int decode_imm(struct emu_insn *in, unsigned *pos)
         n = 2;
     } else if (a & OP_IZ) {
         n = in->opsize == 2 ? 2 : 4; sext = true;
+    } else if (a & OP_ID) {
+        n = 4;
     } else if (a & OP_IV) {
         n = in->opsize;
     } else if (a & OP_MOFFS) {

@@ -26,11 +26,18 @@ struct emu_ops {
      * entry bits from here up to bit 51 are reserved (SDM 3A 4.1.4).
      * 0 means 52, the architectural maximum. */
     uint8_t maxphyaddr;
+    /* Port I/O for INS/OUTS (SDM 2A "INS", "OUTS"): a 1-, 2- or 4-byte
+     * access to an I/O port. Return 0, or a negative error (the VM is then
+     * stopped). May be NULL: INS/OUTS are then EMU_UNHANDLED (an MMIO exit
+     * never needs them; only the port-I/O exit fills them in). */
+    int (*pio_read)(void *ctx, uint16_t port, unsigned size, uint32_t *val);
+    int (*pio_write)(void *ctx, uint16_t port, unsigned size, uint32_t val);
 };
 
 enum emu_status {
     EMU_OK,          /* done: registers, flags and RIP updated */
-    EMU_FAULT,       /* an exception must be injected: see emu_result.fault */
+    EMU_FAULT,       /* an exception must be injected: see emu_result.fault
+                      * (#DE of DIV/IDIV, #PF, #GP, #SS, #UD) */
     EMU_UNHANDLED,   /* unknown or unsupported instruction: see bytes */
     EMU_ERROR,       /* a phys_read/phys_write callback failed */
 };
@@ -58,6 +65,17 @@ struct emu_result {
  * supported forms are listed in docs/emulator.md. */
 enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
                              struct emu_result *res);
+
+/* The same for an intercepted INS/OUTS (6C-6F, any prefixes): only those
+ * are carried out; anything else at st->rip (the guest changed its code
+ * since the exit) is EMU_UNHANDLED. Port accesses go to ops->pio_read and
+ * ops->pio_write, memory through the guest's page tables. A REP form does
+ * at most a batch of iterations per call (docs/emulator.md), leaving RIP
+ * on the instruction until rCX reaches 0. See: SDM 2A "INS/INSB/INSW/INSD",
+ * "OUTS/OUTSB/OUTSW/OUTSD", "REP/REPE/REPZ/REPNE/REPNZ". */
+enum emu_status emulate_string_io(struct vcpu_state *st,
+                                  const struct emu_ops *ops,
+                                  struct emu_result *res);
 
 /* Only decode the instruction at st->rip and return its length in bytes
  * (1..15), or a negative error: -EFAULT if it could not be fetched (res,

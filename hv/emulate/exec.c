@@ -203,8 +203,8 @@ static enum emu_status h_mov_moffs(const struct emu_ctx *x)
     /* LAB 5 END */
 }
 
-/* F6/F7 group 3: /0 /1 TEST imm, /2 NOT, /3 NEG. MUL/IMUL/DIV/IDIV (/4-/7)
- * are not emulated. */
+/* F6/F7 group 3: /0 /1 TEST imm, /2 NOT, /3 NEG; /4-/7 MUL, IMUL, DIV,
+ * IDIV are in exec_muldiv.c. */
 static enum emu_status h_grp3(const struct emu_ctx *x)
 {
     static const enum alu_op ops[4] = { ALU_TEST, ALU_TEST, ALU_NOT,
@@ -215,7 +215,7 @@ static enum emu_status h_grp3(const struct emu_ctx *x)
     int err;
 
     if (sub >= 4)
-        return EMU_UNHANDLED;
+        return emu_exec_muldiv(x);
     if ((err = rm_dst(x, ops[sub], size, &dst)))
         return emu_status_of(x, err);
     return alu_apply(x, ops[sub], &dst, x->in->imm);
@@ -292,18 +292,33 @@ static enum emu_status h_movnti(const struct emu_ctx *x)
     return err ? emu_status_of(x, err) : done(x);
 }
 
+/* 0F 90-9F SETcc Eb: 1 if the condition holds, else 0 (SDM 2 SETcc).
+ * ModRM.reg is ignored. */
+static enum emu_status h_setcc(const struct emu_ctx *x)
+{
+    struct emu_operand rm;
+    int err;
+
+    err = emu_op_rm(x, 1, EMU_ACC_WRITE, &rm);
+    if (!err)
+        err = emu_op_write(x, &rm, emu_cond(x->in->opcode, x->st->rflags));
+    return err ? emu_status_of(x, err) : done(x);
+}
+
 static const emu_handler map1b_handlers[256] = {
     [0x00 ... 0x05] = h_alu, [0x08 ... 0x0d] = h_alu,
     [0x10 ... 0x15] = h_alu, [0x18 ... 0x1d] = h_alu,
     [0x20 ... 0x25] = h_alu, [0x28 ... 0x2d] = h_alu,
     [0x30 ... 0x35] = h_alu, [0x38 ... 0x3d] = h_alu,
     [0x63] = h_movsxd,
+    [0x69] = emu_exec_imul, [0x6b] = emu_exec_imul,
+    [0x6c ... 0x6f] = emu_exec_string_io,
     [0x80 ... 0x83] = h_grp1,
     [0x84 ... 0x85] = h_test, [0xa8 ... 0xa9] = h_test,
     [0x86 ... 0x87] = h_xchg,
     [0x88 ... 0x8b] = h_mov,
     [0xa0 ... 0xa3] = h_mov_moffs,
-    [0xa4 ... 0xa5] = emu_exec_string, [0xaa ... 0xad] = emu_exec_string,
+    [0xa4 ... 0xa7] = emu_exec_string, [0xaa ... 0xaf] = emu_exec_string,
     [0xc6 ... 0xc7] = h_mov_imm,
     [0xf6 ... 0xf7] = h_grp3,
     [0xfe ... 0xff] = h_incdec,
@@ -314,6 +329,10 @@ static const emu_handler map0f_handlers[256] = {
     [0xbb] = emu_exec_bt, [0xba] = emu_exec_bt,
     [0xb6 ... 0xb7] = h_movx, [0xbe ... 0xbf] = h_movx,
     [0xc3] = h_movnti,
+    [0x90 ... 0x9f] = h_setcc,
+    [0xaf] = emu_exec_imul,
+    [0xb0 ... 0xb1] = emu_exec_cmpxchg,
+    [0xc0 ... 0xc1] = emu_exec_xadd,
 };
 
 /* SDM 2 LOCK: "the LOCK prefix can be prepended only to" the RMW forms
@@ -342,15 +361,17 @@ static bool lock_allowed(const struct emu_insn *in)
             return true;
         if (op == 0xba)
             return sub >= 5;
-        /* CMPXCHG, XADD, CMPXCHG8B/16B: lockable, though not emulated. */
+        /* CMPXCHG, XADD; CMPXCHG8B/16B: lockable, though not emulated. */
         return op == 0xb0 || op == 0xb1 || op == 0xc0 || op == 0xc1 ||
                (op == 0xc7 && sub == 1);
     }
     return false;
 }
 
-enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
-                             struct emu_result *res)
+/* Fetch, decode and run the instruction at st->rip; with io_only, only
+ * INS/OUTS (the port-I/O exit must not carry out anything else). */
+static enum emu_status emulate(struct vcpu_state *st, const struct emu_ops *ops,
+                               struct emu_result *res, bool io_only)
 {
     struct emu_insn in;
     struct emu_ctx x = { st, ops, &in, res };
@@ -371,6 +392,8 @@ enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
         h = map1b_handlers[in.opcode];
     else if (!in.vex && in.map == MAP_0F)
         h = map0f_handlers[in.opcode];
+    if (io_only && h != emu_exec_string_io)
+        h = NULL;
     if (!h)
         return res->status = EMU_UNHANDLED;
     if (in.p_lock && !lock_allowed(&in))
@@ -379,4 +402,17 @@ enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
         s = h(&x);
     res->status = s;
     return s;
+}
+
+enum emu_status emulate_insn(struct vcpu_state *st, const struct emu_ops *ops,
+                             struct emu_result *res)
+{
+    return emulate(st, ops, res, false);
+}
+
+enum emu_status emulate_string_io(struct vcpu_state *st,
+                                  const struct emu_ops *ops,
+                                  struct emu_result *res)
+{
+    return emulate(st, ops, res, true);
 }

@@ -98,3 +98,22 @@ uint64_t emu_alu(enum alu_op op, uint64_t dst, uint64_t src, unsigned size,
     *rflags = (*rflags & ~STATUS_FLAGS) | f;
     return r;
 }
+
+bool emu_cond(unsigned cc, uint64_t rflags)
+{
+    bool cf = rflags & RFLAGS_CF, zf = rflags & RFLAGS_ZF;
+    bool sf = rflags & RFLAGS_SF, of = rflags & RFLAGS_OF;
+    bool r;
+
+    switch ((cc >> 1) & 7) {
+    case 0:  r = of; break;                    /* O */
+    case 1:  r = cf; break;                    /* B, C, NAE */
+    case 2:  r = zf; break;                    /* E, Z */
+    case 3:  r = cf || zf; break;              /* BE, NA */
+    case 4:  r = sf; break;                    /* S */
+    case 5:  r = rflags & RFLAGS_PF; break;    /* P, PE */
+    case 6:  r = sf != of; break;              /* L, NGE */
+    default: r = zf || sf != of; break;        /* LE, NG */
+    }
+    return (cc & 1) ? !r : r;
+}

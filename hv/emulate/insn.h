@@ -34,6 +34,7 @@ enum opmap { MAP_1B, MAP_0F, MAP_0F38, MAP_0F3A, MAP_XOP8, MAP_XOP9,
 #define OP_GRP3    0x1000 /* F6/F7: an immediate only for ModRM.reg 0 and 1 */
 #define OP_MODREG  0x2000 /* MOV CR/DR: ModRM.mod is ignored (always a reg) */
 #define OP_PREFIX  0x4000 /* a legacy prefix byte, not an opcode */
+#define OP_ID      0x8000 /* Id: 4 bytes whatever the operand size (XOP 0Ah) */
 
 extern const uint16_t emu_map1b_attr[256];
 extern const uint16_t emu_map0f_attr[256];
@@ -161,6 +162,11 @@ enum alu_op { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR,
 uint64_t emu_alu(enum alu_op op, uint64_t dst, uint64_t src, unsigned size,
                  uint64_t *rflags);
 
+/* Whether condition code cc (the low nibble of Jcc/SETcc/CMOVcc; SDM 2
+ * appendix B.1.4.7 table B-10 "Encoding of Conditional Test (tttn) Field")
+ * holds for rflags. */
+bool emu_cond(unsigned cc, uint64_t rflags);
+
 /* Everything an instruction handler works on. */
 struct emu_ctx {
     struct vcpu_state *st;
@@ -205,8 +211,27 @@ enum emu_status emu_status_of(const struct emu_ctx *x, int err);
 
 /* Handlers outside exec.c; each returns as emulate_insn and advances RIP
  * itself. */
-enum emu_status emu_exec_string(const struct emu_ctx *x);
+enum emu_status emu_exec_string(const struct emu_ctx *x);  /* MOVS..SCAS */
+enum emu_status emu_exec_string_io(const struct emu_ctx *x); /* INS, OUTS */
 enum emu_status emu_exec_bt(const struct emu_ctx *x);
+enum emu_status emu_exec_muldiv(const struct emu_ctx *x);  /* F6/F7 /4-/7 */
+enum emu_status emu_exec_imul(const struct emu_ctx *x);    /* 0F AF, 69, 6B */
+enum emu_status emu_exec_cmpxchg(const struct emu_ctx *x); /* 0F B0/B1 */
+enum emu_status emu_exec_xadd(const struct emu_ctx *x);    /* 0F C0/C1 */
+
+/* Iterations of a REP string instruction carried out per call before RIP
+ * is left on the instruction for the guest to re-execute (the work done
+ * in one exit is bounded; DESIGN.md). */
+#define EMU_STRING_BATCH 4096
+
+/* Check that `size` bytes at linear address la can be accessed for acc
+ * (both pages of a straddling access), setting accessed/dirty bits as the
+ * access would, without moving any data. INS uses it so that a faulting
+ * destination does not consume a byte from the device. Returns 0, -EFAULT
+ * (#PF in res) or -EIO. */
+int emu_mem_check(const struct vcpu_state *st, const struct emu_ops *ops,
+                  gva_t la, unsigned size, enum emu_access acc,
+                  struct emu_result *res);
 
 /* Advance RIP past insn, wrapping as the mode's IP width does. */
 void emu_advance_rip(struct vcpu_state *st, const struct emu_insn *insn);

@@ -14,7 +14,7 @@ void exit_dispatch(struct vcpu *v, const struct vm_exit *exit);
  * MSR exits are cpuid_handle_exit and msr_handle_read/write, beside their
  * policies). Each takes the vCPU and its decoded exit. */
 
-/* IN/OUT on the VM's port bus (exit_io.c); string I/O crashes the VM. */
+/* IN/OUT on the VM's port bus; INS/OUTS through the emulator (exit_io.c). */
 void exit_handle_io(struct vcpu *v, const struct vm_exit *exit);
 
 /* An access to an unbacked GPA: MMIO through the emulator (exit_npf.c). */

@@ -1,9 +1,11 @@
 /* Port I/O exits (hv/exit/exit.h): IN and OUT reach the VM's port bus; a
  * port nobody claims reads all-ones and ignores writes, as an ISA bus with
- * nothing driving it does. SDM 2A "IN", "OUT"; APM2 15.10.2 "IN and OUT
- * Behavior". */
+ * nothing driving it does. INS/OUTS go through the instruction emulator.
+ * SDM 2A "IN", "OUT", "INS", "OUTS"; APM2 15.10.2 "IN and OUT Behavior". */
+#include "arch/x86/exception.h"
 #include "hv/core/vm.h"
 #include "hv/dev/bus.h"
+#include "hv/emulate/emulate.h"
 #include "hv/exit/exit.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -40,32 +42,86 @@ static void log_unclaimed_port(const struct vm *vm, uint16_t port, bool in)
              in ? "reads all-ones" : "ignored");
 }
 
+/* A port read or write as the VM's port bus answers it: an unclaimed
+ * port reads all-ones and drops writes (logged once per port). ctx is the
+ * vCPU; these are also the emulator's pio callbacks for INS/OUTS. Return
+ * 0 (a port access itself never fails the VM). */
+static int port_read(void *ctx, uint16_t port, unsigned size, uint32_t *val)
+{
+    struct vm *vm = ((struct vcpu *)ctx)->vm;
+    uint64_t v;
+    int err = bus_read(&vm->pio, port, size, &v);
+
+    if (err) {
+        if (err == -ENOENT)
+            log_unclaimed_port(vm, port, true);
+        v = bus_all_ones(size);
+    }
+    *val = (uint32_t)(v & bus_all_ones(size));
+    return 0;
+}
+
+static int port_write(void *ctx, uint16_t port, unsigned size, uint32_t val)
+{
+    struct vm *vm = ((struct vcpu *)ctx)->vm;
+    int err = bus_write(&vm->pio, port, size, val & bus_all_ones(size));
+
+    if (err == -ENOENT)
+        log_unclaimed_port(vm, port, false);
+    return 0;
+}
+
+/* INS/OUTS: the emulator carries out the instruction at RIP (operand and
+ * address size, segment override, DF, REP) with memory through the
+ * guest's page tables and ports through port_read/port_write. A REP form
+ * does a bounded batch per exit and leaves RIP on the instruction, so the
+ * guest exits again for the rest (SDM 2 "REP": interruptible between
+ * iterations). The CPU has already checked I/O permission (IOPL, the TSS
+ * bitmap) before the exit: SDM 3C 26.1.1, APM2 15.10.2. */
+static void string_io(struct vcpu *v)
+{
+    struct emu_ops ops;
+    struct emu_result res;
+
+    vcpu_emu_ops(v, &ops);
+    ops.pio_read = port_read;
+    ops.pio_write = port_write;
+    switch (emulate_string_io(&v->state, &ops, &res)) {
+    case EMU_OK:
+        vcpu_complete_insn(v);
+        return;
+    case EMU_FAULT:
+        vcpu_inject_exception(v, res.fault.vector, res.fault.has_error,
+                              res.fault.error_code);
+        if (res.fault.vector == VEC_PF)
+            v->state.cr2 = res.fault.cr2;
+        return;
+    case EMU_UNHANDLED:
+        vm_crash(v->vm, "string I/O exit at rip %#llx, but the instruction "
+                 "there is not INS/OUTS", (unsigned long long)v->state.rip);
+        return;
+    case EMU_ERROR:
+        vm_crash(v->vm, "string I/O at rip %#llx: guest memory access failed",
+                 (unsigned long long)v->state.rip);
+        return;
+    }
+}
+
 void exit_handle_io(struct vcpu *v, const struct vm_exit *exit)
 {
-    struct vm *vm = v->vm;
     uint16_t port = exit->io.port;
     unsigned size = exit->io.size;
-    uint64_t mask = bus_all_ones(size);
+    uint32_t val;
 
     if (exit->io.string) {
-        vm_crash(vm, "string I/O (INS/OUTS) on port %#x is not supported",
-                 port);
+        string_io(v);
         return;
     }
     if (exit->io.in) {
-        uint64_t val;
-        int err = bus_read(&vm->pio, port, size, &val);
-        if (err) {
-            if (err == -ENOENT)
-                log_unclaimed_port(vm, port, true);
-            val = mask;
-        }
+        port_read(v, port, size, &val);
         set_in_result(v, size, val);
     } else {
-        uint64_t val = v->state.gpr[GPR_RAX] & mask;
-        int err = bus_write(&vm->pio, port, size, val);
-        if (err == -ENOENT)
-            log_unclaimed_port(vm, port, false);
+        port_write(v, port, size, (uint32_t)v->state.gpr[GPR_RAX]);
     }
     vcpu_skip_insn(v, exit);
 }

@@ -575,6 +575,71 @@ static void test_string_ops(void **state UNUSED)
     assert_int_equal(st.rip, VA(P_CODE));
 }
 
+/* The forms whose values test_emulate_host.c checks against the host CPU,
+ * here for what the host cannot show: LOCK rules, #DE as a fault, the REP
+ * batch of CMPS, segment overrides, and INS/OUTS without a port bus. */
+static void test_muldiv_cmpxchg_cmps_forms(void **state UNUSED)
+{
+    setup64();
+    st.gpr[GPR_RBX] = VA(P_MMIO0);
+    st.gpr[GPR_RAX] = 5;
+    st.gpr[GPR_RCX] = 9;
+    assert_int_equal(RUN(0xf0, 0x0f, 0xb1, 0x0b), EMU_OK); /* lock cmpxchg */
+    assert_int_equal(RUN(0xf0, 0x0f, 0xb1, 0xc9), EMU_FAULT); /* reg: #UD */
+    assert_int_equal(res.fault.vector, 6);
+    assert_int_equal(RUN(0xf0, 0x0f, 0xc1, 0x0b), EMU_OK); /* lock xadd */
+    assert_int_equal(RUN(0xf0, 0xf7, 0x33), EMU_FAULT);    /* lock div: #UD */
+    assert_int_equal(res.fault.vector, 6);
+
+    /* DIV by a zero register in MMIO: #DE, nothing changes. */
+    memset(mmio_mem, 0, 8);
+    st.gpr[GPR_RAX] = 7;
+    uint64_t rip = st.rip;
+    assert_int_equal(RUN(0x48, 0xf7, 0x33), EMU_FAULT);
+    expect_fault(0, 0, 0);
+    assert_false(res.fault.has_error);
+    assert_int_equal(st.rip, rip);
+    assert_int_equal(st.gpr[GPR_RAX], 7);
+
+    /* REPE CMPSB over equal buffers with a huge count: one batch, rCX and
+     * the pointers advanced, RIP left on the instruction. */
+    st.gpr[GPR_RSI] = VA(P_DATA_A);
+    st.gpr[GPR_RDI] = VA(P_MMIO0);
+    st.gpr[GPR_RCX] = 1ULL << 40;
+    nlog = 0;
+    assert_int_equal(RUN(0xf3, 0xa6), EMU_OK);
+    assert_int_equal(st.gpr[GPR_RCX], (1ULL << 40) - 4096);
+    assert_int_equal(st.gpr[GPR_RSI], VA(P_DATA_A) + 4096);
+    assert_int_equal(st.rip, rip);
+    assert_true(st.rflags & RFLAGS_ZF);
+    /* REPNE SCASB finds AL at the third byte and ends with RIP past it. */
+    mmio_mem[0x102] = 0x42;
+    st.gpr[GPR_RAX] = 0x42;
+    st.gpr[GPR_RDI] = VA(P_MMIO0) + 0x100;
+    st.gpr[GPR_RCX] = 100;
+    assert_int_equal(RUN(0xf2, 0xae), EMU_OK);
+    assert_int_equal(st.gpr[GPR_RCX], 97);
+    assert_int_equal(st.gpr[GPR_RDI], VA(P_MMIO0) + 0x103);
+    assert_int_equal(st.rip, rip + 2);
+    /* CMPSD with an FS override takes its source from FS:rSI. */
+    st.rip = rip;
+    st.seg[SEG_FS].base = 0x1000;
+    st.gpr[GPR_RSI] = VA(P_DATA_A) - 0x1000;
+    st.gpr[GPR_RDI] = VA(P_MMIO0) + 0x100;
+    memcpy(ram + 0x20000, "\x00\x00\x42\x00", 4);
+    assert_int_equal(RUN(0x64, 0xa7), EMU_OK);
+    assert_true(st.rflags & RFLAGS_ZF);
+
+    /* INS/OUTS need the port bus only the port-I/O exit supplies. */
+    st.rip = rip;
+    assert_int_equal(RUN(0x6c), EMU_UNHANDLED);
+    assert_int_equal(RUN(0xf3, 0x6f), EMU_UNHANDLED);
+    /* SETcc to MMIO: setne byte [rbx+1] with ZF set stores 0. */
+    mmio_mem[1] = 0xff;
+    assert_int_equal(RUN(0x0f, 0x95, 0x43, 0x01), EMU_OK);
+    assert_int_equal(mmio_mem[1], 0);
+}
+
 static void test_straddle(void **state UNUSED)
 {
     setup64();
@@ -763,7 +828,7 @@ static void test_unhandled_and_lengths(void **state UNUSED)
     assert_memory_equal(res.bytes, "\x0f\x10\x03", 3);
     assert_int_equal(res.len, 3);
     assert_int_equal(st.rip, VA(P_CODE));
-    assert_int_equal(RUN(0xf7, 0x33), EMU_UNHANDLED);           /* div */
+    assert_int_equal(RUN(0xff, 0x33), EMU_UNHANDLED);           /* push [rbx] */
     assert_int_equal(RUN(0xc5, 0xf8, 0x10, 0x03), EMU_UNHANDLED); /* vmovups */
     assert_int_equal(RUN(0x06), EMU_UNHANDLED);                 /* invalid */
 
@@ -1006,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_alu_forms),
         cmocka_unit_test(test_bit_ops),
         cmocka_unit_test(test_string_ops),
+        cmocka_unit_test(test_muldiv_cmpxchg_cmps_forms),
         cmocka_unit_test(test_straddle),
         cmocka_unit_test(test_page_faults),
         cmocka_unit_test(test_accessed_dirty),

@@ -1,6 +1,6 @@
 /* Unit tests of the VM exit handlers (hv/exit/exit.c), driven through
  * exit_dispatch() on the minimal VM of test/unit/fake_vm.h: port I/O (SDM
- * 2A "IN", "OUT"), MOV to CR0/CR4 (SDM 2B "MOV--Move to/from Control
+ * 2A "IN", "OUT", and "INS", "OUTS" through the emulator), MOV to CR0/CR4 (SDM 2B "MOV--Move to/from Control
  * Registers", SDM 3A 2.5 "Control Registers"), HLT, CPUID and RDMSR/WRMSR
  * completing by advancing RIP (and the single-step trap after them), PAUSE
  * yielding, and the loud default. */
@@ -25,7 +25,7 @@ static struct vm *vm;
 static struct vcpu *v;
 
 /* A port device: reads return dev_value, accesses are recorded. */
-static uint64_t dev_value;
+static uint64_t dev_value, dev_step;   /* dev_value += dev_step per read */
 static int dev_result;
 static unsigned dev_calls;
 static uint64_t dev_offset, dev_written;
@@ -38,6 +38,7 @@ static int dev_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
     dev_offset = offset;
     dev_size = size;
     *val = dev_value;
+    dev_value += dev_step;
     return dev_result;
 }
 
@@ -58,6 +59,7 @@ static int setup(void **state)
     v = vm->vcpus[0];
     v->state.rip = 0x1000;
     dev_value = 0;
+    dev_step = 0;
     dev_result = 0;
     dev_calls = 0;
     assert_int_equal(bus_register(&vm->pio, TEST_PORT, 8, NULL, dev_read,
@@ -195,15 +197,189 @@ static void test_out_unclaimed_port_is_ignored(void **state)
     assert_false(v->event.valid);
 }
 
-/* INS/OUTS are not emulated: the VM stops instead of running on wrongly. */
-static void test_string_io_crashes_the_vm(void **state)
+/* ---- INS / OUTS (SDM 2A "INS", "OUTS", "REP") -------------------------
+ * The fake VM is in flat 32-bit protected mode; RAM at 0..64 KiB holds the
+ * code at 0x1000 and the buffers. */
+
+#define STR_BUF 0x3000
+
+static uint8_t *str_ram;
+
+/* Put `code` at RIP (0x1000) and take the string I/O exit for it. */
+static void string_exit(const uint8_t *code, size_t n, bool in)
 {
-    (void)state;
-    struct vm_exit e = fake_exit(EXIT_IO, 2);
+    memcpy(str_ram + 0x1000, code, n);
+    v->state.rip = 0x1000;
+    v->state.gpr[GPR_RDX] = TEST_PORT;
+    struct vm_exit e = fake_exit(EXIT_IO, 0);
     e.io.port = TEST_PORT;
     e.io.size = 1;
+    e.io.in = in;
     e.io.string = true;
     exit_dispatch(v, &e);
+}
+
+#define STRING_EXIT(in, ...) \
+    string_exit((const uint8_t[]){ __VA_ARGS__ }, \
+                sizeof((const uint8_t[]){ __VA_ARGS__ }), in)
+
+static int string_setup(void **state)
+{
+    setup(state);
+    str_ram = fake_vm_add_ram(vm, 0, 0x10000);
+    return 0;
+}
+
+/* OUTSB: one byte from DS:ESI to the port; ESI steps by one. */
+static void test_sdm_outsb_writes_one_byte(void **state)
+{
+    (void)state;
+    str_ram[STR_BUF] = 0x5a;
+    v->state.gpr[GPR_RSI] = STR_BUF;
+    STRING_EXIT(false, 0x6e);
+    assert_true(vm_running(vm));
+    assert_int_equal(dev_written, 0x5a);
+    assert_int_equal(dev_size, 1);
+    assert_int_equal(v->state.gpr[GPR_RSI], STR_BUF + 1);
+    assert_int_equal(v->state.rip, 0x1001);
+}
+
+/* REP INSW (66 F3 6D): three words to ES:EDI; ECX ends at 0, EDI past
+ * the buffer, RIP past the instruction. */
+static void test_sdm_rep_insw_fills_memory(void **state)
+{
+    (void)state;
+    dev_value = 0x1111;
+    dev_step = 0x1111;
+    v->state.gpr[GPR_RDI] = STR_BUF;
+    v->state.gpr[GPR_RCX] = 3;
+    STRING_EXIT(true, 0x66, 0xf3, 0x6d);
+    assert_int_equal(dev_calls, 3);
+    assert_int_equal(dev_size, 2);
+    assert_memory_equal(str_ram + STR_BUF, "\x11\x11\x22\x22\x33\x33", 6);
+    assert_int_equal(v->state.gpr[GPR_RCX], 0);
+    assert_int_equal(v->state.gpr[GPR_RDI], STR_BUF + 6);
+    assert_int_equal(v->state.rip, 0x1003);
+}
+
+/* REP OUTSD with DF=1 walks down; a segment override (FS) on OUTS selects
+ * the source segment. */
+static void test_sdm_rep_outsd_df_and_segment_override(void **state)
+{
+    (void)state;
+    memcpy(str_ram + STR_BUF + 0x100, "\x01\x00\x00\x00\x02\x00\x00\x00",
+           8);
+    v->state.seg[SEG_FS].base = 0x100;
+    v->state.rflags |= RFLAGS_DF;
+    v->state.gpr[GPR_RSI] = STR_BUF + 4;
+    v->state.gpr[GPR_RCX] = 2;
+    STRING_EXIT(false, 0x64, 0xf3, 0x6f);               /* rep outsd fs: */
+    assert_int_equal(dev_calls, 2);
+    assert_int_equal(dev_size, 4);
+    assert_int_equal(dev_written, 1);                   /* the last one */
+    assert_int_equal(v->state.gpr[GPR_RSI], STR_BUF - 4);
+    assert_int_equal(v->state.rip, 0x1003);
+}
+
+/* 67: 16-bit addressing uses DI and CX, which wrap at 64 KiB, and leaves
+ * the upper halves of EDI/ECX alone (SDM 1 7.3.9.1). */
+static void test_sdm_ins_address_size_16(void **state)
+{
+    (void)state;
+    dev_value = 0x77;
+    v->state.gpr[GPR_RDI] = 0xabcd0000 | STR_BUF;
+    v->state.gpr[GPR_RCX] = 0x55550002;
+    STRING_EXIT(true, 0x67, 0xf3, 0x6c);
+    assert_int_equal(str_ram[STR_BUF], 0x77);
+    assert_int_equal(str_ram[STR_BUF + 1], 0x77);
+    assert_int_equal(v->state.gpr[GPR_RDI], 0xabcd0000 | (STR_BUF + 2));
+    assert_int_equal(v->state.gpr[GPR_RCX], 0x55550000);
+    assert_int_equal(v->state.rip, 0x1003);
+}
+
+/* A huge count is not done in one exit: a batch of iterations, RCX and EDI
+ * updated, RIP left on the instruction for the guest to re-execute. */
+static void test_rep_ins_huge_count_is_bounded(void **state)
+{
+    (void)state;
+    v->state.gpr[GPR_RDI] = 0x4000;
+    v->state.gpr[GPR_RCX] = 0xffffffff;
+    STRING_EXIT(true, 0xf3, 0x6c);
+    assert_true(vm_running(vm));
+    assert_int_equal(dev_calls, 4096);
+    assert_int_equal(v->state.gpr[GPR_RCX], 0xffffffffULL - 4096);
+    assert_int_equal(v->state.gpr[GPR_RDI], 0x4000 + 4096);
+    assert_int_equal(v->state.rip, 0x1000);
+    assert_false(v->event.valid);
+}
+
+/* INS from a port nobody claims stores all-ones, like IN. */
+static void test_ins_unclaimed_port_stores_all_ones(void **state)
+{
+    (void)state;
+    v->state.gpr[GPR_RDI] = STR_BUF;
+    memcpy(str_ram + 0x1000, "\x6d", 1);
+    v->state.rip = 0x1000;
+    v->state.gpr[GPR_RDX] = 0x9999;
+    struct vm_exit e = fake_exit(EXIT_IO, 0);
+    e.io.port = 0x9999;
+    e.io.size = 4;
+    e.io.in = true;
+    e.io.string = true;
+    exit_dispatch(v, &e);
+    assert_int_equal(dev_calls, 0);
+    assert_memory_equal(str_ram + STR_BUF, "\xff\xff\xff\xff", 4);
+    assert_int_equal(v->state.rip, 0x1001);
+}
+
+/* With 32-bit paging, REP INSB that runs into a not-present page stops
+ * there: the finished iterations stay, #PF (write, not present) with CR2
+ * is injected, RIP stays, and the device is not read for the faulting
+ * byte. */
+static void test_sdm_rep_insb_page_fault(void **state)
+{
+    (void)state;
+    /* Page directory at 0x8000, page table at 0x9000: pages 0-15 identity
+     * mapped and writable, except page 5. */
+    uint32_t pde = 0x9000 | 3, pte;
+    memcpy(str_ram + 0x8000, &pde, 4);
+    for (uint32_t i = 0; i < 16; i++) {
+        pte = i == 5 ? 0 : (i << 12) | 3;
+        memcpy(str_ram + 0x9000 + 4 * i, &pte, 4);
+    }
+    v->state.cr3 = 0x8000;
+    v->state.cr0 |= CR0_PG;
+    v->state.gpr[GPR_RDI] = 0x5000 - 2;
+    v->state.gpr[GPR_RCX] = 4;
+    STRING_EXIT(true, 0xf3, 0x6c);
+    assert_true(vm_running(vm));
+    assert_int_equal(dev_calls, 2);
+    assert_int_equal(v->state.gpr[GPR_RCX], 2);
+    assert_int_equal(v->state.gpr[GPR_RDI], 0x5000);
+    assert_int_equal(v->state.rip, 0x1000);
+    assert_true(v->event.valid);
+    assert_int_equal(v->event.vector, VEC_PF);
+    assert_int_equal(v->event.error_code, 2);      /* W, not present */
+    assert_int_equal(v->state.cr2, 0x5000);
+}
+
+/* A limit violation on ES:EDI is #GP(0) before any port access. */
+static void test_sdm_ins_segment_limit_gp(void **state)
+{
+    (void)state;
+    v->state.seg[SEG_ES].limit = 0xfff;
+    v->state.gpr[GPR_RDI] = 0x1000;
+    STRING_EXIT(true, 0x6c);
+    assert_int_equal(dev_calls, 0);
+    assert_gp_at(0x1000);
+}
+
+/* If the guest rewrote the instruction before the exit was handled, the
+ * bytes at RIP are not INS/OUTS: the VM stops rather than guessing. */
+static void test_string_io_exit_without_ins_outs_crashes(void **state)
+{
+    (void)state;
+    STRING_EXIT(true, 0x90);
     assert_int_equal(vm->end, VM_END_CRASHED);
     assert_int_equal(dev_calls, 0);
 }
@@ -620,6 +796,7 @@ static void test_reason_out_of_range_is_loud(void **state)
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TS(f) cmocka_unit_test_setup_teardown(f, string_setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_sdm_in_8bit_merges_into_al),
         T(test_sdm_in_16bit_merges_into_ax),
@@ -628,7 +805,15 @@ int main(void)
         T(test_in_unclaimed_port_reads_all_ones),
         T(test_in_device_error_reads_all_ones),
         T(test_out_unclaimed_port_is_ignored),
-        T(test_string_io_crashes_the_vm),
+        TS(test_sdm_outsb_writes_one_byte),
+        TS(test_sdm_rep_insw_fills_memory),
+        TS(test_sdm_rep_outsd_df_and_segment_override),
+        TS(test_sdm_ins_address_size_16),
+        TS(test_rep_ins_huge_count_is_bounded),
+        TS(test_ins_unclaimed_port_stores_all_ones),
+        TS(test_sdm_rep_insb_page_fault),
+        TS(test_sdm_ins_segment_limit_gp),
+        TS(test_string_io_exit_without_ins_outs_crashes),
         T(test_sdm_mov_cr0_pg_without_pe_gp),
         T(test_sdm_mov_cr0_nw_without_cd_gp),
         T(test_sdm_mov_cr0_upper_half_reserved),
