@@ -47,6 +47,28 @@ EXPECTED = {
         "the NMI handler is never re-entered": ("ok", "ok"),
         "the held NMI is delivered after the handler's IRET": ("ok", "ok"),
     },
+    "conf_mmio": {
+        "ADD to the TPR": ("ok", "ok"),
+        "OR, AND, XOR on the TPR": ("ok", "ok"),
+        "SUB from the TPR sets CF on borrow": ("ok", "ok"),
+        "XCHG with the TPR": ("ok", "ok"),
+        "LOCK CMPXCHG with the TPR, equal and not": ("ok", "ok"),
+        "XADD with the TPR": ("ok", "ok"),
+        "BTS and BT on the TPR": ("ok", "ok"),
+        "NOT of the TPR": ("ok", "ok"),
+        "MUL and IMUL with the TPR as source": ("ok", "ok"),
+        "DIV by the TPR": ("ok", "ok"),
+        "MOVSD from and to the TPR": ("ok", "ok"),
+        "REP STOSD, LODSD, SCASD, REPE CMPSD on the TPR": ("ok", "ok"),
+    },
+    "conf_strio": {
+        "REP OUTSB to the UART scratch register": ("ok", "ok"),
+        "REP INSB from it": ("ok", "ok"),
+        "REP INSB with DF=1 fills downwards": ("ok", "ok"),
+        "REP INSD from a port nothing claims reads all-ones":
+            ("FAILED", "ok"),
+        "OUTSB with an FS override": ("ok", "ok"),
+    },
     "conf_bda": {
         "COM1 at 0x400 is 0x3F8": ("ok", "ok"),
         "base memory at 0x413 is 1 to 640 KiB": ("ok", "ok"),

@@ -6,13 +6,16 @@ theirs and run the SVM instructions, write the host's virtualization
 MSRs, poke every device register index out of range, storm themselves with
 timer interrupts and IPIs, triple-fault during Keel's own injection and
 run instructions that straddle pages (the last one past the end of RAM),
-drive the virtio-blk device with malformed requests (virtioattack.c) and
-read every I/O port (the log stays bounded);
+drive the virtio-blk device with malformed requests (virtioattack.c),
+read every I/O port (the log stays bounded) and run REP STOS/INS with
+huge counts at unbacked memory (bounded batches per exit);
 each hostile VM is refused as the architecture says or ended with one log
 line, and the good VM ends as expected. The same guests run
 once more under Bochs with VMX (one boot, about a minute): DR0-DR3, DR6
 and TSC_AUX are not in the VMCS either, and the SVM instructions #UD
 natively on Intel."""
+import re
+
 import pytest
 
 import keelrun
@@ -31,6 +34,7 @@ GUESTS = {
     "tripleinject": ("tripleinject.elf", "triple-fault", ""),
     "straddle": ("straddle.elf", "crashed", ""),
     "portscan": ("portscan.elf", "pass", ""),
+    "repmmio": ("repmmio.elf", "pass", ""),
     "virtioattack": ("virtioattack.elf", "pass",
                      "device = virtio-blk:\\EFI\\keel\\attack.img\n"),
 }
@@ -195,6 +199,21 @@ def test_port_scan_log_stays_bounded(run):
     assert ("keel: more than 64 unclaimed ports: further ones are not "
             "logged") in text, run[0].tail()
     assert_ended_pass(run, "portscan")
+
+
+def test_huge_rep_counts_are_done_in_bounded_batches(run):
+    got = guest_lines(run, "repmmio")
+    assert not [l for l in got if "FAILED" in l], got
+    assert len([l for l in got if l.endswith(" ok")]) == 2, got
+    assert_ended_pass(run, "repmmio")
+    # 262,144 STOSD iterations and 65,536 INSB ones at 4096 per exit: at
+    # least 64 nested page faults and 16 I/O exits, not one of each.
+    m = re.search(r"^keel:   vcpu0: \d+ exits (.*)$",
+                  run[0].text()[run[0].text().index("keel: vm repmmio: "
+                                                    "debug-exit status"):],
+                  re.M)
+    counts = dict(kv.split("=") for kv in m.group(1).split())
+    assert int(counts["NPF"]) >= 64 and int(counts["IO"]) >= 16, counts
 
 
 def test_keel_exit_status_says_all_as_expected(run):
