@@ -318,7 +318,8 @@ def grade(labs, vms, workdir, boot_timeout=None, vendor="svm"):
                         # Bochs VMX: lab 7 is graded on SVM (lab7 handout).
                         log("the Linux boot is graded on QEMU SVM, also "
                             "with VENDOR=vmx (too slow under Bochs)")
-                    linux = boot_linux(workdir / "linux")
+                    linux = boot_linux(workdir / "linux",
+                                       boot_timeout or 300)
                 ok, why = linux
             scored.append((t, t["points"] if ok else 0, why))
         results.append((lab, scored))
