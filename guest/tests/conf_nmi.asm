@@ -43,14 +43,6 @@ send_nmi:
     mov dword [APIC_ICR_LO], ICR_NMI
     ret
 
-set_gate:
-    mov [idt + ecx * 8], ax
-    mov word [idt + ecx * 8 + 2], 0x08
-    mov word [idt + ecx * 8 + 4], 0x8e00
-    shr eax, 16
-    mov [idt + ecx * 8 + 6], ax
-    ret
-
 ; The first NMI sends a second one to itself and gives it time to arrive;
 ; it must not arrive before this handler's IRET.
 nmi_handler:

@@ -54,15 +54,6 @@ s6: mov eax, [db_count]              ; the handler cleared TF after 5 traps
     mov eax, [failures]
     ret
 
-; set_gate(ecx = vector, eax = handler): a 32-bit interrupt gate.
-set_gate:
-    mov [idt + ecx * 8], ax
-    mov word [idt + ecx * 8 + 2], 0x08
-    mov word [idt + ecx * 8 + 4], 0x8e00
-    shr eax, 16
-    mov [idt + ecx * 8 + 6], ax
-    ret
-
 ; #DB: note where the trap returns to and DR6, then clear DR6 (the CPU
 ; never clears it, 17.2.3); after TRAPS of them, clear TF in the saved
 ; EFLAGS.

@@ -78,10 +78,7 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
         if (len == -EFAULT) {
             /* The instruction's page vanished from under it: let the guest
              * take the page fault it would have taken on hardware. */
-            vcpu_inject_exception(v, res.fault.vector, res.fault.has_error,
-                                  res.fault.error_code);
-            if (res.fault.vector == VEC_PF)
-                v->state.cr2 = res.fault.cr2;
+            vcpu_inject_emu_fault(v, &res);
             return len;
         }
         if (len < 0) {
@@ -96,6 +93,14 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
         v->state.rip &= 0xffffffffULL;
     vcpu_complete_insn(v);
     return 0;
+}
+
+void vcpu_inject_emu_fault(struct vcpu *v, const struct emu_result *res)
+{
+    vcpu_inject_exception(v, res->fault.vector, res->fault.has_error,
+                          res->fault.error_code);
+    if (res->fault.vector == VEC_PF)
+        v->state.cr2 = res->fault.cr2;
 }
 
 void vcpu_complete_insn(struct vcpu *v)

@@ -15,6 +15,7 @@ struct vm;
 struct vlapic;
 struct trace_ring;
 struct emu_ops;
+struct emu_result;
 
 /* Event types, in the encoding shared by the SVM EVENTINJ field (APM2
  * 15.20) and the VMX VM-entry interruption-information field (SDM 3C
@@ -131,6 +132,11 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
  * Condition"): #DB with DR6.BS is queued unless the instruction already
  * queued an exception of its own. */
 void vcpu_complete_insn(struct vcpu *v);
+
+/* Queue the fault the emulator reported in res (status EMU_FAULT, or a
+ * failed fetch of the instruction): its exception, and CR2 for a #PF, as
+ * the CPU would have raised them (RIP stays on the instruction). */
+void vcpu_inject_emu_fault(struct vcpu *v, const struct emu_result *res);
 
 /* Fill ops so the emulator (hv/emulate/emulate.h) reaches v's VM: guest RAM
  * through its memory map, every other GPA through its MMIO bus. */

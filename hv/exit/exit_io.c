@@ -91,10 +91,7 @@ static void string_io(struct vcpu *v)
         vcpu_complete_insn(v);
         return;
     case EMU_FAULT:
-        vcpu_inject_exception(v, res.fault.vector, res.fault.has_error,
-                              res.fault.error_code);
-        if (res.fault.vector == VEC_PF)
-            v->state.cr2 = res.fault.cr2;
+        vcpu_inject_emu_fault(v, &res);
         return;
     case EMU_UNHANDLED:
         vm_crash(v->vm, "string I/O exit at rip %#llx, but the instruction "

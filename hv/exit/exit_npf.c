@@ -49,10 +49,7 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
         vcpu_complete_insn(v);
         return;
     case EMU_FAULT:
-        vcpu_inject_exception(v, res.fault.vector, res.fault.has_error,
-                              res.fault.error_code);
-        if (res.fault.vector == VEC_PF)
-            v->state.cr2 = res.fault.cr2;
+        vcpu_inject_emu_fault(v, &res);
         return;
     case EMU_UNHANDLED: {
         char hex[3 * 15 + 1];
