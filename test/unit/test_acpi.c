@@ -763,6 +763,14 @@ static void test_build_errors(void **state)
     const struct acpi_mmio_device bad = { "TOOLONGHID", 0xD0000000, 0x200, 5, false };
     cfg = (struct acpi_config){ .nr_vcpus = 1, .mmio = &bad, .nr_mmio = 1 };
     assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
+    /* A _HID is A-Z and 0-9: a byte the AML String cannot hold (0xFE,
+     * test/fuzz/corpus/acpi/crash_hid_not_ascii) or lower case is refused. */
+    const struct acpi_mmio_device not_ascii = { "wwwwww\xfe", 0xD0000000, 0x200, 5, false };
+    cfg.mmio = &not_ascii;
+    assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
+    const struct acpi_mmio_device lower = { "lnro0005", 0xD0000000, 0x200, 5, false };
+    cfg.mmio = &lower;
+    assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
     /* Room for the fixed tables but not the DSDT's AML. */
     cfg = (struct acpi_config){ .nr_vcpus = 1 };
     assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, 0x2b0, &cfg, NULL), -ENOMEM);
