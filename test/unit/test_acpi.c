@@ -168,6 +168,24 @@ static void test_name_strings(void **state)
     aml_init(&a, buf, sizeof(buf));
     aml_name_string(&a, "TOOLONG");
     assert_true(a.overflow);
+    /* No encoding exists for these: a parent prefix after the root (found
+     * by test/fuzz/fuzz_acpi, corpus file crash_root_then_parent) and more
+     * than 255 segments (seen in the code while fixing the first). */
+    aml_init(&a, buf, sizeof(buf));
+    aml_name_string(&a, "\\^FOO");
+    assert_true(a.overflow);
+    char many[256 * 2];
+    for (int i = 0; i < 256; i++)
+        memcpy(many + 2 * i, "A.", 2);
+    many[sizeof(many) - 1] = '\0';
+    uint8_t big[1100];
+    aml_init(&a, big, sizeof(big));
+    aml_name_string(&a, many + 2);   /* 255 segments: fine */
+    assert_false(a.overflow);
+    assert_int_equal(big[1], 255);
+    aml_init(&a, big, sizeof(big));
+    aml_name_string(&a, many);       /* 256 */
+    assert_true(a.overflow);
 }
 
 static void test_integers_and_eisaid(void **state)
