@@ -150,13 +150,13 @@ linux:
 run: deps all linux
 	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
 
-test: deps all unit linux
+test: deps all unit linux fuzz-build
 	@$(PYTEST) -q test/
 
 # The same suite beside stress-ng on every CPU, waits stretched 3x
 # (scripts/test-load.sh; README.md, Tests). ARGS=... narrows it.
 .PHONY: test-load
-test-load: deps all unit linux
+test-load: deps all unit linux fuzz-build
 	@sh scripts/test-load.sh $(ARGS)
 
 # Speed: Linux boot time and a 16 MiB HTTP fetch over virtio-net, bare vs
