@@ -11,7 +11,8 @@
  *
  * Invariants checked beyond "no crash, no sanitizer report":
  *  - every phys_read/phys_write has size 1, 2, 4 or 8 and stays within one
- *    page (emulate.h promises both to the bus);
+ *    page (emulate.h promises both to the bus), and a written value has no
+ *    bits above its size;
  *  - read_ram never asks for more than 15 bytes (code) or one entry, and
  *    write_ram only sets accessed/dirty bits in an entry it walked: the
  *    new value is the old one with bits 5/6 added, nothing else;
