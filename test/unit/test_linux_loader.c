@@ -354,6 +354,13 @@ static void test_load_not_relocatable_at_pref_address(void **state)
                           sizeof(err)), -ENOMEM);
     assert_string_equal(err, "kernel: not relocatable and linked at 0x20000, "
                              "below 0x100000");
+    /* Relocatable with a pref_address so high that aligning it wraps to 0:
+     * refused, not loaded at the bottom of RAM (fuzz_loaders found it;
+     * corpus/loaders/crash_pref_address_wraps). */
+    img[0x234] = 1;
+    put64(img, 0x258, 0xffffffffffffff00ULL);
+    assert_int_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
+                          sizeof(err)), -ENOMEM);
     free(img);
     guest_free(&g);
 }
