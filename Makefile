@@ -125,6 +125,35 @@ $(BUILD)/unit/%: test/unit/%.c test/unit/host_stubs.c $(wildcard test/unit/*.h) 
 		$(BUILD)/host/libkeel.a -lcmocka -lcapstone -o $@
 unit: $(UNIT_BIN)
 
+# Fuzzing (docs/fuzzing.md): libFuzzer targets test/fuzz/fuzz_*.c, built
+# with clang against the same host sources as the unit tests (its own
+# objects: the fuzzer's coverage instrumentation must be in the core too).
+# `make fuzz` runs each for FUZZ_RUNS executions, one after another
+# (FUZZ_TARGET=emulate: just one); `make fuzz-smoke` FUZZ_SECONDS each.
+FUZZ_CC     := clang
+FUZZ_RUNS   ?= 10000000
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
+	-fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/libkeel.a: $(HOST_C:%.c=$(BUILD)/fuzz/obj/%.o)
+	rm -f $@; ar rcs $@ $^
+$(BUILD)/fuzz/%: test/fuzz/%.c test/fuzz/fuzz.h $(BUILD)/fuzz/obj/test/unit/host_stubs.o \
+		$(BUILD)/fuzz/libkeel.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< \
+		$(BUILD)/fuzz/obj/test/unit/host_stubs.o $(BUILD)/fuzz/libkeel.a -o $@
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build: $(FUZZ_BIN)
+fuzz: deps fuzz-build
+	@/usr/bin/python3 scripts/fuzz.py --runs $(FUZZ_RUNS) $(FUZZ_TARGET)
+fuzz-smoke: deps fuzz-build
+	@/usr/bin/python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ_TARGET)
+
 # The Linux guest (Debian's kernel + busybox initramfs), issue 3.
 linux:
 	@$(MAKE) -s -f guest/linux/linux.mk BUILD=$(BUILD)
@@ -134,13 +163,13 @@ linux:
 run: deps all linux
 	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
 
-test: deps all unit linux
+test: deps all unit linux fuzz-build
 	@$(PYTEST) -q test/
 
 # The same suite beside stress-ng on every CPU, waits stretched 3x
 # (scripts/test-load.sh; README.md, Tests). ARGS=... narrows it.
 .PHONY: test-load
-test-load: deps all unit linux
+test-load: deps all unit linux fuzz-build
 	@sh scripts/test-load.sh $(ARGS)
 
 # Speed: Linux boot time and a 16 MiB HTTP fetch over virtio-net, bare vs

@@ -153,7 +153,10 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (!str)
                 str = "(null)";
             int len = 0;
-            while (str[len] && (prec < 0 || len < prec))
+            /* The precision first: with "%.*s" the bytes need not be
+             * NUL-terminated (C11 7.21.6.1), so str[prec] may be past the
+             * end (keel.cfg's text is such a buffer; found by fuzzing). */
+            while ((prec < 0 || len < prec) && str[len])
                 len++;
             if (!left)
                 pad(&o, ' ', width - len);

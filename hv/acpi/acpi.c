@@ -200,6 +200,21 @@ static void build_madt(uint8_t *t, unsigned nr_vcpus)
     sdt_seal(t);
 }
 
+/* A _HID string is a PNP ID ("PNP0501") or an ACPI ID ("LNRO0005"):
+ * upper-case letters and digits only (6.1.5 "_HID"). Anything else would
+ * also break the AML String it becomes, which holds only 0x01-0x7F
+ * (20.2.3); a byte 0xFE once went into the DSDT (found by fuzzing). */
+static bool hid_ok(const char *hid)
+{
+    size_t n = strlen(hid);
+    if (n == 0 || n > 8)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((hid[i] >= 'A' && hid[i] <= 'Z') || (hid[i] >= '0' && hid[i] <= '9')))
+            return false;
+    return true;
+}
+
 static bool config_ok(const struct acpi_config *cfg)
 {
     if (!cfg || cfg->nr_vcpus == 0 || cfg->nr_vcpus > ACPI_MAX_VCPUS ||
@@ -207,7 +222,7 @@ static bool config_ok(const struct acpi_config *cfg)
         return false;
     for (unsigned i = 0; i < cfg->nr_mmio; i++) {
         const struct acpi_mmio_device *d = &cfg->mmio[i];
-        if (!d->hid || strlen(d->hid) == 0 || strlen(d->hid) > 8 || d->size == 0 ||
+        if (!d->hid || !hid_ok(d->hid) || d->size == 0 ||
             (uint64_t)d->base + d->size > GiB(4))
             return false;
     }

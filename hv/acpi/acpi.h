@@ -72,7 +72,7 @@
  * Memory32Fixed + Interrupt. For virtio-mmio, hid = "LNRO0005" (Linux's
  * virtio_mmio ACPI match). */
 struct acpi_mmio_device {
-    const char *hid;   /* _HID string, up to 8 characters */
+    const char *hid;   /* _HID string: 1-8 of A-Z and 0-9 */
     uint32_t base;     /* window GPA (below 4 GiB) */
     uint32_t size;     /* window bytes */
     uint32_t gsi;      /* IOAPIC input */

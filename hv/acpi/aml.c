@@ -105,13 +105,17 @@ static void name_seg(struct aml *a, const char *s, size_t n)
 
 void aml_name_string(struct aml *a, const char *path)
 {
+    /* NameString := RootChar NamePath | PrefixPath NamePath: a '^' after
+     * the root has no encoding; left in the path it fails as a segment's
+     * lead character (the fuzzer wrote "\\^" unflagged before). */
     if (*path == '\\') {
         aml_byte(a, AML_ROOT_CHAR);
         path++;
-    }
-    while (*path == '^') {
-        aml_byte(a, AML_PARENT_PREFIX);
-        path++;
+    } else {
+        while (*path == '^') {
+            aml_byte(a, AML_PARENT_PREFIX);
+            path++;
+        }
     }
     unsigned segs = 0;
     for (const char *p = path; *p; p++)
@@ -124,6 +128,8 @@ void aml_name_string(struct aml *a, const char *path)
     if (segs == 2) {
         aml_byte(a, AML_DUAL_NAME_PREFIX);
     } else if (segs > 2) {
+        if (segs > 255)
+            a->overflow = true;   /* SegCount is one byte (20.2.2) */
         aml_byte(a, AML_MULTI_NAME_PREFIX);
         aml_byte(a, (uint8_t)segs);
     }

@@ -94,8 +94,8 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
     case CPUID_KEEL_BASE:
         out[A] = CPUID_KEEL_MAX;
         memcpy(&out[B], CPUID_KEEL_SIGNATURE, 4);
-        memcpy(&out[C], CPUID_KEEL_SIGNATURE + 4, 4);
-        memcpy(&out[D], CPUID_KEEL_SIGNATURE + 8, 4);
+        memcpy(&out[C], &CPUID_KEEL_SIGNATURE[4], 4);
+        memcpy(&out[D], &CPUID_KEEL_SIGNATURE[8], 4);
         break;
     case CPUID_KEEL_TIMING:
         out[A] = (uint32_t)(timer_tsc_hz() / 1000);
@@ -104,8 +104,8 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
     case CPUID_KVM_BASE:
         out[A] = CPUID_KVM_FEATURES;
         memcpy(&out[B], CPUID_KVM_SIGNATURE, 4);
-        memcpy(&out[C], CPUID_KVM_SIGNATURE + 4, 4);
-        memcpy(&out[D], CPUID_KVM_SIGNATURE + 8, 4);
+        memcpy(&out[C], &CPUID_KVM_SIGNATURE[4], 4);
+        memcpy(&out[D], &CPUID_KVM_SIGNATURE[8], 4);
         break;
     case CPUID_KVM_FEATURES:  /* only the clock (hv/dev/pvclock.h) */
         out[A] = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;

@@ -351,9 +351,23 @@ static int place_kernel(const struct guest_mem *gm, const struct linux_layout *l
         limit = MIN(limit, GiB(4));
     /* Below pref_address the 64-bit entry decompresses to LOAD_PHYSICAL_ADDR
      * (the default pref_address) anyway, so start the search there. */
-    uint64_t gpa = ALIGN_UP(MAX(info->pref_address, l->kernel_min), align);
-    /* Not relocatable: pref_address and nowhere else. */
+    uint64_t start = MAX(info->pref_address, l->kernel_min);
+    uint64_t gpa = ALIGN_UP(start, align);
+    /* A pref_address within `align` of 2^64 wraps ALIGN_UP to 0, which put
+     * the kernel at the bottom of RAM, below kernel_min (found by
+     * fuzz_loaders): no place fits such a kernel. */
+    if (gpa < start)
+        limit = 0;
+    /* Not relocatable: pref_address and nowhere else. But never below
+     * kernel_min: the boot data, the BDA and the low memory Linux keeps
+     * reserved are there, and a kernel linked that low was placed over
+     * them (fuzz_loaders' placement check caught it). */
     if (!info->relocatable) {
+        if (info->pref_address < l->kernel_min)
+            return fail(err, errlen, ENOMEM,
+                        "kernel: not relocatable and linked at 0x%llx, below 0x%llx",
+                        (unsigned long long)info->pref_address,
+                        (unsigned long long)l->kernel_min);
         gpa = info->pref_address;
         limit = MIN(limit, gpa + span);
     }

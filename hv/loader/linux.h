@@ -31,7 +31,8 @@ struct linux_image_info {
     uint32_t cmdline_size;     /* longest command line, bytes without NUL */
     uint32_t initrd_addr_max;  /* last GPA the initrd may occupy */
     uint16_t xloadflags;       /* XLF_* */
-    bool relocatable;          /* relocatable_kernel: else load at pref_address */
+    bool relocatable;          /* relocatable_kernel: else load at pref_address
+                                * (refused below layout->kernel_min) */
 };
 
 /* code32_start's default: where a kernel without pref_address (and not

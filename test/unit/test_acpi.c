@@ -168,6 +168,24 @@ static void test_name_strings(void **state)
     aml_init(&a, buf, sizeof(buf));
     aml_name_string(&a, "TOOLONG");
     assert_true(a.overflow);
+    /* No encoding exists for these: a parent prefix after the root (found
+     * by test/fuzz/fuzz_acpi, corpus file crash_root_then_parent) and more
+     * than 255 segments (seen in the code while fixing the first). */
+    aml_init(&a, buf, sizeof(buf));
+    aml_name_string(&a, "\\^FOO");
+    assert_true(a.overflow);
+    char many[256 * 2];
+    for (int i = 0; i < 256; i++)
+        memcpy(many + 2 * i, "A.", 2);
+    many[sizeof(many) - 1] = '\0';
+    uint8_t big[1100];
+    aml_init(&a, big, sizeof(big));
+    aml_name_string(&a, many + 2);   /* 255 segments: fine */
+    assert_false(a.overflow);
+    assert_int_equal(big[1], 255);
+    aml_init(&a, big, sizeof(big));
+    aml_name_string(&a, many);       /* 256 */
+    assert_true(a.overflow);
 }
 
 static void test_integers_and_eisaid(void **state)
@@ -762,6 +780,14 @@ static void test_build_errors(void **state)
     assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
     const struct acpi_mmio_device bad = { "TOOLONGHID", 0xD0000000, 0x200, 5, false };
     cfg = (struct acpi_config){ .nr_vcpus = 1, .mmio = &bad, .nr_mmio = 1 };
+    assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
+    /* A _HID is A-Z and 0-9: a byte the AML String cannot hold (0xFE,
+     * test/fuzz/corpus/acpi/crash_hid_not_ascii) or lower case is refused. */
+    const struct acpi_mmio_device not_ascii = { "wwwwww\xfe", 0xD0000000, 0x200, 5, false };
+    cfg.mmio = &not_ascii;
+    assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
+    const struct acpi_mmio_device lower = { "lnro0005", 0xD0000000, 0x200, 5, false };
+    cfg.mmio = &lower;
     assert_int_equal(acpi_build(&gm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &cfg, NULL), -EINVAL);
     /* Room for the fixed tables but not the DSDT's AML. */
     cfg = (struct acpi_config){ .nr_vcpus = 1 };

@@ -345,6 +345,22 @@ static void test_load_not_relocatable_at_pref_address(void **state)
     put64(img, 0x258, MiB(60));   /* init_size 8 MiB does not fit */
     assert_int_not_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
                               sizeof(err)), 0);
+    /* Linked below kernel_min (1 MiB), with an init_size that fits below
+     * the EBDA: refused, not put over low memory (fuzz_loaders caught it;
+     * corpus/loaders/crash_nonreloc_below_kernel_min). */
+    put64(img, 0x258, 0x20000);
+    put32(img, 0x260, FAKE_KERNEL_SIZE);
+    assert_int_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
+                          sizeof(err)), -ENOMEM);
+    assert_string_equal(err, "kernel: not relocatable and linked at 0x20000, "
+                             "below 0x100000");
+    /* Relocatable with a pref_address so high that aligning it wraps to 0:
+     * refused, not loaded at the bottom of RAM (fuzz_loaders found it;
+     * corpus/loaders/crash_pref_address_wraps). */
+    img[0x234] = 1;
+    put64(img, 0x258, 0xffffffffffffff00ULL);
+    assert_int_equal(load(&g, img, FAKE_SIZE, NULL, 0, "", &st, &pl, err,
+                          sizeof(err)), -ENOMEM);
     free(img);
     guest_free(&g);
 }

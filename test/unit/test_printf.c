@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -49,12 +50,30 @@ static void test_truncation_returns_full_length(void **state)
     assert_int_equal(ksnprintf(NULL, 0, "%d", 12345), 5);
 }
 
+/* "%.*s" reads at most the precision's bytes: the argument need not be
+ * NUL-terminated. A heap block of exactly those bytes makes ASan report the
+ * byte after them (the formatter used to look at it; test/fuzz/fuzz_config
+ * found it through keel.cfg's error messages). */
+static void test_precision_stops_before_the_end(void **state)
+{
+    char *word = malloc(4);
+    char buf[16];
+    assert_non_null(word);
+    memcpy(word, "vcpu", 4);
+    assert_int_equal(ksnprintf(buf, sizeof(buf), "[%.*s]", 4, word), 6);
+    assert_string_equal(buf, "[vcpu]");
+    assert_int_equal(ksnprintf(buf, sizeof(buf), "[%.4s]", word), 6);
+    assert_string_equal(buf, "[vcpu]");
+    free(word);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers),
         cmocka_unit_test(test_strings_chars_pointers),
         cmocka_unit_test(test_truncation_returns_full_length),
+        cmocka_unit_test(test_precision_stops_before_the_end),
     };
     return cmocka_run_group_tests_name("printf", tests, NULL, NULL);
 }
