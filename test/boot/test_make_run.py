@@ -53,10 +53,16 @@ def make_run(tmp_path):
     return con, int(env["KEEL_HTTP_PORT"])
 
 
+# A kernel message printed on the same console (e.g. "[    5.81] IPv6:
+# ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready" as DHCP finishes) can
+# land in the middle of a command's output; it is not the command's.
+KMSG = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n?")
+
+
 def ok(con, cmd, timeout=60):
     out, rc = sh(con, cmd, timeout)
     assert rc == 0, f"{cmd!r} failed ({rc}):\n{out}\n{con.tail()}"
-    return out
+    return KMSG.sub("\n", out).strip("\n")
 
 
 def fsck_clean(img):
