@@ -4,6 +4,7 @@
 const char *err_name(int err)
 {
     switch (err < 0 ? -err : err) {
+    case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
     case EIO: return "EIO";
     case E2BIG: return "E2BIG";

@@ -4,6 +4,9 @@
 #ifndef KEEL_ERRNO_H
 #define KEEL_ERRNO_H
 
+#ifndef EPERM
+#define EPERM   1   /* not allowed from this privilege level */
+#endif
 #ifndef ENOENT
 #define ENOENT  2   /* no such file, VM or device */
 #endif

@@ -22,6 +22,7 @@ typedef uint64_t gva_t; /* guest-virtual (linear) address */
 
 #define ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define IS_ALIGNED(x, a) (((x) & ((uint64_t)(a) - 1)) == 0)
 #define ARRAY_SIZE(a)    (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)        ((a) < (b) ? (a) : (b))

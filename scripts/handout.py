@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NR_LABS = 8
+NR_LABS = 10
 
 MARK = re.compile(r"^\s*/\*\s*LAB\s+(\d+)\s+(BEGIN|STUB|END)\b(.*)$")
 # Only these files may hold markers (C sources and headers).

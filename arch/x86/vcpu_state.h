@@ -55,6 +55,7 @@ struct dtable {
 #define RFLAGS_DF   BIT(10)
 #define RFLAGS_OF   BIT(11)
 #define RFLAGS_RF   BIT(16)
+#define RFLAGS_VM   BIT(17)
 
 /* Control register and EFER bits (SDM 3A 2.5, 2.2.1). */
 #define CR0_PE  BIT(0)

@@ -5,6 +5,7 @@
 #define KEEL_VM_H
 
 #include "hv/core/config.h"
+#include "hv/core/dirty_log.h"
 #include "hv/core/vcpu.h"
 #include "hv/dev/bus.h"
 #include "lib/types.h"
@@ -64,6 +65,7 @@ struct vm {
     void (*console_flush)(struct vm *vm);
     struct virtio_dev *virtio[CFG_MAX_DEVICES]; /* its virtio devices */
     unsigned nr_virtio;
+    struct dirty_log dirty;          /* pages the guest wrote (lab 9) */
     bool reset_pending;              /* restart at the next scheduling point */
     unsigned resets;                 /* how many times it was reset */
     /* A reset in progress (hv/machine/machine.c): RAM cleared up to

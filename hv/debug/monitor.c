@@ -5,6 +5,7 @@
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
 #include "drivers/serial.h"
 #include "drivers/timer.h"
+#include "hv/core/dirty_log.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
@@ -65,6 +66,81 @@ static void cmd_list(struct vm **vms, unsigned n)
     }
 }
 
+/* "dirty [start|stop]": the selected VM's dirty-page log
+ * (hv/core/dirty_log.h). Without an argument: the pages written since the
+ * last read, as ranges, then they are write-protected again. */
+static void cmd_dirty(struct vm *vm, const char *arg)
+{
+    static uint8_t bitmap[4096];          /* 32768 pages, 128 MiB a call */
+    const uint64_t chunk = sizeof(bitmap) * 8;
+
+    if (arg && !strcmp(arg, "start")) {
+        if (dirty_log_start(vm))
+            kprintf("keel: vm %s: the dirty log could not start (no "
+                    "memory)\n", vm->name);
+        else
+            kprintf("keel: vm %s: dirty log on, %llu MiB of RAM "
+                    "write-protected\n", vm->name,
+                    (unsigned long long)(vm->mem.ram_bytes >> 20));
+        return;
+    }
+    if (arg && !strcmp(arg, "stop")) {
+        dirty_log_stop(vm);
+        kprintf("keel: vm %s: dirty log off\n", vm->name);
+        return;
+    }
+    if (arg) {
+        kprintf("keel: usage: dirty [start|stop]\n");
+        return;
+    }
+    if (!vm->dirty.on) {
+        kprintf("keel: vm %s: the dirty log is off ('dirty start')\n",
+                vm->name);
+        return;
+    }
+    uint64_t faults = vm->dirty.faults, pages = 0, ranges = 0;
+    for (unsigned s = 0; s < vm->mem.nr_slots; s++) {
+        const struct mem_slot *slot = &vm->mem.slots[s];
+        gpa_t run_start = 0, run_end = 0;     /* the open range, [ , ) */
+        for (uint64_t off = 0; off < slot->size; off += chunk * PAGE_SIZE) {
+            uint64_t n = MIN(chunk, (slot->size - off) >> PAGE_SHIFT);
+            int64_t got = dirty_log_get(vm, slot->gpa + off, n, bitmap);
+            if (got <= 0)
+                continue;
+            pages += (uint64_t)got;
+            for (uint64_t i = 0; i < n; i++) {
+                if (!(bitmap[i / 8] & (1u << (i % 8))))
+                    continue;
+                gpa_t gpa = slot->gpa + off + i * PAGE_SIZE;
+                if (run_end == gpa) {
+                    run_end += PAGE_SIZE;
+                    continue;
+                }
+                if (run_end && ranges++ < 16)
+                    kprintf("keel:   %#llx-%#llx (%llu pages)\n",
+                            (unsigned long long)run_start,
+                            (unsigned long long)run_end - 1,
+                            (unsigned long long)((run_end - run_start) >>
+                                                 PAGE_SHIFT));
+                run_start = gpa;
+                run_end = gpa + PAGE_SIZE;
+            }
+        }
+        if (run_end && ranges++ < 16)
+            kprintf("keel:   %#llx-%#llx (%llu pages)\n",
+                    (unsigned long long)run_start,
+                    (unsigned long long)run_end - 1,
+                    (unsigned long long)((run_end - run_start) >> PAGE_SHIFT));
+    }
+    if (ranges > 16)
+        kprintf("keel:   ... and %llu more ranges\n",
+                (unsigned long long)(ranges - 16));
+    kprintf("keel: vm %s: %llu pages (%llu KiB) written since the last read, "
+            "%llu write faults since 'dirty start'\n", vm->name,
+            (unsigned long long)pages, (unsigned long long)(pages * 4),
+            (unsigned long long)faults);
+}
+
 static void cmd_help(void)
 {
     /* One kprintf per line: kprintf formats into a 512-byte buffer, and
@@ -80,6 +156,8 @@ static void cmd_help(void)
         "  stats             exit statistics of the selected VM",
         "  trace [n]         the last n (default 32) exits, decoded",
         "  tracedump         the whole trace ring, machine-readable",
+        "  dirty [start|stop]  pages the selected VM wrote since the last",
+        "                    'dirty' (a dirty-page log with NPT/EPT)",
         "  resume            leave the monitor (also: c, q, Ctrl-D)",
     };
     for (unsigned i = 0; i < ARRAY_SIZE(lines); i++)
@@ -161,6 +239,9 @@ bool monitor_command(struct vm **vms, unsigned n, const char *line)
             kprintf("keel: usage: trace [count]\n");
         else
             trace_dump(v, argc == 2 ? (unsigned)num : 32);
+    } else if (!strcmp(c, "dirty") && argc <= 2) {
+        if (cur_vm < n)
+            cmd_dirty(vms[cur_vm], argc == 2 ? argv[1] : NULL);
     } else if (!strcmp(c, "tracedump")) {
         if (cur_vm < n)
             for (unsigned i = 0; i < vms[cur_vm]->nr_vcpus; i++)

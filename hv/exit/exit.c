@@ -2,7 +2,8 @@
  * its handler (STYLE.md: designated initialisers, a bounds check and a loud
  * default). The families have their own files: port I/O exit_io.c, nested
  * page faults exit_npf.c, control registers and XCR0 exit_cr.c, HLT
- * exit_hlt.c, CPUID cpuid.c, RDMSR/WRMSR msr.c; the rest is here. Handlers
+ * exit_hlt.c, CPUID cpuid.c, RDMSR/WRMSR msr.c, VMCALL/VMMCALL
+ * hypercall.c; the rest is here. Handlers
  * advance RIP only when the instruction completed; a fault injected into
  * the guest leaves RIP on the instruction, as hardware does. */
 #include "arch/x86/exception.h"
@@ -10,6 +11,7 @@
 #include "hv/core/vm.h"
 #include "hv/exit/cpuid.h"
 #include "hv/exit/exit.h"
+#include "hv/exit/hypercall.h"
 #include "hv/exit/msr.h"
 
 typedef void (*exit_handler_t)(struct vcpu *v, const struct vm_exit *exit);
@@ -43,8 +45,8 @@ static void handle_pause(struct vcpu *v, const struct vm_exit *exit)
 
 static void handle_ud(struct vcpu *v, const struct vm_exit *exit)
 {
-    /* VMMCALL/VMCALL (no hypercalls yet) and the SVM instructions the
-     * guest cannot see in CPUID: #UD, as on a CPU without them. */
+    /* The SVM instructions the guest cannot see in CPUID (VMRUN, VMLOAD,
+     * ...): #UD, as on a CPU without them. */
     (void)exit;
     vcpu_inject_ud(v);
 }
@@ -110,7 +112,7 @@ static const exit_handler_t handlers[EXIT_REASON_COUNT] = {
     [EXIT_INVD] = handle_skip,
     [EXIT_CR_ACCESS] = exit_handle_cr,
     [EXIT_XSETBV] = exit_handle_xsetbv,
-    [EXIT_VMCALL] = handle_ud,
+    [EXIT_VMCALL] = hypercall_handle_exit,
     [EXIT_VIRT_INSN] = handle_ud,
     [EXIT_RDPMC] = handle_gp,
     [EXIT_TRIPLE_FAULT] = handle_triple_fault,

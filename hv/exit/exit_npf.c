@@ -7,6 +7,7 @@
  * APM2 15.25.6 "Nested versus Guest Page Faults, Fault Ordering"; SDM 3C
  * 28.3.3.2 "EPT Violations". */
 #include "arch/x86/exception.h"
+#include "hv/core/dirty_log.h"
 #include "hv/core/vm.h"
 #include "hv/dev/bus.h"
 #include "hv/emulate/emulate.h"
@@ -15,6 +16,11 @@
 
 void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
 {
+    /* A write to RAM the dirty log protects (hv/core/dirty_log.h): the
+     * translation exists, only writing is not allowed. */
+    if (exit->npf.write && exit->npf.present &&
+        dirty_log_write_fault(v->vm, exit->npf.gpa))
+        return;
     /* LAB 4 BEGIN: a nested page fault is either MMIO or a guest bug */
     struct vm *vm = v->vm;
     gpa_t gpa = exit->npf.gpa;

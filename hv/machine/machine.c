@@ -3,6 +3,7 @@
  * the payload, at creation and again at every reset. */
 #include "drivers/timer.h"
 #include "hv/acpi/acpi.h"
+#include "hv/core/dirty_log.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/loader/bda.h"
@@ -237,6 +238,9 @@ static int reset_begin(struct vm *vm)
     vm->clear_slot = 0;
     vm->clear_off = 0;
     pc_reset(vm);
+    /* A reset is a new boot: the dirty log belonged to the old one. */
+    if (vm->dirty.on)
+        dirty_log_stop(vm);
     return 0;
 }
 
