@@ -113,5 +113,14 @@ int gmem_write(const struct guest_mem *gm, gpa_t gpa, const void *buf,
                uint64_t len)
 {
     /* copy() only reads buf when copying from the host to the guest. */
-    return copy(gm, gpa, (void *)buf, len, true);
+    int rc = copy(gm, gpa, (void *)buf, len, true);
+    if (!rc && gm->on_write)
+        gm->on_write(gm->on_write_ctx, gpa, len);
+    return rc;
+}
+
+void gmem_wrote(const struct guest_mem *gm, gpa_t gpa, uint64_t len)
+{
+    if (gm->on_write)
+        gm->on_write(gm->on_write_ctx, gpa, len);
 }

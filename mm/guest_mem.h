@@ -20,6 +20,11 @@ struct guest_mem {
     struct mem_slot slots[GMEM_MAX_SLOTS];
     unsigned nr_slots;
     uint64_t ram_bytes; /* total of all slots */
+    /* Called after each successful gmem_write with its range (bytes):
+     * the dirty log (hv/core/dirty_log.h) learns of Keel's own writes,
+     * which nested paging does not see. NULL: nobody listens. */
+    void (*on_write)(void *ctx, gpa_t gpa, uint64_t len);
+    void *on_write_ctx;
 };
 
 /* Host memory is identity-mapped in Keel, so a host-physical address is also
@@ -42,9 +47,15 @@ bool gmem_is_ram(const struct guest_mem *gm, gpa_t gpa, uint64_t len);
 void *gmem_ptr(const struct guest_mem *gm, gpa_t gpa, uint64_t len);
 
 /* Copy between guest RAM and a host buffer; the range may span slots.
- * Return 0 or -EFAULT if any byte is not RAM (nothing is copied then). */
+ * Return 0 or -EFAULT if any byte is not RAM (nothing is copied then).
+ * A successful gmem_write calls gm->on_write. Writes through gmem_ptr's
+ * pointer are the caller's to report. */
 int gmem_read(const struct guest_mem *gm, gpa_t gpa, void *buf, uint64_t len);
 int gmem_write(const struct guest_mem *gm, gpa_t gpa, const void *buf,
                uint64_t len);
+
+/* Report a write to [gpa, gpa+len) made through a gmem_ptr pointer (calls
+ * gm->on_write if set), so the dirty log sees every write Keel makes. */
+void gmem_wrote(const struct guest_mem *gm, gpa_t gpa, uint64_t len);
 
 #endif

@@ -49,6 +49,12 @@ static void clear_bits(struct vm *vm)
     vm->dirty.faults = 0;
 }
 
+/* guest_mem's on_write: Keel's own writes to guest RAM. */
+static void keel_wrote(void *ctx, gpa_t gpa, uint64_t len)
+{
+    dirty_log_mark(ctx, gpa, len);
+}
+
 int dirty_log_start(struct vm *vm)
 {
     struct dirty_log *log = &vm->dirty;
@@ -63,6 +69,8 @@ int dirty_log_start(struct vm *vm)
     }
     clear_bits(vm);
     log->on = true;
+    vm->mem.on_write = keel_wrote;
+    vm->mem.on_write_ctx = vm;
     for (unsigned i = 0; i < vm->mem.nr_slots; i++) {
         const struct mem_slot *slot = &vm->mem.slots[i];
         if (map_pages(vm, slot, 0, slot_pages(slot), PT_LOGGED)) {
@@ -89,6 +97,7 @@ void dirty_log_stop(struct vm *vm)
     }
     clear_bits(vm);
     vm->dirty.on = false;
+    vm->mem.on_write = NULL;
     flush_all(vm);
 }
 

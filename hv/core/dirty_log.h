@@ -46,8 +46,10 @@ void dirty_log_stop(struct vm *vm);
 bool dirty_log_write_fault(struct vm *vm, gpa_t gpa);
 
 /* Mark [gpa, gpa+len) dirty (bytes; parts outside RAM are ignored): the
- * pages Keel itself writes, which nested paging does not see. No effect
- * while the log is off. */
+ * pages Keel itself writes, which nested paging does not see. While the
+ * log is on, every gmem_write calls it (guest_mem's on_write); writes
+ * through a gmem_ptr pointer must call it themselves. No effect while
+ * the log is off. */
 void dirty_log_mark(struct vm *vm, gpa_t gpa, uint64_t len);
 
 /* Read and clear the log of the npages 4 KiB pages from first (4 KiB

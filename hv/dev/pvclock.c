@@ -48,6 +48,7 @@ static int write_system_time(const struct guest_mem *mem, gpa_t gpa,
     ti->flags = PVCLOCK_TSC_STABLE_BIT;
     __asm__ volatile("" ::: "memory");
     ti->version += 1;
+    gmem_wrote(mem, gpa, sizeof(*ti));
     return 0;
 }
 
@@ -66,6 +67,7 @@ static int write_wall_clock(const struct guest_mem *mem, gpa_t gpa)
     wc->nsec = (uint32_t)(boot_ns % 1000000000ULL);
     __asm__ volatile("" ::: "memory");
     wc->version += 1;
+    gmem_wrote(mem, gpa, sizeof(*wc));
     return 0;
 }
 

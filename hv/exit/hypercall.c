@@ -49,9 +49,9 @@ static int64_t dirty_log_get_call(struct vm *vm, gpa_t first, uint64_t npages,
     int64_t count = dirty_log_get(vm, first, npages, get_bitmap);
     if (count < 0)
         return count;
+    /* gmem_write also marks the bitmap's pages: Keel wrote them. */
     if (gmem_write(&vm->mem, bitmap_gpa, get_bitmap, bytes))
         return -EFAULT;
-    dirty_log_mark(vm, bitmap_gpa, bytes);
     return count;
 }
 

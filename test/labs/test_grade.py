@@ -5,8 +5,8 @@ Gradescope's documented fields; and a student's path through every lab:
 the handout builds and scores less than full, with a reason for every
 test that lost points (stderr, and a JUnit report read back with
 junitparser), then with that lab's reference solution alone put back it
-scores full marks, on SVM and, for labs with code in the VMX back end,
-under Bochs VMX.
+scores full marks, on SVM and, for every lab that boots guests (and every
+lab with code in the VMX back end), under Bochs VMX too.
 
 One `grade.py all` run grades every lab on the full tree: each unit-test
 binary runs once, every lab guest shares one Keel boot and Linux boots
@@ -182,13 +182,17 @@ def seed_build(out):
 
 
 def vendors_of(n):
-    """svm always; vmx too when lab n has a region in the VMX back end
-    (every other region is vendor-neutral code that the full-tree VMX
-    grading above already runs under Bochs)."""
+    """svm always; vmx too when lab n boots guests that run under Bochs
+    (a `vm` test: the student's code runs behind VMX exits there; a lab of
+    unit tests only is vendor-free, and lab 7's Linux boot is graded on
+    QEMU with either vendor), and in any case when it has a region in the
+    VMX back end."""
     regions = handout.all_regions(ROOT, handout.tree_files(ROOT))
-    vmx = any(r.lab == n for path, rs in regions.items()
-              if path.startswith("arch/x86/vmx/") for r in rs)
-    return ["svm", "vmx"] if vmx else ["svm"]
+    vmx_code = any(r.lab == n for path, rs in regions.items()
+                   if path.startswith("arch/x86/vmx/") for r in rs)
+    lab = next(lab for lab in MANIFEST["lab"] if lab["n"] == n)
+    guests = any("vm" in t for t in lab["test"])
+    return ["svm", "vmx"] if vmx_code or guests else ["svm"]
 
 
 def apply_solution(out, n):

@@ -209,6 +209,25 @@ static void test_mark_logs_keel_writes(void **state)
     assert_false(writable(0x6000));
 }
 
+static void test_keel_writes_through_gmem_are_logged(void **state)
+{
+    (void)state;
+    uint8_t bm[1];
+    uint32_t val = 0x12345678;
+    assert_int_equal(gmem_write(&vm->mem, 0x7000, &val, 4), 0); /* off */
+    assert_int_equal(dirty_log_start(vm), 0);
+    /* A virtio used-ring update or an emulated MOV to RAM: Keel writes. */
+    assert_int_equal(gmem_write(&vm->mem, 0x9ffe, &val, 4), 0);
+    assert_int_equal(dirty_log_get(vm, 0x8000, 8, bm), 2);
+    assert_int_equal(bm[0], 0x06);                   /* 0x9000, 0xa000 */
+    assert_int_equal(memcmp(ram + 0x9ffe, &val, 4), 0);
+    /* A failed write marks nothing. */
+    assert_int_not_equal(gmem_write(&vm->mem, RAM_SIZE - 2, &val, 4), 0);
+    assert_int_equal(vm->dirty.dirty, 0);
+    dirty_log_stop(vm);
+    assert_null(vm->mem.on_write);
+}
+
 static void test_restart_clears(void **state)
 {
     (void)state;
@@ -232,6 +251,7 @@ int main(void)
         T(test_get_partial_byte_and_beyond_ram),
         T(test_get_bad_arguments),
         T(test_mark_logs_keel_writes),
+        T(test_keel_writes_through_gmem_are_logged),
         T(test_restart_clears),
 #undef T
     };

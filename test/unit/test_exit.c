@@ -763,11 +763,12 @@ static void test_exception_is_reflected(void **state)
     assert_int_equal(vm->end, VM_END_CRASHED);
 }
 
-/* VMCALL (no hypercalls yet): #UD, as on a CPU without it. */
-static void test_vmcall_raises_ud(void **state)
+/* VMRUN, VMLOAD and the other SVM instructions CPUID hides: #UD, as on a
+ * CPU without them. (VMCALL/VMMCALL are hypercalls: test_hypercall.) */
+static void test_virt_insn_raises_ud(void **state)
 {
     (void)state;
-    struct vm_exit e = fake_exit(EXIT_VMCALL, 3);
+    struct vm_exit e = fake_exit(EXIT_VIRT_INSN, 3);
     exit_dispatch(v, &e);
     assert_true(v->event.valid);
     assert_int_equal(v->event.vector, VEC_UD);
@@ -837,7 +838,7 @@ int main(void)
         T(test_wrmsr_takes_edx_eax_and_advances_rip),
         T(test_msr_unknown_raises_gp),
         T(test_exception_is_reflected),
-        T(test_vmcall_raises_ud),
+        T(test_virt_insn_raises_ud),
         T(test_triple_fault_ends_the_vm),
         T(test_reason_out_of_range_is_loud),
     };
