@@ -49,7 +49,7 @@ GUEST_ASM := $(wildcard guest/tests/*.asm)
 GUEST_BIN := $(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.elf,$(filter-out %-flat.asm,$(GUEST_ASM))) \
 	$(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.bin,$(filter %-flat.asm,$(GUEST_ASM)))
 
-.PHONY: all deps run test unit bench clean guests linux
+.PHONY: all deps run test unit bench clean guests linux usb
 all: $(BUILD)/keel.efi guests
 
 deps:
@@ -162,6 +162,16 @@ linux:
 # configs/default.cfg; docs/config.md, "make run").
 run: deps all linux
 	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
+
+# A USB stick image (docs/hardware.md): a GPT disk with one EFI System
+# Partition laid out as make run's volume; USB_CONFIG=file puts another
+# keel.cfg on it (default configs/minimal.cfg: Linux on the UART, no device
+# that needs host hardware), USB_OUT=path writes it elsewhere.
+USB_CONFIG ?= configs/minimal.cfg
+USB_OUT    ?= $(BUILD)/keel-usb.img
+usb: deps all linux
+	@KEEL_BUILD=$(BUILD) /usr/bin/python3 scripts/usb.py \
+		--config $(USB_CONFIG) --out $(USB_OUT)
 
 test: deps all unit linux fuzz-build
 	@$(PYTEST) -q test/
