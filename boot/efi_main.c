@@ -179,6 +179,17 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
              (unsigned long long)bi.image_base,
              (unsigned long long)bi.image_size);
 
+    /* A CPU without usable VT-x/AMD-V is refused here, while the
+     * firmware can still take over (its next boot option, its menu). */
+    struct virt_facts facts;
+    boot_virt_facts(&facts);
+    const char *why = virt_check(&facts);
+    if (why) {
+        boot_msg("keel: error: cannot start: %s\n"
+                 "keel: returning to the firmware\n", why);
+        return EFI_UNSUPPORTED;
+    }
+
     struct boot_volume vol;
     st = boot_volume_open(li->DeviceHandle, &vol);
     if (EFI_ERROR(st)) {

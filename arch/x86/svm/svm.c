@@ -19,8 +19,6 @@
 #define CPUID_80000001_ECX_SVM  BIT(2)
 #define CPUID_8000000A_EDX_NP   BIT(0)
 #define CPUID_8000000A_EDX_NRIPS BIT(3)
-#define VM_CR_SVMDIS            BIT(4)
-#define VM_CR_LOCK              BIT(3)
 
 #define IOPM_PAGES   3   /* 12 KiB: one bit per port plus spill (15.10.1) */
 #define MSRPM_PAGES  2   /* 8 KiB: two bits per MSR (15.11) */
