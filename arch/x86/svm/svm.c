@@ -15,10 +15,9 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 
-/* CPUID Fn8000_0001 ECX and Fn8000_000A EDX feature bits (APM2 15.4). */
+/* CPUID Fn8000_0001 ECX feature bit (APM2 15.4); Fn8000_000A EDX's are in
+ * svm_assist.h. */
 #define CPUID_80000001_ECX_SVM  BIT(2)
-#define CPUID_8000000A_EDX_NP   BIT(0)
-#define CPUID_8000000A_EDX_NRIPS BIT(3)
 
 #define IOPM_PAGES   3   /* 12 KiB: one bit per port plus spill (15.10.1) */
 #define MSRPM_PAGES  2   /* 8 KiB: two bits per MSR (15.11) */
@@ -54,7 +53,7 @@
 static hpa_t host_save_area;
 static struct vmcb *host_vmcb;   /* VMSAVE area for host-only state */
 static uint32_t max_asid;
-bool svm_has_nrips;
+struct svm_assists svm_assists;
 
 static int svm_detect(void)
 {
@@ -76,9 +75,10 @@ static int svm_detect(void)
         return -ENODEV;
     }
     max_asid = r.ebx;
-    svm_has_nrips = r.edx & CPUID_8000000A_EDX_NRIPS;
-    log_info("SVM: revision %u, %u ASIDs, nested paging, next-RIP save %s",
-             r.eax & 0xff, max_asid, svm_has_nrips ? "yes" : "no (decoder)");
+    svm_assists = svm_assist_select(r.edx);
+    log_info("SVM: revision %u, %u ASIDs, nested paging", r.eax & 0xff,
+             max_asid);
+    log_info("SVM: %s", svm_assist_describe(&svm_assists));
     return 0;
 }
 
