@@ -5,7 +5,6 @@
 
 #include <efi.h>
 #include "hv/core/config.h"
-#include "hv/core/virt_check.h"
 #include "lib/types.h"
 
 struct boot_volume {
@@ -25,10 +24,6 @@ EFI_STATUS boot_load_file(struct boot_volume *vol, const char *path,
 
 /* Printable name of an EFI_STATUS, e.g. "EFI_NOT_FOUND (not found)". */
 const char *efi_status_name(EFI_STATUS st);
-
-/* Fill *f from CPUID and, where CPUID says they exist, IA32_FEATURE_CONTROL
- * and VM_CR (boot/virt.c); virt_check() decides on it. */
-void boot_virt_facts(struct virt_facts *f);
 
 /* printf-style message to the UEFI console and the serial port. */
 void boot_msg(const char *fmt, ...) PRINTF(1, 2);

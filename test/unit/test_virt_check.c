@@ -1,6 +1,7 @@
-/* virt_check (hv/core/virt_check.h): every case of the go/no-go decision on
- * hardware virtualization, from CPUID bits and MSR values. A refusal must
- * name the firmware setting to change (or say there is none). */
+/* virt_check, virt_check_svm, virt_check_vmx (hv/core/virt_check.h): every
+ * case of the go/no-go decision on hardware virtualization, from CPUID bits
+ * and MSR values. A refusal must name the firmware setting to change (or
+ * say there is none). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -109,6 +110,26 @@ static void test_both_reported(void **s UNUSED)
                    "SVMDIS", NULL);
 }
 
+/* Each vendor's own verdict, as svm_detect and vmx_detect log it. */
+static void test_per_vendor(void **s UNUSED)
+{
+    const struct virt_facts svm_ok = { .svm = true, .svm_np = true };
+    const struct virt_facts vmx_ok = { .vmx = true,
+                                       .feature_control = FC_LOCKED_ON };
+    assert_null(virt_check_svm(&svm_ok));
+    assert_non_null(strstr(virt_check_vmx(&svm_ok), "CPUID.1:ECX.VMX=0"));
+    assert_null(virt_check_vmx(&vmx_ok));
+    assert_non_null(strstr(virt_check_svm(&vmx_ok), "ECX.SVM=0"));
+    const struct virt_facts svm_off = { .svm = true, .svm_np = true,
+                                        .vm_cr = VM_CR_SVMDIS };
+    assert_string_equal(virt_check_svm(&svm_off), virt_check(&svm_off));
+    const struct virt_facts vmx_off = { .vmx = true,
+                                        .feature_control = FC_LOCKED_OFF };
+    assert_string_equal(virt_check_vmx(&vmx_off), virt_check(&vmx_off));
+    const struct virt_facts no_np = { .svm = true };
+    assert_string_equal(virt_check_svm(&no_np), virt_check(&no_np));
+}
+
 /* One message each: a sentence without a line break, short enough for
  * an 80-column firmware console in a few lines. */
 static void test_messages_are_one_line(void **s UNUSED)
@@ -137,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_vmx_disabled_by_firmware),
         cmocka_unit_test(test_neither),
         cmocka_unit_test(test_both_reported),
+        cmocka_unit_test(test_per_vendor),
         cmocka_unit_test(test_messages_are_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
  * "Nested Paging". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
+#include "hv/core/virt_check.h"
 #include "hv/core/vm.h"
 #include "hv/exit/msr.h"
 #include "lib/errno.h"
@@ -15,9 +17,6 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 
-/* CPUID Fn8000_0001 ECX feature bit (APM2 15.4); Fn8000_000A EDX's are in
- * svm_assist.h. */
-#define CPUID_80000001_ECX_SVM  BIT(2)
 
 #define IOPM_PAGES   3   /* 12 KiB: one bit per port plus spill (15.10.1) */
 #define MSRPM_PAGES  2   /* 8 KiB: two bits per MSR (15.11) */
@@ -57,23 +56,20 @@ struct svm_assists svm_assists;
 
 static int svm_detect(void)
 {
-    if (cpuid(0x80000000, 0).eax < 0x8000000a ||
-        !(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
+    /* Offered, enabled, nested paging: virt_check_svm decides, as boot/
+     * did before ExitBootServices for whichever vendor the CPU has. */
+    struct virt_facts f;
+    virt_facts_read(&f);
+    if (!f.svm) {
         log_info("SVM: not offered by this CPU");
         return -ENODEV;
     }
-    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-        log_err("SVM: disabled by firmware (VM_CR.SVMDIS=1%s); enable "
-                "virtualization in the firmware set-up",
-                rdmsr(MSR_VM_CR) & VM_CR_LOCK ? ", locked" : "");
+    const char *why = virt_check_svm(&f);
+    if (why) {
+        log_err("SVM: %s", why);
         return -ENODEV;
     }
     struct cpuid_regs r = cpuid(0x8000000a, 0);
-    if (!(r.edx & CPUID_8000000A_EDX_NP)) {
-        log_err("SVM: no nested paging (CPUID 8000000A EDX.NP=0); Keel "
-                "needs NPT");
-        return -ENODEV;
-    }
     max_asid = r.ebx;
     svm_assists = svm_assist_select(r.edx);
     log_info("SVM: revision %u, %u ASIDs, nested paging", r.eax & 0xff,

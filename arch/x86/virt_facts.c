@@ -1,15 +1,13 @@
-/* Reading the facts virt_check() decides on (hv/core/virt_check.h), before
- * ExitBootServices, so a CPU that cannot run Keel is refused with the
- * firmware still there to return to. Reference: SDM 3C 23.6-23.7, APM2
- * 15.4 and 15.30.1 (as virt_check.h). */
+/* Reading CPUID and IA32_FEATURE_CONTROL / VM_CR for virt_check
+ * (arch/x86/virt_facts.h). */
 #include "arch/x86/cpu.h"
-#include "boot/boot.h"
+#include "arch/x86/virt_facts.h"
 
 #define CPUID_1_ECX_VMX         BIT(5)
 #define CPUID_80000001_ECX_SVM  BIT(2)
 #define CPUID_8000000A_EDX_NP   BIT(0)
 
-void boot_virt_facts(struct virt_facts *f)
+void virt_facts_read(struct virt_facts *f)
 {
     *f = (struct virt_facts){ 0 };
     f->vmx = cpuid(1, 0).ecx & CPUID_1_ECX_VMX;
