@@ -32,9 +32,10 @@ HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
 HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 
 # Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
-# the freestanding libc subset, and the exception table hv/ names vectors by.
+# the freestanding libc subset, the exception table hv/ names vectors by, and
+# SVM's choice of instruction-length/byte sources (test_svm_assist).
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
-	arch/x86/exception.c
+	arch/x86/exception.c arch/x86/svm/svm_assist.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
@@ -49,7 +50,7 @@ GUEST_ASM := $(wildcard guest/tests/*.asm)
 GUEST_BIN := $(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.elf,$(filter-out %-flat.asm,$(GUEST_ASM))) \
 	$(patsubst guest/tests/%.asm,$(BUILD)/guest/tests/%.bin,$(filter %-flat.asm,$(GUEST_ASM)))
 
-.PHONY: all deps run test unit bench clean guests linux
+.PHONY: all deps run test unit bench clean guests linux usb
 all: $(BUILD)/keel.efi guests
 
 deps:
@@ -162,6 +163,16 @@ linux:
 # configs/default.cfg; docs/config.md, "make run").
 run: deps all linux
 	@sh scripts/run.sh $(if $(CONFIG),--config $(CONFIG))
+
+# A USB stick image (docs/hardware.md): a GPT disk with one EFI System
+# Partition laid out as make run's volume; USB_CONFIG=file puts another
+# keel.cfg on it (default configs/minimal.cfg: Linux on the UART, no device
+# that needs host hardware), USB_OUT=path writes it elsewhere.
+USB_CONFIG ?= configs/minimal.cfg
+USB_OUT    ?= $(BUILD)/keel-usb.img
+usb: deps all linux
+	@KEEL_BUILD=$(BUILD) /usr/bin/python3 scripts/usb.py \
+		--config $(USB_CONFIG) --out $(USB_OUT)
 
 test: deps all unit linux fuzz-build
 	@$(PYTEST) -q test/

@@ -9,9 +9,11 @@
 #include <efilib.h>
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/virt_facts.h"
 #include "boot/boot.h"
 #include "drivers/serial.h"
 #include "hv/core/config.h"
+#include "hv/core/virt_check.h"
 #include "hv/main.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -178,6 +180,17 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     boot_msg("keel: Keel hypervisor, image at %#llx (%llu bytes)\n",
              (unsigned long long)bi.image_base,
              (unsigned long long)bi.image_size);
+
+    /* A CPU without usable VT-x/AMD-V is refused here, while the
+     * firmware can still take over (its next boot option, its menu). */
+    struct virt_facts facts;
+    virt_facts_read(&facts);
+    const char *why = virt_check(&facts);
+    if (why) {
+        boot_msg("keel: error: cannot start: %s\n"
+                 "keel: returning to the firmware\n", why);
+        return EFI_UNSUPPORTED;
+    }
 
     struct boot_volume vol;
     st = boot_volume_open(li->DeviceHandle, &vol);

@@ -9,6 +9,10 @@
 #define MSR_IA32_PLATFORM_ID     0x00000017
 #define MSR_IA32_APIC_BASE       0x0000001b
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
+/* Its bits (SDM 3C 23.7 "Enabling and Entering VMX Operation"). */
+#define FEATURE_CONTROL_LOCK            0x1ULL
+#define FEATURE_CONTROL_VMX_IN_SMX      0x2ULL
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX 0x4ULL
 #define MSR_IA32_BIOS_SIGN_ID    0x0000008b
 #define MSR_IA32_MTRRCAP         0x000000fe
 #define MSR_IA32_SYSENTER_CS     0x00000174
@@ -37,6 +41,10 @@
 #define MSR_K7_PERFCTR3          0xc0010007
 #define MSR_K8_INT_PENDING_MSG   0xc0010055 /* AMD C1E state (BKDG fam 10h-16h) */
 #define MSR_VM_CR                0xc0010114
+/* Its bits (APM2 15.30.1 "VM_CR MSR"): LOCK makes SVMDIS read-only;
+ * SVMDIS set means EFER.SVME cannot be set. */
+#define VM_CR_LOCK               0x8ULL
+#define VM_CR_SVMDIS             0x10ULL
 #define MSR_VM_HSAVE_PA          0xc0010117
 
 #endif

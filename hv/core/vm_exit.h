@@ -53,6 +53,11 @@ struct vm_exit {
             gpa_t gpa;         /* faulting guest-physical address */
             bool read, write, fetch;
             bool present;      /* a translation existed (permission fault) */
+            /* The faulting instruction's first bytes as the CPU fetched
+             * them (SVM decode assists, APM2 15.33), insn_nbytes of them
+             * (0..15); 0: none, the emulator fetches at CS:RIP. */
+            uint8_t insn_nbytes;
+            uint8_t insn_bytes[15];
         } npf;
         struct {
             uint32_t index;    /* ECX */

@@ -32,6 +32,12 @@ struct emu_ops {
      * never needs them; only the port-I/O exit fills them in). */
     int (*pio_read)(void *ctx, uint16_t port, unsigned size, uint32_t *val);
     int (*pio_write)(void *ctx, uint16_t port, unsigned size, uint32_t val);
+    /* The first prefetched_len (0..15) bytes of the instruction at CS:RIP
+     * as the CPU already fetched them (SVM decode assists, APM2 15.33):
+     * the fetch takes these and walks the guest's page tables only for
+     * bytes beyond them. 0 (the default): every byte is fetched. */
+    const uint8_t *prefetched;
+    uint8_t prefetched_len;
 };
 
 enum emu_status {

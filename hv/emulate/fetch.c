@@ -61,21 +61,30 @@ int emu_fetch_decode(const struct vcpu_state *st, const struct emu_ops *ops,
         la = (cs->base + st->rip) & 0xffffffffULL;
     }
 
-    /* Take what the first page offers, and the next page only if the
+    err = 0;
+    if (ops->prefetched_len) {
+        /* Bytes the CPU fetched (and checked) for this very exit. */
+        unsigned n = MIN((unsigned)ops->prefetched_len, max);
+        memcpy(insn->bytes, ops->prefetched, n);
+        insn->avail = (uint8_t)n;
+        err = emu_decode(insn);
+    }
+    /* Take what the current page offers, and the next page only if the
      * instruction really continues there: the CPU raises #PF for the
      * second page only in that case. */
-    unsigned room = (unsigned)(PAGE_SIZE - (la & (PAGE_SIZE - 1)));
-    err = fetch_bytes(st, ops, insn, la, MIN(room, max), res);
-    if (err)
-        return err;
-    err = emu_decode(insn);
-    if (err && insn->truncated && insn->avail < max) {
-        gva_t la2 = la + insn->avail;
+    while (!insn->avail || (err && insn->truncated && insn->avail < max)) {
+        bool first = !insn->avail;
+        gva_t at = la + insn->avail;
         if (insn->mode != MODE_LONG64)
-            la2 &= 0xffffffffULL;
-        err = fetch_bytes(st, ops, insn, la2, max - insn->avail, res);
-        if (!err)
-            err = emu_decode(insn);
+            at &= 0xffffffffULL;
+        unsigned room = (unsigned)(PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+        err = fetch_bytes(st, ops, insn, at, MIN(room, max - insn->avail),
+                          res);
+        if (err && first)
+            return err;
+        if (err)
+            break;
+        err = emu_decode(insn);
     }
     copy_bytes(insn, res);
     if (err && insn->truncated && max < INSN_MAX_LEN) {

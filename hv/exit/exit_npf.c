@@ -50,6 +50,9 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
     struct emu_ops ops;
     struct emu_result res = { 0 };
     vcpu_emu_ops(v, &ops);
+    /* SVM decode assists: the bytes the CPU fetched (none otherwise). */
+    ops.prefetched = exit->npf.insn_bytes;
+    ops.prefetched_len = exit->npf.insn_nbytes;
     switch (emulate_insn(&v->state, &ops, &res)) {
     case EMU_OK:
         vcpu_complete_insn(v);

@@ -22,11 +22,13 @@ EXIT_FAIL = (1 << 1) | 1
 EXIT_FATAL = (2 << 1) | 1
 
 
-def make_esp(workdir, cfg_text, files=None, with_keel=True):
+def make_esp(workdir, cfg_text, files=None, with_keel=True, hidden_sectors=0):
     """Build workdir/esp.img holding keel.efi, keel.cfg and files.
 
     files maps a path on the volume ("EFI/keel/hlt.elf") to a host path.
     cfg_text None leaves keel.cfg out (the missing-config case).
+    hidden_sectors: the LBA of the partition the volume will be put in
+    (the FAT boot sector's BPB_HiddSec; 0 for a whole-disk volume).
     """
     workdir = Path(workdir)
     files = dict(files or {})
@@ -35,7 +37,8 @@ def make_esp(workdir, cfg_text, files=None, with_keel=True):
     img = workdir / "esp.img"
     img.unlink(missing_ok=True)
     subprocess.run(["truncate", "-s", f"{size_mb}M", str(img)], check=True)
-    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "KEEL", str(img)],
+    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "KEEL",
+                    "-h", str(hidden_sectors), str(img)],
                    check=True, stdout=subprocess.DEVNULL)
     dirs = {"EFI", "EFI/BOOT", "EFI/keel"}
     for dest in files:
@@ -57,6 +60,50 @@ def make_esp(workdir, cfg_text, files=None, with_keel=True):
     return img
 
 
+# A USB stick image (make usb, scripts/usb.py): a GPT disk whose one
+# partition, an EFI System Partition, is the volume make_esp builds.
+SECTOR = 512
+ESP_FIRST_LBA = 2048          # 1 MiB: the usual alignment of partition 1
+GPT_BACKUP_SECTORS = 34       # backup partition array (32) + header (1) + slack
+
+
+def make_usb_image(workdir, cfg_text, files, out):
+    """Write out: a GPT disk (UEFI 2.9, 5.3 "GUID Partition Table Disk
+    Layout") with one EFI System Partition (type EF00, UEFI 2.9, 13.3
+    "File System Format") at LBA 2048 holding the same volume make_esp
+    builds for `make run`. Made with sgdisk and dd into a file: no loop
+    mount, no root. Returns out's Path."""
+    workdir, out = Path(workdir), Path(out)
+    esp = make_esp(workdir, cfg_text, files, hidden_sectors=ESP_FIRST_LBA)
+    esp_sectors = esp.stat().st_size // SECTOR
+    total = ESP_FIRST_LBA + esp_sectors + GPT_BACKUP_SECTORS
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["truncate", "-s", str(total * SECTOR), str(tmp)],
+                   check=True)
+    subprocess.run(["sgdisk", "--clear",
+                    f"--new=1:{ESP_FIRST_LBA}:+{esp_sectors}",
+                    "--typecode=1:EF00", "--change-name=1:EFI System",
+                    str(tmp)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["dd", f"if={esp}", f"of={tmp}", f"bs={SECTOR}",
+                    f"seek={ESP_FIRST_LBA}", "conv=notrunc,fsync",
+                    "status=none"], check=True)
+    esp.unlink()
+    tmp.rename(out)
+    return out
+
+
+def usb_command(img, workdir, memory="1G", extra=()):
+    """QEMU booting img as a USB stick (usb-storage on an xHCI controller)
+    and no other disk: OVMF finds the ESP through its USB mass-storage
+    driver, as a PC's firmware would."""
+    return qemu_command(None, workdir, memory=memory, extra=[
+        "-drive", f"if=none,id=stick,format=raw,file={img}",
+        "-device", "qemu-xhci", "-device", "usb-storage,drive=stick",
+        *extra])
+
+
 def kvm_nested():
     """The host KVM module that can run nested SVM/VMX guests, or None.
 
@@ -73,11 +120,13 @@ def kvm_nested():
 
 
 def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
-                 extra=()):
-    """The QEMU command line for booting esp under OVMF.
+                 extra=(), cpu=None):
+    """The QEMU command line for booting esp under OVMF (esp None: no
+    disk; extra then names the boot device).
 
     Without nested KVM: TCG with an SVM + NPT CPU (qemu64 is the reference
     model: TCG has no next-RIP save, so Keel decodes instructions itself).
+    cpu: another TCG model (e.g. "qemu64,-svm": no virtualization at all).
     """
     workdir = Path(workdir)
     vars_copy = workdir / "OVMF_VARS.fd"
@@ -85,13 +134,14 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
         shutil.copy(OVMF_VARS, vars_copy)
     if accel is None:
         accel = "kvm" if kvm_nested() else "tcg"
-    cpu = "host" if accel == "kvm" else "qemu64,+svm,+npt"
+    if cpu is None:
+        cpu = "host" if accel == "kvm" else "qemu64,+svm,+npt"
     cmd = [
         "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
         "-cpu", cpu, "-m", memory, "-smp", "1",
         "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
         "-drive", f"if=pflash,format=raw,file={vars_copy}",
-        "-drive", f"format=raw,file={esp}",
+        *(["-drive", f"format=raw,file={esp}"] if esp else []),
         "-display", "none", "-no-reboot", "-net", "none",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
     ]

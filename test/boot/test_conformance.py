@@ -150,6 +150,25 @@ def test_under_keel_svm(keel, guest):
     assert f"keel: vm {guest}: ended as expected" in con.text(), con.tail()
 
 
+def test_keel_logs_its_instruction_source(keel):
+    """QEMU TCG offers neither next-RIP save nor decode assists, so these
+    guests run with Keel's decoder for every length and MMIO instruction
+    (the nRIP path runs under Bochs SVM, test_vmx.py; both are unit-tested
+    in test_svm_assist.c). Under nested KVM (-cpu host) the CPU's."""
+    con, _ = keel
+    kvm = keelrun.kvm_nested()
+    if kvm == "kvm_intel":                 # the VMX path: lengths from VMCS
+        assert "keel: VMX enabled" in con.text(), con.tail()
+        return
+    if kvm == "kvm_amd":
+        want = "keel: SVM: instruction lengths from nRIP"
+    else:
+        want = ("keel: SVM: instruction lengths and MMIO instructions from "
+                "Keel's decoder (no next-RIP save, no decode assists)")
+    assert want in con.text(), con.tail()
+    assert con.text().count("keel: SVM: instruction lengths") == 1
+
+
 def test_keel_exit_status(keel):
     con, status = keel
     assert status == keelrun.EXIT_PASS, con.tail()

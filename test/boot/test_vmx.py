@@ -90,6 +90,12 @@ def test_vendor_path_and_features_are_logged(run):
         assert "keel: VMX enabled" in text
     else:
         assert "keel: SVM enabled" in text, con.tail()
+        # Bochs' ryzen has next-RIP save but no decode assists: the
+        # conformance guests of this boot run with lengths from nRIP
+        # (QEMU TCG has neither: test_conformance.py checks that path).
+        assert ("keel: SVM: instruction lengths from nRIP (next-RIP save), "
+                "MMIO instructions fetched by Keel's decoder (no decode "
+                "assists)") in text, con.tail()
 
 
 def test_summary_counts_exits_per_vm(run):

@@ -1061,6 +1061,73 @@ static void test_real_mode(void **state UNUSED)
     assert_int_equal(st.gpr[GPR_RDI], 0);                  /* DI wrapped */
 }
 
+/* SVM decode assists (emu_ops.prefetched, hv/emulate/fetch.c): bytes the
+ * CPU already fetched are taken as they are, with no walk for them; only
+ * bytes beyond them are fetched, a page at a time. */
+static void test_prefetched_bytes(void **state UNUSED)
+{
+    static const uint8_t store[] = { 0x89, 0x18 };        /* mov [rax],ebx */
+    setup64();
+    st.gpr[GPR_RAX] = VA(P_MMIO0) + 0x40;
+    st.gpr[GPR_RBX] = 0xcafe;
+
+    /* Code page not present: the decoder path faults, the bytes from the
+     * VMCB need no walk. */
+    st.rip = VA(P_ABSENT);
+    assert_int_equal(emulate_insn(&st, &ops, &res), EMU_FAULT);
+    expect_fault(14, 0x10, VA(P_ABSENT));               /* fetch, not present */
+    struct emu_ops pre = ops;
+    pre.prefetched = store;
+    pre.prefetched_len = sizeof(store);
+    memset(&res, 0, sizeof(res));
+    assert_int_equal(emulate_insn(&st, &pre, &res), EMU_OK);
+    assert_int_equal(res.len, 2);
+    assert_int_equal(st.rip, VA(P_ABSENT) + 2);
+    assert_int_equal(nlog, 1);
+    expect_mmio(0, true, MMIO_GPA + 0x40, 4, 0xcafe);
+
+    /* The prefetched bytes win over what memory holds now (the same
+     * instruction the CPU saw at the exit). Memory says load, the VMCB
+     * says store. */
+    nlog = 0;
+    st.rip = VA(P_CODE);
+    memcpy(ram + 0x10000, (const uint8_t[]){ 0x8b, 0x18 }, 2);
+    assert_int_equal(emulate_insn(&st, &pre, &res), EMU_OK);
+    expect_mmio(0, true, MMIO_GPA + 0x40, 4, 0xcafe);
+
+    /* Fewer bytes than the instruction: the rest comes from memory, and a
+     * fetch never crosses a page: mov dword [rax],imm32 (c7 00 + 4 bytes)
+     * at 3 bytes before the end of P_CODE, with P_CODE2 moved to a GPA
+     * that does not follow P_CODE's. */
+    nlog = 0;
+    map_page(P_CODE2, 0x40000, PTE_P | PTE_W);
+    st.rip = VA(P_CODE) + 0xffd;
+    ram[0x10fff] = 0x44;                                  /* imm32 byte 0 */
+    memcpy(ram + 0x40000, (const uint8_t[]){ 0x33, 0x22, 0x11 }, 3);
+    static const uint8_t head[] = { 0xc7, 0x00 };
+    pre.prefetched = head;
+    pre.prefetched_len = sizeof(head);
+    assert_int_equal(emulate_insn(&st, &pre, &res), EMU_OK);
+    assert_int_equal(res.len, 6);
+    assert_int_equal(st.rip, VA(P_CODE2) + 3);
+    expect_mmio(0, true, MMIO_GPA + 0x40, 4, 0x11223344);
+
+    /* The same with no bytes prefetched: both pages walked. */
+    nlog = 0;
+    st.rip = VA(P_CODE) + 0xffd;
+    memcpy(ram + 0x10ffd, head, 2);
+    assert_int_equal(emulate_insn(&st, &ops, &res), EMU_OK);
+    expect_mmio(0, true, MMIO_GPA + 0x40, 4, 0x11223344);
+
+    /* The rest on a page that is not there: #PF at that page, as the CPU
+     * would raise it for the instruction's second page. */
+    map_page(P_CODE2, 0, 0);
+    st.rip = VA(P_CODE) + 0xffd;
+    memset(&res, 0, sizeof(res));
+    assert_int_equal(emulate_insn(&st, &pre, &res), EMU_FAULT);
+    expect_fault(14, 0x10, VA(P_CODE2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1077,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_accessed_dirty),
         cmocka_unit_test(test_canonical_and_segments64),
         cmocka_unit_test(test_fetch_across_pages),
+        cmocka_unit_test(test_prefetched_bytes),
         cmocka_unit_test(test_unhandled_and_lengths),
         cmocka_unit_test(test_protected32),
         cmocka_unit_test(test_paging32_and_pae),

@@ -5,7 +5,9 @@
  * "Nested Paging". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
+#include "hv/core/virt_check.h"
 #include "hv/core/vm.h"
 #include "hv/exit/msr.h"
 #include "lib/errno.h"
@@ -15,12 +17,6 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 
-/* CPUID Fn8000_0001 ECX and Fn8000_000A EDX feature bits (APM2 15.4). */
-#define CPUID_80000001_ECX_SVM  BIT(2)
-#define CPUID_8000000A_EDX_NP   BIT(0)
-#define CPUID_8000000A_EDX_NRIPS BIT(3)
-#define VM_CR_SVMDIS            BIT(4)
-#define VM_CR_LOCK              BIT(3)
 
 #define IOPM_PAGES   3   /* 12 KiB: one bit per port plus spill (15.10.1) */
 #define MSRPM_PAGES  2   /* 8 KiB: two bits per MSR (15.11) */
@@ -56,31 +52,29 @@
 static hpa_t host_save_area;
 static struct vmcb *host_vmcb;   /* VMSAVE area for host-only state */
 static uint32_t max_asid;
-bool svm_has_nrips;
+struct svm_assists svm_assists;
 
 static int svm_detect(void)
 {
-    if (cpuid(0x80000000, 0).eax < 0x8000000a ||
-        !(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
+    /* Offered, enabled, nested paging: virt_check_svm decides, as boot/
+     * did before ExitBootServices for whichever vendor the CPU has. */
+    struct virt_facts f;
+    virt_facts_read(&f);
+    if (!f.svm) {
         log_info("SVM: not offered by this CPU");
         return -ENODEV;
     }
-    if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-        log_err("SVM: disabled by firmware (VM_CR.SVMDIS=1%s); enable "
-                "virtualization in the firmware set-up",
-                rdmsr(MSR_VM_CR) & VM_CR_LOCK ? ", locked" : "");
+    const char *why = virt_check_svm(&f);
+    if (why) {
+        log_err("SVM: %s", why);
         return -ENODEV;
     }
     struct cpuid_regs r = cpuid(0x8000000a, 0);
-    if (!(r.edx & CPUID_8000000A_EDX_NP)) {
-        log_err("SVM: no nested paging (CPUID 8000000A EDX.NP=0); Keel "
-                "needs NPT");
-        return -ENODEV;
-    }
     max_asid = r.ebx;
-    svm_has_nrips = r.edx & CPUID_8000000A_EDX_NRIPS;
-    log_info("SVM: revision %u, %u ASIDs, nested paging, next-RIP save %s",
-             r.eax & 0xff, max_asid, svm_has_nrips ? "yes" : "no (decoder)");
+    svm_assists = svm_assist_select(r.edx);
+    log_info("SVM: revision %u, %u ASIDs, nested paging", r.eax & 0xff,
+             max_asid);
+    log_info("SVM: %s", svm_assist_describe(&svm_assists));
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #ifndef KEEL_SVM_H
 #define KEEL_SVM_H
 
+#include "arch/x86/svm/svm_assist.h"
 #include "arch/x86/svm/vmcb.h"
 #include "hv/core/vcpu.h"
 
@@ -17,9 +18,9 @@ struct svm_vcpu {
     uint64_t iret_rip;
 };
 
-/* Does the CPU save the next RIP on intercepts (CPUID 8000000A EDX.NRIPS)?
- * QEMU TCG does not. */
-extern bool svm_has_nrips;
+/* Next-RIP save and decode assists: used or not (svm_assist.h), chosen
+ * once by svm_detect from CPUID. QEMU TCG offers neither. */
+extern struct svm_assists svm_assists;
 
 /* Turn EXITCODE/EXITINFO* of vmcb into the neutral *exit (APM2 Appendix C)
  * and re-queue an event whose delivery the exit interrupted

@@ -76,8 +76,7 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
     }
     /* With next-RIP save the CPU reports instruction lengths; TCG does
      * not, and then the core decodes (hv/core/vcpu.c). */
-    if (svm_has_nrips && c->nrip > v->state.rip && c->nrip - v->state.rip <= 15)
-        exit->insn_len = (uint8_t)(c->nrip - v->state.rip);
+    exit->insn_len = svm_assist_insn_len(&svm_assists, v->state.rip, c->nrip);
 
     /* VMEXIT_INVALID is -1 (APM2 Appendix C); QEMU TCG stores it as a
      * 32-bit -1, hardware as a 64-bit one. Either names the failed
@@ -95,6 +94,10 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
         exit->npf.write = c->exitinfo1 & SVM_NPF_RW;
         exit->npf.fetch = c->exitinfo1 & SVM_NPF_ID;
         exit->npf.read = !exit->npf.write && !exit->npf.fetch;
+        /* With decode assists the emulator need not fetch the
+         * instruction through the guest's page tables (15.33). */
+        exit->npf.insn_nbytes = svm_assist_insn_bytes(&svm_assists, c,
+                                                      exit->npf.insn_bytes);
         return;
     }
     if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {

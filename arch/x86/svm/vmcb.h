@@ -217,6 +217,10 @@ _Static_assert(__builtin_offsetof(struct vmcb_control, eventinj) == 0x0a8,
                "EVENTINJ at 0x0a8");
 _Static_assert(__builtin_offsetof(struct vmcb_control, nrip) == 0x0c8,
                "nRIP at 0x0c8");
+_Static_assert(__builtin_offsetof(struct vmcb_control, insn_len) == 0x0d0,
+               "number of bytes fetched at 0x0d0");
+_Static_assert(__builtin_offsetof(struct vmcb_control, insn_bytes) == 0x0d1,
+               "guest instruction bytes at 0x0d1");
 _Static_assert(__builtin_offsetof(struct vmcb, save.cpl) == 0x4cb, "CPL");
 _Static_assert(__builtin_offsetof(struct vmcb, save.efer) == 0x4d0, "EFER");
 _Static_assert(__builtin_offsetof(struct vmcb, save.cr4) == 0x548, "CR4");

@@ -30,10 +30,7 @@
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS    0x00000490
 #define MSR_IA32_DEBUGCTL               0x000001d9
 
-/* IA32_FEATURE_CONTROL (SDM 3C 23.7 "Enabling and Entering VMX Operation"). */
-#define FEATURE_CONTROL_LOCK            BIT(0)
-#define FEATURE_CONTROL_VMX_IN_SMX      BIT(1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
+/* IA32_FEATURE_CONTROL's bits are in arch/x86/msr_index.h. */
 
 /* IA32_VMX_BASIC (A.1). */
 #define VMX_BASIC_REVISION(b)    ((uint32_t)(b) & 0x7fffffff)

@@ -8,7 +8,9 @@
  * docs/vmx.md. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx/vmx.h"
+#include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
+#include "hv/core/virt_check.h"
 #include "hv/core/vm.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -16,8 +18,6 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
-
-#define CPUID_1_ECX_VMX BIT(5)
 
 struct vmx_caps vmx_caps;
 static hpa_t vmxon_region;
@@ -148,19 +148,20 @@ static int vmx_detect(void)
 {
     struct vmx_caps *c = &vmx_caps;
 
-    if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
+    /* 23.7: VMXON outside SMX needs IA32_FEATURE_CONTROL bit 2 and the
+     * lock bit. If the firmware left the MSR unlocked Keel may set and
+     * lock it; if it locked it with VMX off, only the firmware can help.
+     * virt_check_vmx decides, as boot/ did before ExitBootServices. */
+    struct virt_facts f;
+    virt_facts_read(&f);
+    if (!f.vmx) {
         log_info("VMX: not offered by this CPU (CPUID.1:ECX.VMX=0)");
         return -ENODEV;
     }
-    /* 23.7: VMXON outside SMX needs IA32_FEATURE_CONTROL bit 2 and the
-     * lock bit. If the firmware left the MSR unlocked Keel may set and
-     * lock it; if it locked it with VMX off, only the firmware can help. */
-    uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-    if ((fc & FEATURE_CONTROL_LOCK) &&
-        !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
-        log_err("VMX: disabled by firmware (IA32_FEATURE_CONTROL %#llx is "
-                "locked with VMX outside SMX off); enable virtualization "
-                "(VT-x) in the firmware set-up", (unsigned long long)fc);
+    const char *why = virt_check_vmx(&f);
+    if (why) {
+        log_err("VMX: %s (IA32_FEATURE_CONTROL %#llx)", why,
+                (unsigned long long)f.feature_control);
         return -ENODEV;
     }
     c->basic = rdmsr(MSR_IA32_VMX_BASIC);
