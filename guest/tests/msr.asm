@@ -26,15 +26,20 @@ main:
     mov esi, s_efer
     call check
 
-    ; An unknown MSR must #GP.
+    ; An unknown MSR must #GP, a fault: the saved EIP is the RDMSR's own
+    ; (SDM 3A 6.5), not the next instruction's.
     mov dword [fault_vector], 0
     mov dword [fault_resume], .after_unknown
     mov ecx, 0x4b564d99
+.rdmsr_unknown:
     rdmsr
 .after_unknown:
     mov eax, [fault_vector]
     cmp eax, 1                       ; #GP carries an error code
     sete al
+    cmp dword [fault_eip], .rdmsr_unknown
+    sete ah
+    and al, ah
     movzx eax, al
     mov esi, s_unknown
     call check
@@ -45,11 +50,15 @@ main:
     mov ecx, 0x277
     mov eax, 0x00000002
     xor edx, edx
+.wrmsr_bad:
     wrmsr
 .after_bad:
     mov eax, [fault_vector]
     cmp eax, 1
     sete al
+    cmp dword [fault_eip], .wrmsr_bad
+    sete ah
+    and al, ah
     movzx eax, al
     mov esi, s_badpat
     call check

@@ -15,6 +15,8 @@ int64_t hypercall_console_write(struct vm *vm, gpa_t gpa, uint64_t len)
      * and says why, so a guest can retry with a smaller or valid buffer. */
     if (len > KEEL_HC_CONSOLE_MAX)
         return -EINVAL;
+    if (len == 0)
+        return 0;                /* nothing to read, wherever gpa points */
     if (!gmem_is_ram(&vm->mem, gpa, len))
         return -EFAULT;
     char chunk[256];

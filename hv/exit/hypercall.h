@@ -17,7 +17,8 @@ struct vm;
 
 /* RBX = GPA of the text, RCX = its length in bytes (at most
  * KEEL_HC_CONSOLE_MAX): print it on the VM's console, as the UART would.
- * Returns the length, -EINVAL (too long) or -EFAULT (not all RAM). Lab 10. */
+ * Returns the length (0 for length 0, wherever RBX points), -EINVAL (too
+ * long) or -EFAULT (not all RAM; nothing printed). Lab 10. */
 #define KEEL_HC_CONSOLE_WRITE   1
 #define KEEL_HC_CONSOLE_MAX     4096
 /* Start logging the pages the guest writes (hv/core/dirty_log.h); clears

@@ -90,36 +90,61 @@ def build(labs):
 # ---- unit tests -------------------------------------------------------
 
 def run_unit(binary, timeout=300):
-    """({case: passed}, output, problem) for one cmocka binary: problem is
-    "" or why no case could pass (not built, hung)."""
+    """({case: passed}, {case: cmocka's report of its failed checks},
+    output, problem) for one cmocka binary: problem is "" or why no case
+    could pass (not built, hung). cmocka writes a JUnit report per run
+    (CMOCKA_MESSAGE_OUTPUT=xml), which ties each failed check to its case;
+    a binary that crashes before writing it is run again for its plain
+    output, and its cases counted from that."""
     path = BUILD / "unit" / binary
     if not path.exists():
         log(f"{path} was not built")
-        return {}, "", (f"the unit tests build/unit/{binary} were not built "
-                        "(a compile error? see the build output)")
-    problem = ""
+        return {}, {}, "", (f"the unit tests build/unit/{binary} were not "
+                            "built (a compile error? see the build output)")
+    xml = BUILD / "unit" / f"{binary}.grade.xml"
+    xml.unlink(missing_ok=True)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="xml",
+               CMOCKA_XML_FILE=str(xml))
     try:
         r = subprocess.run([str(path)], cwd=ROOT, capture_output=True,
-                           text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"")
-        out = out.decode(errors="replace") if isinstance(out, bytes) else out
+                           text=True, errors="replace", timeout=timeout,
+                           env=env)
+        if not xml.exists():
+            r = subprocess.run([str(path)], cwd=ROOT, capture_output=True,
+                               text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:
         log(f"{binary} timed out after {timeout} s")
-        problem = f"build/unit/{binary} did not finish in {timeout} s"
+        return {}, {}, "", (f"build/unit/{binary} did not finish in "
+                            f"{timeout} s (an endless loop?)")
+    out = r.stdout + r.stderr
+    cases, details = {}, {}
+    if xml.exists():
+        import xml.etree.ElementTree as ET
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            bad = case.findall("failure") + case.findall("error")
+            cases[case.get("name")] = not bad
+            if bad:
+                details[case.get("name")] = "\n".join(
+                    (b.text or b.get("message") or "").strip() for b in bad)
     else:
-        out = r.stdout + r.stderr
-    return ({name: kind == "OK" for kind, name in CASE_RE.findall(out)},
-            out, problem)
+        cases = {name: kind == "OK" for kind, name in CASE_RE.findall(out)}
+    return cases, details, out, ""
 
 
-def last_lines(text, n=8):
-    lines = [l for l in text.splitlines() if l.strip()]
+def last_lines(text, n=8, width=160):
+    """The last n non-empty lines of text, indented; control characters
+    shown as '?' and each line cut to width (a guest may print binary)."""
+    lines = []
+    for l in text.splitlines():
+        l = "".join(c if c.isprintable() else "?" for c in l).rstrip()
+        if l.strip("? "):
+            lines.append(l if len(l) <= width else l[:width] + " ...")
     return "\n".join("    " + l for l in lines[-n:]) or "    (nothing)"
 
 
 def unit_verdict(t, res):
     """(passed, why) of a unit test against run_unit()'s result."""
-    cases, out, problem = res
+    cases, details, out, problem = res
     if problem:
         return False, problem
     failed = [c for c in t["cases"] if not cases.get(c, False)]
@@ -130,16 +155,13 @@ def unit_verdict(t, res):
         if c not in cases:
             why.append(f"case {c} of build/unit/{t['unit']} did not run "
                        "(the binary crashed before it?)")
+            why.append(last_lines(out, 6))
         else:
             why.append(f"case {c} of build/unit/{t['unit']} FAILED")
-    # cmocka's own lines about the failed cases say which check and where.
-    detail = []
-    for l in out.splitlines():
-        if (any(c in l for c in failed) or "ERROR" in l or "LINE" in l) \
-                and l not in detail:
-            detail.append(l)
-    return False, "\n".join(why) + "\n" + "\n".join(
-        "    " + l for l in detail[:12])
+            # cmocka's report: the check that failed and its file:line.
+            for l in (details.get(c) or "").splitlines()[:6]:
+                why.append("    " + l.strip())
+    return False, "\n".join(why)
 
 
 # ---- boot tests --------------------------------------------------------
@@ -180,6 +202,10 @@ def boot_vms(vms, names, workdir, timeout, vendor="svm"):
         con = keelrun.bochs_console(esp, workdir, keelrun.BOCHS_VMX_CPU)
     else:
         con = Console(keelrun.qemu_command(esp, workdir), cwd=workdir)
+    from console import scaled
+    log(f"booting {', '.join(names)} under {vendor.upper()}; waiting at "
+        f"most {scaled(timeout):.0f} s for them to end (a guest that hangs "
+        "costs that long)")
     try:
         con.expect(r"keel: all VMs have ended|FATAL", timeout=timeout)
         con.wait_exit(timeout=30)
@@ -237,6 +263,19 @@ def vm_end_line(text, name):
     return "Keel never said this VM ended (a hang or a timeout)"
 
 
+def guest_lines(text, name, alone):
+    """The guest's own lines, in order: prefixed with [name], or when it
+    was alone on the console, every line after Keel took over from the
+    firmware that is not Keel's."""
+    lines = text.splitlines()
+    if alone:
+        start = next((i for i, l in enumerate(lines)
+                      if "hypervisor core starting" in l), 0)
+        lines = lines[start:]
+    return [l for l in lines if l.startswith(f"[{name}] ") or
+            (alone and not l.startswith(("keel:", " ")))]
+
+
 def score_vm_test(t, boots):
     """(passed, why) of a test on the guest lines and Keel log of a boot."""
     name = t["vm"]
@@ -248,16 +287,7 @@ def score_vm_test(t, boots):
         got = vm_lines(text, name, alone)
         missing = [l for l in t["lines"] if l not in got]
         if missing:
-            # The guest's own lines: prefixed with [name], or when it was
-            # alone on the console, every line that is not Keel's.
-            lines = text.splitlines()
-            if alone:   # from where Keel took over from the firmware
-                start = next((i for i, l in enumerate(lines)
-                              if "hypervisor core starting" in l), 0)
-                lines = lines[start:]
-            printed = [l for l in lines
-                       if l.startswith(f"[{name}] ") or
-                       (alone and not l.startswith(("keel:", " ")))]
+            printed = guest_lines(text, name, alone)
             return False, (f"the guest {name} did not print "
                            f"\"{missing[0]}\"\n"
                            f"It printed last:\n"
@@ -270,8 +300,15 @@ def score_vm_test(t, boots):
                            f"{vm_end_line(text, name)}\nLast console lines:\n"
                            f"{last_lines(text)}")
     if t.get("ended") and f"keel: vm {name}: ended as expected" not in text:
-        return False, (f"VM {name} did not end as expected: "
-                       f"{vm_end_line(text, name)}")
+        why = f"VM {name} did not end as expected: {vm_end_line(text, name)}"
+        failed = [l for l in guest_lines(text, name, alone)
+                  if l.rstrip().endswith("FAILED")]
+        if failed:
+            # Lab and test guests end with the number of their failed
+            # checks as the debug-exit status (guest/tests/lib.inc).
+            why += ("\nThe guest's exit status counts its checks that "
+                    "FAILED:\n" + last_lines("\n".join(failed)))
+        return False, why
     return True, ""
 
 
@@ -295,7 +332,7 @@ def grade(labs, vms, workdir, boot_timeout=None, vendor="svm"):
     boots = {}
     for i in range(0, len(names), MAX_VMS_PER_BOOT):
         batch = names[i:i + MAX_VMS_PER_BOOT]
-        timeout = boot_timeout or (90 + 15 * len(batch) if vendor == "svm"
+        timeout = boot_timeout or (45 + 10 * len(batch) if vendor == "svm"
                                    else 300 + 30 * len(batch))
         text, started = boot_vms(vms, batch, workdir / f"vms{i}", timeout,
                                  vendor)

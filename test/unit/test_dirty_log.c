@@ -16,14 +16,19 @@
 #include "hv/core/dirty_log.h"
 #include "hv/exit/exit.h"
 #include "lib/errno.h"
+#include "mm/frame.h"
 #include "mm/pt.h"
 #include "test/unit/fake_vm.h"
 #include "test/unit/host_stubs.h"
 
 #define RAM_SIZE MiB(4)
+/* A second slot higher up, as a VM with RAM above the PCI hole has: a
+ * page's index in its slot is not its frame number. */
+#define HIGH_GPA GiB(4)
+#define HIGH_SIZE MiB(2)
 
 static struct vm *vm;
-static uint8_t *ram;
+static uint8_t *ram, *high;
 
 static int setup(void **state)
 {
@@ -34,6 +39,12 @@ static int setup(void **state)
     memset(ram, 0, RAM_SIZE);
     assert_int_equal(gmem_add_slot(&vm->mem, 0, RAM_SIZE, ptr_hpa(ram)), 0);
     assert_int_equal(pt_map(&vm->npt, 0, ptr_hpa(ram), RAM_SIZE, PT_RWX), 0);
+    high = aligned_alloc(MiB(2), HIGH_SIZE);
+    assert_non_null(high);
+    assert_int_equal(gmem_add_slot(&vm->mem, HIGH_GPA, HIGH_SIZE,
+                                   ptr_hpa(high)), 0);
+    assert_int_equal(pt_map(&vm->npt, HIGH_GPA, ptr_hpa(high), HIGH_SIZE,
+                            PT_RWX), 0);
     return 0;
 }
 
@@ -44,6 +55,7 @@ static int teardown(void **state)
         free(vm->dirty.bits[i]);             /* host kzalloc is calloc */
     fake_vm_destroy(vm);
     free(ram);
+    free(high);
     return 0;
 }
 
@@ -53,7 +65,10 @@ static unsigned perms_at(gpa_t gpa, uint64_t *page_size)
     hpa_t hpa;
     unsigned perms;
     assert_int_equal(pt_lookup(&vm->npt, gpa, &hpa, &perms, page_size), 0);
-    assert_int_equal(hpa, ptr_hpa(ram) + gpa);   /* never remapped */
+    if (gpa >= HIGH_GPA)                         /* never remapped */
+        assert_int_equal(hpa, ptr_hpa(high) + gpa - HIGH_GPA);
+    else
+        assert_int_equal(hpa, ptr_hpa(ram) + gpa);
     return perms;
 }
 
@@ -128,6 +143,42 @@ static void test_write_fault_logs_one_page(void **state)
     write_fault(0x201000);
     assert_int_equal(vm->dirty.dirty, 1);
     assert_int_equal(vm->dirty.faults, 2);
+}
+
+static void test_write_fault_in_a_higher_slot(void **state)
+{
+    (void)state;
+    uint8_t bm[1];
+    assert_int_equal(dirty_log_start(vm), 0);
+    assert_false(writable(HIGH_GPA + 0x3000));
+    write_fault(HIGH_GPA + 0x3008);
+    assert_true(vm_running(vm));
+    assert_true(writable(HIGH_GPA + 0x3000));
+    assert_false(writable(HIGH_GPA + 0x2000));
+    assert_false(writable(0x3000));          /* the low slot's page 3 */
+    assert_int_equal(vm->dirty.dirty, 1);
+    assert_int_equal(dirty_log_get(vm, 0, 8, bm), 0);
+    assert_int_equal(dirty_log_get(vm, HIGH_GPA, 8, bm), 1);
+    assert_int_equal(bm[0], 0x08);
+    assert_false(writable(HIGH_GPA + 0x3000));
+}
+
+/* No frame for the table that splitting the 2 MiB leaf needs: the guest
+ * cannot make progress, so the VM stops (and Keel goes on). */
+static void test_write_fault_without_memory_stops_the_vm(void **state)
+{
+    (void)state;
+    hpa_t taken[1024];
+    unsigned n = 0;
+    assert_int_equal(dirty_log_start(vm), 0);
+    while (n < 1024 && (taken[n] = frame_alloc(1, PAGE_SIZE)))
+        n++;
+    assert_int_equal(frame_alloc(1, PAGE_SIZE), 0);
+    assert_true(dirty_log_write_fault(vm, 0x201000));
+    assert_false(vm_running(vm));
+    assert_int_equal(vm->end, VM_END_CRASHED);
+    while (n)
+        frame_free(taken[--n], 1);
 }
 
 static void test_write_fault_not_ours(void **state)
@@ -246,6 +297,8 @@ int main(void)
         T(test_start_write_protects_all_ram),
         T(test_stop_makes_ram_writable),
         T(test_write_fault_logs_one_page),
+        T(test_write_fault_in_a_higher_slot),
+        T(test_write_fault_without_memory_stops_the_vm),
         T(test_write_fault_not_ours),
         T(test_get_clears_and_protects_again),
         T(test_get_partial_byte_and_beyond_ram),

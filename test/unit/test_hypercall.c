@@ -84,9 +84,10 @@ static void test_console_write_prints(void **state)
     assert_int_equal(strlen(stub_capture_end()), KEEL_HC_CONSOLE_MAX);
     assert_int_equal(r, KEEL_HC_CONSOLE_MAX);
 
-    /* Nothing to print is not an error. */
+    /* Nothing to print is not an error, wherever it points. */
     stub_capture_begin();
     assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, 0x2000, 0, 0), 0);
+    assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, 0x40000000, 0, 0), 0);
     assert_string_equal(stub_capture_end(), "");
 }
 
@@ -102,6 +103,11 @@ static void test_console_write_refuses_bad_buffers(void **state)
     assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, 0x40000000, 16, 0),
                      RES32(-EFAULT));
     assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, RAM_SIZE - 16, 17, 0),
+                     RES32(-EFAULT));
+    /* Long and RAM for its first kilobyte: checking only where it starts
+     * would print that part before finding the rest missing. */
+    memset(ram + RAM_SIZE - 1024, 'z', 1024);
+    assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, RAM_SIZE - 1024, 2048, 0),
                      RES32(-EFAULT));
     assert_int_equal(call(KEEL_HC_CONSOLE_WRITE, 0xffffff00, 0x200, 0),
                      RES32(-EFAULT));
