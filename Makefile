@@ -35,7 +35,8 @@ HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 # the freestanding libc subset, the exception table hv/ names vectors by, and
 # SVM's choice of instruction-length/byte sources (test_svm_assist).
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
-	arch/x86/exception.c arch/x86/svm/svm_assist.c
+	arch/x86/exception.c arch/x86/svm/svm_assist.c \
+	arch/x86/svm/svm_check.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer

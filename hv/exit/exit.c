@@ -80,10 +80,15 @@ static void handle_exception(struct vcpu *v, const struct vm_exit *exit)
 
 static void handle_entry_failed(struct vcpu *v, const struct vm_exit *exit)
 {
-    vm_crash(v->vm, "VM entry failed (%s, info %#llx/%#llx): the guest "
-             "state is invalid", exit->raw_name ? exit->raw_name : "?",
+    /* The vendor code logged the consistency checks that fail
+     * (svm_check_vmcb, vmx_check_guest_state) before this line. */
+    vm_crash(v->vm, "VM entry failed (%s, info %#llx/%#llx): the %s "
+             "control fields or guest state break a rule the CPU checks "
+             "at entry (see the check named above)",
+             exit->raw_name ? exit->raw_name : "?",
              (unsigned long long)exit->raw.info1,
-             (unsigned long long)exit->raw.info2);
+             (unsigned long long)exit->raw.info2,
+             vendor->name[0] == 'S' ? "VMCB" : "VMCS");
     vendor->dump(v);
 }
 

@@ -253,10 +253,13 @@ def vm_lines(text, name, alone):
 
 
 def vm_end_line(text, name):
-    """How Keel said VM `name` ended, or what it printed last."""
+    """How Keel said VM `name` ended (after the entry checks it logged as
+    failing, if any), or what it printed last."""
+    checks = [l for l in text.splitlines()
+              if "check failed" in l and l.startswith("keel: error:")]
     for l in text.splitlines():
         if l.startswith(f"keel: vm {name}: ended"):
-            return l
+            return "\n".join(checks[:4] + [l])
     for l in text.splitlines():
         if "FATAL" in l or "panic" in l:
             return f"Keel stopped: {l}"

@@ -3,6 +3,7 @@
  * Intercept Exit Codes", 15.7 "Intercept Operation". */
 #include "arch/x86/exception.h"
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_check.h"
 #include "lib/log.h"
 
 struct svm_exit_entry {
@@ -84,6 +85,7 @@ void svm_decode_exit(struct vcpu *v, const struct vmcb *vmcb,
     if (code == (uint64_t)SVM_EXIT_INVALID || code == 0xffffffffull) {
         exit->reason = EXIT_ENTRY_FAILED;
         exit->raw_name = "VMEXIT_INVALID";
+        svm_check_vmcb(vmcb);          /* logs the rules it breaks */
         return;
     }
     if (code == SVM_EXIT_NPF) {
@@ -162,7 +164,7 @@ void svm_dump(const struct vcpu *v)
     const struct vmcb_control *c = &s->vmcb->control;
     const struct vmcb_save *sv = &s->vmcb->save;
 
-    kprintf("VMCB at %p (APM2 Appendix B)\n", (void *)s->vmcb);
+    kprintf("keel: VMCB at %p (APM2 Appendix B)\n", (void *)s->vmcb);
     kprintf("  intercept misc1 %08x misc2 %08x exceptions %08x\n",
             c->intercept_misc1, c->intercept_misc2, c->intercept_exceptions);
     kprintf("  guest_asid %u  tlb_control %u  np_enable %llu  n_cr3 %llx\n",

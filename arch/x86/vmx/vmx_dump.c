@@ -49,11 +49,12 @@ void vmx_dump(const struct vcpu *v)
 {
     const struct vmx_vcpu *x = v->vendor;
     if (!x) {
-        kprintf("VMX: vm %s vcpu%u has no VMCS\n", v->vm->name, v->id);
+        kprintf("keel: vm %s vcpu%u has no VMCS\n", v->vm->name, v->id);
         return;
     }
     vmx_make_current((struct vcpu *)v);
-    kprintf("VMCS of vm %s vcpu%u at %#llx (VPID %u, %s; SDM 3C App. B)\n",
+    kprintf("keel: VMCS of vm %s vcpu%u at %#llx (VPID %u, %s; "
+            "SDM 3C App. B)\n",
             v->vm->name, v->id, (unsigned long long)x->vmcs, x->vpid,
             x->launched ? "launched" : "clear");
     for (unsigned i = 0; i < ARRAY_SIZE(dump_fields); i++)
