@@ -13,6 +13,7 @@
 #include "drivers/lapic_timer.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
+#include "drivers/nvme.h"
 #include "drivers/virtio_blk_host.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -175,6 +176,25 @@ int virtio_blk_host_flush(struct virtio_blk_host *h)
 {
     (void)h;
     unreachable("virtio_blk_host_flush");
+    return -1;
+}
+
+int nvme_init(struct nvme_ctrl *c, unsigned index)
+{
+    (void)c, (void)index;
+    return -ENODEV;   /* no NVMe controller */
+}
+int nvme_rw(struct nvme_ctrl *c, bool write, uint64_t lba, void *buf,
+            uint64_t len)
+{
+    (void)c, (void)write, (void)lba, (void)buf, (void)len;
+    unreachable("nvme_rw");
+    return -1;
+}
+int nvme_flush(struct nvme_ctrl *c)
+{
+    (void)c;
+    unreachable("nvme_flush");
     return -1;
 }
 
