@@ -17,9 +17,9 @@
 
 #include "drivers/nvme.h"
 #include "lib/errno.h"
+#include "test/unit/fake_nvme.h"
 
 #define PG NVME_PAGE_SIZE
-#define DISK_LBAS 4096          /* 2 MiB of 512-byte LBAs */
 
 static void *page_alloc(size_t pages)
 {
@@ -123,165 +123,19 @@ static void test_prp_errors(void **state UNUSED)
                                     0x5000, &p), -EINVAL);
 }
 
-/* ---- A fake controller in host memory ---- */
-
-struct fake_q {
-    volatile struct nvme_sqe *sq;
-    volatile struct nvme_cqe *cq;
-    uint16_t entries, sq_head, cq_tail;
-    uint8_t phase;
-    uint16_t cqid;
-};
-
-static struct {
-    uint32_t db[4];                  /* SQ0TDBL, CQ0HDBL, SQ1TDBL, CQ1HDBL */
-    struct fake_q q[2];
-    uint8_t disk[DISK_LBAS * 512];
-    unsigned flushes, commands;
-    uint16_t fail_status;            /* next command completes with this */
-    bool created_cq, created_sq;
-} fake;
-
-static void fake_copy(uint64_t addr, uint64_t disk_off, uint64_t n,
-                      bool write)
-{
-    void *mem = (void *)(uintptr_t)addr;
-    assert_true(disk_off + n <= sizeof(fake.disk));
-    if (write)
-        memcpy(fake.disk + disk_off, mem, n);
-    else
-        memcpy(mem, fake.disk + disk_off, n);
-}
-
-/* Walk the data pointer the way a controller does (4.3.1). */
-static void fake_transfer(const struct nvme_sqe *e, bool write)
-{
-    uint64_t slba = e->cdw10 | (uint64_t)e->cdw11 << 32;
-    uint64_t left = ((e->cdw12 & 0xffff) + 1) * 512ull, off = slba * 512;
-    uint64_t n = MIN(left, PG - e->prp1 % PG);
-
-    assert_int_equal(e->prp1 % 4, 0);
-    fake_copy(e->prp1, off, n, write);
-    off += n;
-    left -= n;
-    if (!left)
-        return;
-    if (left <= PG) {
-        assert_int_equal(e->prp2 % PG, 0);
-        fake_copy(e->prp2, off, left, write);
-        return;
-    }
-    const uint64_t *l = (const uint64_t *)(uintptr_t)e->prp2;
-    for (unsigned i = 0; left; i++) {
-        assert_true(i < NVME_PRP_PER_PAGE);
-        assert_int_equal(l[i] % PG, 0);
-        n = MIN(left, PG);
-        fake_copy(l[i], off, n, write);
-        off += n;
-        left -= n;
-    }
-}
-
-static void fake_identify(const struct nvme_sqe *e)
-{
-    uint8_t *d = (uint8_t *)(uintptr_t)e->prp1;
-    memset(d, 0, PG);
-    if ((e->cdw10 & 0xff) == NVME_CNS_CONTROLLER) {
-        memset(d + NVME_IDCTRL_SN, ' ', NVME_SN_LEN);
-        memcpy(d + NVME_IDCTRL_SN, "fake0", 5);
-        memset(d + NVME_IDCTRL_MN, ' ', NVME_MN_LEN);
-        memcpy(d + NVME_IDCTRL_MN, "Keel fake NVMe", 14);
-        d[NVME_IDCTRL_MDTS] = 5;
-        d[NVME_IDCTRL_NN] = 1;
-    } else {
-        assert_int_equal(e->nsid, 1);
-        uint64_t nsze = DISK_LBAS;
-        memcpy(d + NVME_IDNS_NSZE, &nsze, 8);
-        d[NVME_IDNS_LBAF0 + 2] = 9;   /* LBADS: 512 bytes */
-    }
-}
-
-/* Execute one command; returns its status field (0: success). */
-static uint16_t fake_execute(unsigned qid, const struct nvme_sqe *e)
-{
-    fake.commands++;
-    if (fake.fail_status) {
-        uint16_t st = fake.fail_status;
-        fake.fail_status = 0;
-        return st;
-    }
-    if (qid == 0) {
-        switch (e->opc) {
-        case NVME_ADMIN_IDENTIFY:
-            fake_identify(e);
-            return 0;
-        case NVME_ADMIN_SET_FEATURES:
-            assert_int_equal(e->cdw10, NVME_FEAT_NUM_QUEUES);
-            return 0;
-        case NVME_ADMIN_CREATE_IO_CQ:
-            assert_int_equal(e->cdw10 & 0xffff, 1);
-            assert_int_equal(e->cdw11 & 3, NVME_QUEUE_PC); /* IEN off */
-            assert_int_equal(e->prp1 % PG, 0);
-            fake.q[1].cq = (volatile struct nvme_cqe *)(uintptr_t)e->prp1;
-            fake.q[1].entries = (uint16_t)((e->cdw10 >> 16) + 1);
-            fake.q[1].phase = 1;
-            fake.created_cq = true;
-            return 0;
-        case NVME_ADMIN_CREATE_IO_SQ:
-            assert_true(fake.created_cq);       /* CQ first (5.5) */
-            assert_int_equal(e->cdw11 >> 16, 1);
-            assert_int_equal((e->cdw10 >> 16) + 1, fake.q[1].entries);
-            fake.q[1].sq = (volatile struct nvme_sqe *)(uintptr_t)e->prp1;
-            fake.created_sq = true;
-            return 0;
-        }
-        fail_msg("admin opcode %#x", e->opc);
-    }
-    assert_true(fake.created_sq);
-    assert_int_equal(e->nsid, 1);
-    switch (e->opc) {
-    case NVME_CMD_READ:
-    case NVME_CMD_WRITE:
-        fake_transfer(e, e->opc == NVME_CMD_WRITE);
-        return 0;
-    case NVME_CMD_FLUSH:
-        fake.flushes++;
-        return 0;
-    }
-    fail_msg("I/O opcode %#x", e->opc);
-    return 0;
-}
-
-/* Run every command between the controller's head and the tail doorbell
- * and post a completion for each, inverting the phase on wrap. */
-static void fake_step(unsigned qid)
-{
-    struct fake_q *f = &fake.q[qid];
-    while (f->sq_head != fake.db[2 * qid]) {
-        struct nvme_sqe e = f->sq[f->sq_head];
-        uint16_t st = fake_execute(qid, &e);
-        f->sq_head = (uint16_t)((f->sq_head + 1) % f->entries);
-        f->cq[f->cq_tail] = (struct nvme_cqe){
-            .sqhd = f->sq_head, .sqid = (uint16_t)qid, .cid = e.cid,
-            .status = (uint16_t)(st << 1 | f->phase) };
-        if (++f->cq_tail == f->entries) {
-            f->cq_tail = 0;
-            f->phase ^= 1;
-        }
-    }
-}
+/* ---- Against the fake controller (test/unit/fake_nvme.c) ---- */
 
 static struct nvme_queue admin, io;
 static void *asq, *acq;
 
 static int fake_setup(void **state UNUSED)
 {
-    memset(&fake, 0, sizeof(fake));
+    fake_nvme_reset(0);
     asq = page_alloc(1);
     acq = page_alloc(1);
-    nvme_queue_init(&admin, 0, 4, asq, acq, &fake.db[0], &fake.db[1]);
-    fake.q[0] = (struct fake_q){ .sq = asq, .cq = acq, .entries = 4,
-                                 .phase = 1 };
+    nvme_queue_init(&admin, 0, 4, asq, acq, fake_nvme_doorbell(0, false),
+                    fake_nvme_doorbell(0, true));
+    fake_nvme_attach_admin(asq, acq, 4);
     return 0;
 }
 
@@ -289,6 +143,7 @@ static int fake_teardown(void **state UNUSED)
 {
     free(asq);
     free(acq);
+    fake_nvme_free();
     return 0;
 }
 
@@ -300,7 +155,7 @@ static struct nvme_cqe roundtrip(struct nvme_queue *q,
     int cid = nvme_queue_submit(q, cmd);
     assert_true(cid >= 0);
     assert_false(nvme_queue_poll(q, &cqe));   /* nothing posted yet */
-    fake_step(q->qid);
+    fake_nvme_step(q->qid);
     assert_true(nvme_queue_poll(q, &cqe));
     assert_int_equal(cqe.cid, cid);
     assert_false(nvme_queue_poll(q, &cqe));   /* exactly one */
@@ -322,11 +177,11 @@ static void test_phase_wraps(void **state UNUSED)
         assert_int_equal(cqe.status & 1, (i / 4) % 2 == 0);
         assert_int_equal(admin.cq_head, (i + 1) % 4);
         assert_int_equal(admin.phase, ((i + 1) / 4) % 2 == 0);
-        assert_int_equal(fake.db[1], (i + 1) % 4);   /* CQ head doorbell */
-        assert_int_equal(fake.db[0], (i + 1) % 4);   /* SQ tail doorbell */
+        assert_int_equal(*fake_nvme_doorbell(0, true), (i + 1) % 4);   /* CQ head doorbell */
+        assert_int_equal(*fake_nvme_doorbell(0, false), (i + 1) % 4);   /* SQ tail doorbell */
         assert_int_equal(admin.sq_head, (i + 1) % 4);
     }
-    assert_int_equal(fake.commands, 10);
+    assert_int_equal(fake_nvme.commands, 10);
     assert_memory_equal(id + NVME_IDCTRL_MN, "Keel fake NVMe", 14);
     free(id);
 }
@@ -341,13 +196,13 @@ static void test_queue_full(void **state UNUSED)
     for (unsigned i = 0; i < 3; i++)
         assert_int_equal(nvme_queue_submit(&admin, &cmd), (int)i);
     assert_int_equal(nvme_queue_submit(&admin, &cmd), -EBUSY);
-    assert_int_equal(fake.db[0], 3);
-    fake.fail_status = 0x01;   /* Invalid Command Opcode: fine to fail */
-    fake.q[0].sq_head = 0;
+    assert_int_equal(*fake_nvme_doorbell(0, false), 3);
+    fake_nvme.fail_status = 0x01;   /* Invalid Command Opcode: fine to fail */
+    fake_nvme.q[0].sq_head = 0;
     /* Only the first completes; its SQHD frees one slot. */
-    fake.db[0] = 1;
-    fake_step(0);
-    fake.db[0] = 3;
+    *fake_nvme_doorbell(0, false) = 1;
+    fake_nvme_step(0);
+    *fake_nvme_doorbell(0, false) = 3;
     assert_true(nvme_queue_poll(&admin, &cqe));
     assert_int_equal(NVME_CQE_SC(cqe.status), 1);
     assert_int_equal(NVME_CQE_SCT(cqe.status), 0);
@@ -412,7 +267,8 @@ static void test_fake_io(void **state UNUSED)
     nvme_cmd_identify(&cmd, NVME_CNS_NAMESPACE, 1, addr_of(id));
     assert_int_equal(roundtrip(&admin, &cmd).status >> 1, 0);
     assert_int_equal(id[NVME_IDNS_LBAF0 + 2], 9);
-    nvme_queue_init(&io, 1, 8, iosq, iocq, &fake.db[2], &fake.db[3]);
+    nvme_queue_init(&io, 1, 8, iosq, iocq, fake_nvme_doorbell(1, false),
+                    fake_nvme_doorbell(1, true));
     nvme_cmd_set_num_queues(&cmd, 1, 1);
     roundtrip(&admin, &cmd);
     nvme_cmd_create_cq(&cmd, 1, 8, addr_of(iocq));
@@ -434,7 +290,7 @@ static void test_fake_io(void **state UNUSED)
         nvme_cmd_rw(&cmd, true, 1, xfers[i].lba,
                     (uint32_t)(xfers[i].len / 512), &prp);
         assert_int_equal(roundtrip(&io, &cmd).status >> 1, 0);
-        assert_memory_equal(fake.disk + xfers[i].lba * 512, p,
+        assert_memory_equal(fake_nvme.disk + xfers[i].lba * 512, p,
                             xfers[i].len);
         memset(back, 0, 8 * PG);
         assert_int_equal(nvme_prp_build(addr_of(q), xfers[i].len, prp_list,
@@ -446,7 +302,7 @@ static void test_fake_io(void **state UNUSED)
     }
     nvme_cmd_flush(&cmd, 1);
     roundtrip(&io, &cmd);
-    assert_int_equal(fake.flushes, 1);
+    assert_int_equal(fake_nvme.flushes, 1);
     /* 13 I/O commands through an 8-entry queue: wrapped once. */
     assert_int_equal(io.phase, 0);
     free(id), free(buf), free(back), free(prp_list), free(iosq), free(iocq);
