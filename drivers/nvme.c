@@ -16,6 +16,10 @@ _Static_assert(NVME_MAX_XFER / NVME_PAGE_SIZE + 1 <= NVME_PRP_PER_PAGE,
                "one PRP list page per command");
 
 #define IO_QID 1
+/* While a command runs, CSTS.CFS is read this often: the completion
+ * queue is memory, while a register read is an uncached MMIO access (under
+ * QEMU a trip through the device model), far dearer than the poll. */
+#define CSTS_POLL_NS 1000000ull   /* 1 ms */
 /* CAP.TO of 0 would mean no wait at all; allow at least this. */
 #define MIN_READY_TIMEOUT_NS 500000000ull
 
@@ -82,7 +86,7 @@ static int run_cmd(struct nvme_ctrl *c, struct nvme_queue *q,
                    const struct nvme_sqe *cmd, struct nvme_cqe *cqe_out)
 {
     struct nvme_cqe cqe;
-    uint64_t end;
+    uint64_t now, end, next_csts;
     int cid;
 
     if (c->broken)
@@ -90,7 +94,9 @@ static int run_cmd(struct nvme_ctrl *c, struct nvme_queue *q,
     cid = nvme_queue_submit(q, cmd);
     if (cid < 0)
         return -EIO;   /* cannot happen with one command in flight */
-    end = timer_now_ns() + NVME_CMD_TIMEOUT_NS;
+    now = timer_now_ns();
+    end = now + NVME_CMD_TIMEOUT_NS;
+    next_csts = now + CSTS_POLL_NS;
     for (;;) {
         if (nvme_queue_poll(q, &cqe)) {
             if (cqe.cid == cid)
@@ -99,13 +105,19 @@ static int run_cmd(struct nvme_ctrl *c, struct nvme_queue *q,
                          "ignored", q->qid, cqe.cid);
             continue;
         }
+        now = timer_now_ns();
+        if (now < next_csts) {
+            pause();
+            continue;
+        }
+        next_csts = now + CSTS_POLL_NS;
         if (rd32(c, NVME_REG_CSTS) & NVME_CSTS_CFS) {
             c->broken = true;
             nvme_log_err(c, "controller fatal status (CSTS.CFS) during "
                          "opcode %#x on queue %u", cmd->opc, q->qid);
             return -EIO;
         }
-        if (timer_now_ns() > end) {
+        if (now > end) {
             /* The buffers may still be in the controller's hands: never
              * reuse them, never issue another command. */
             c->broken = true;
