@@ -32,11 +32,13 @@ HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
 HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 
 # Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
-# the freestanding libc subset, the exception table hv/ names vectors by, and
-# SVM's choice of instruction-length/byte sources (test_svm_assist).
+# the freestanding libc subset, the exception table hv/ names vectors by,
+# SVM's choice of instruction-length/byte sources and its VMRUN checks
+# (test_svm_assist, test_svm_check) and the NVMe driver (test_nvme*.c; its
+# PCI and MMIO hooks are weak stubs).
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
 	arch/x86/exception.c arch/x86/svm/svm_assist.c \
-	arch/x86/svm/svm_check.c
+	arch/x86/svm/svm_check.c drivers/nvme.c drivers/nvme_queue.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer

@@ -61,9 +61,12 @@ void hostpci_write8(const struct hostpci_dev *d, unsigned off, uint8_t v)
     outb(config_select(d->bus, d->dev, d->fn, off), v);
 }
 
-/* Scan state: the IDs sought, how many matches to skip, the result. */
+/* Scan state: the IDs (or, with by_class, the class code) sought, how
+ * many matches to skip, the result. */
 struct scan {
     uint16_t vendor, device;
+    bool by_class;
+    uint32_t class24;       /* base class, subclass, prog-if (23:0) */
     unsigned skip;
     struct hostpci_dev *out;
     unsigned buses_seen;
@@ -79,7 +82,10 @@ static bool scan_function(struct scan *s, uint8_t bus, uint8_t dev,
     uint32_t class = raw_read32(bus, dev, fn, PCI_REVISION_ID);
     uint8_t class_code = class >> 24, subclass = (class >> 16) & 0xff;
 
-    if ((id & 0xffff) == s->vendor && (id >> 16) == s->device) {
+    bool match = s->by_class
+                     ? (class >> 8) == s->class24
+                     : (id & 0xffff) == s->vendor && (id >> 16) == s->device;
+    if (match) {
         if (s->skip == 0) {
             *s->out = (struct hostpci_dev){
                 .bus = bus, .dev = dev, .fn = fn,
@@ -132,6 +138,16 @@ int hostpci_find(uint16_t vendor, uint16_t device, unsigned index,
 {
     struct scan s = { .vendor = vendor, .device = device, .skip = index,
                       .out = out };
+    return scan_bus(&s, 0) ? 0 : -ENODEV;
+}
+
+int hostpci_find_class(uint8_t class_code, uint8_t subclass, uint8_t prog_if,
+                       unsigned index, struct hostpci_dev *out)
+{
+    struct scan s = { .by_class = true,
+                      .class24 = (uint32_t)class_code << 16 |
+                                 (uint32_t)subclass << 8 | prog_if,
+                      .skip = index, .out = out };
     return scan_bus(&s, 0) ? 0 : -ENODEV;
 }
 

@@ -22,6 +22,13 @@ struct hostpci_dev {
 int hostpci_find(uint16_t vendor, uint16_t device, unsigned index,
                  struct hostpci_dev *out);
 
+/* Find the index-th (from 0) function whose class code register (PCI 3.0,
+ * 6.2.1: base class, sub-class, programming interface at 0x0B..0x09)
+ * matches, in the same order as hostpci_find. Returns 0 and fills *out, or
+ * -ENODEV. */
+int hostpci_find_class(uint8_t class_code, uint8_t subclass, uint8_t prog_if,
+                       unsigned index, struct hostpci_dev *out);
+
 /* Configuration space accessors; off is a byte offset below 256, naturally
  * aligned for its width. */
 uint32_t hostpci_read32(const struct hostpci_dev *d, unsigned off);

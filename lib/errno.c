@@ -19,6 +19,7 @@ const char *err_name(int err)
     case ERANGE: return "ERANGE";
     case ENOSYS: return "ENOSYS";
     case ENOTSUP: return "ENOTSUP";
+    case ETIMEDOUT: return "ETIMEDOUT";
     default: return "E?";
     }
 }

@@ -46,6 +46,7 @@
 #endif
 #ifndef ENOTSUP
 #define ENOTSUP 95  /* valid but unsupported */
+#define ETIMEDOUT 110 /* the hardware did not answer in time */
 #endif
 
 /* Short name for an error code, e.g. "EINVAL"; "E?" for unknown codes. */

@@ -296,6 +296,8 @@ static const struct {
     { "virtio-blk",     ARG_IMAGE },    /* disk image, optional ":ro" */
     /* the machine's N-th virtio-blk PCI device, optional ":ro" */
     { "virtio-blk-host", ARG_INDEX },
+    /* the machine's N-th NVMe controller (namespace 1), optional ":ro" */
+    { "virtio-blk-nvme", ARG_INDEX },
     { "virtio-net",     ARG_OPTIONAL },
 };
 

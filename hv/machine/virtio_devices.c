@@ -6,6 +6,7 @@
 #include "hv/machine/virtio_devices.h"
 #include "hv/net/net.h"
 #include "hv/virtio/blk_host.h"
+#include "hv/virtio/blk_nvme.h"
 #include "hv/virtio/blk_ram.h"
 #include "hv/virtio/virtio_blk.h"
 #include "hv/virtio/virtio_console.h"
@@ -136,10 +137,10 @@ static int create_blk(struct vm *vm, const struct device_config *dc,
     return attach(vm, &blk->vdev, PCI_CLASS_STORAGE_OTHER);
 }
 
-/* device = virtio-blk-host:N: the machine's N-th virtio-blk PCI device,
- * whose blocks outlive Keel. */
+/* device = virtio-blk-host:N or virtio-blk-nvme:N: the machine's N-th
+ * virtio-blk PCI device or NVMe controller, whose blocks outlive Keel. */
 static int create_blk_host(struct vm *vm, const struct device_config *dc,
-                           unsigned index)
+                           unsigned index, bool nvme)
 {
     struct blk_backend *be = kzalloc(sizeof(*be));
     struct virtio_blk *blk = kzalloc(sizeof(*blk));
@@ -154,13 +155,15 @@ static int create_blk_host(struct vm *vm, const struct device_config *dc,
     rc = parse_u64(dc->arg, strlen(dc->arg), 0, &host_index);
     if (rc)
         return rc;
-    rc = blk_host_init(be, (unsigned)host_index, dc->read_only);
+    rc = nvme ? blk_nvme_init(be, (unsigned)host_index, dc->read_only)
+              : blk_host_init(be, (unsigned)host_index, dc->read_only);
     if (rc)
         return rc;
     ksnprintf(id, VIRTIO_BLK_ID_BYTES + 1, "keel-%s-%u", vm->name, index);
     virtio_blk_init(blk, vm->name, &vm->mem, be, id);
-    log_info("vm %s: virtio-blk host device %u: %s, %llu sectors, %s; "
-             "persistent: writes are kept%s", vm->name, (unsigned)host_index,
+    log_info("vm %s: virtio-blk %s %u: %s, %llu sectors, %s; "
+             "persistent: writes are kept%s", vm->name,
+             nvme ? "NVMe controller" : "host device", (unsigned)host_index,
              be->kind,
              (unsigned long long)blk->cfg.capacity,
              be->read_only ? "read-only" : "read-write",
@@ -183,7 +186,9 @@ int virtio_devices_create(struct vm *vm)
         else if (!strcmp(dc->type, "virtio-blk"))
             rc = create_blk(vm, dc, &files[i], nblk++);
         else if (!strcmp(dc->type, "virtio-blk-host"))
-            rc = create_blk_host(vm, dc, nblk++);
+            rc = create_blk_host(vm, dc, nblk++, false);
+        else if (!strcmp(dc->type, "virtio-blk-nvme"))
+            rc = create_blk_host(vm, dc, nblk++, true);
         else if (!strcmp(dc->type, "virtio-net"))
             rc = create_net(vm, nnet++);
         else

@@ -227,7 +227,9 @@ class Machine:
     virtio-net gets an e1000 uplink on QEMU's user network with a host
     port forwarded to the guest's port 80; virtio-blk-host:N gets a
     virtio-blk-pci drive backed by <disk_dir>/<config name>-diskN.img, made
-    (ext4, label keel-data) on first use and kept across runs."""
+    (ext4, label keel-data) on first use and kept across runs;
+    virtio-blk-nvme:N the same as an NVMe controller's namespace
+    (<config name>-nvmeN.img)."""
 
     def __init__(self, path, disk_dir=None, http_port=None):
         self.path = Path(path)
@@ -282,6 +284,15 @@ class Machine:
                            f"virtio-blk-pci,drive={dev},disable-legacy=on"]
             self.notes.append(f"virtio-blk-host:{n} -> {img} (ext4, kept "
                               "across runs; mounted on /mnt/data)")
+        elif dtype == "virtio-blk-nvme":
+            n = int(arg.split(":")[0] or 0)
+            img = self.disk_dir / f"{self.path.stem}-nvme{n}.img"
+            self.disks.append(img)
+            dev = f"nv{n}"
+            self.extra += ["-drive", f"file={img},if=none,format=raw,id={dev}",
+                           "-device", f"nvme,drive={dev},serial=keel{n}"]
+            self.notes.append(f"virtio-blk-nvme:{n} -> {img} on an NVMe "
+                              "controller (ext4, kept across runs)")
         elif dtype == "virtio-net" and not any("e1000" in x
                                                for x in self.extra):
             port = self.http_port

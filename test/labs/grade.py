@@ -39,8 +39,10 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
+from xml.etree import ElementTree
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -101,33 +103,35 @@ def run_unit(binary, timeout=300):
         log(f"{path} was not built")
         return {}, {}, "", (f"the unit tests build/unit/{binary} were not "
                             "built (a compile error? see the build output)")
-    xml = BUILD / "unit" / f"{binary}.grade.xml"
-    xml.unlink(missing_ok=True)
-    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="xml",
-               CMOCKA_XML_FILE=str(xml))
-    try:
-        r = subprocess.run([str(path)], cwd=ROOT, capture_output=True,
-                           text=True, errors="replace", timeout=timeout,
-                           env=env)
-        if not xml.exists():
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        report = Path(tmp) / f"{binary}.xml"
+        env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="xml",
+                   CMOCKA_XML_FILE=str(report))
+        try:
             r = subprocess.run([str(path)], cwd=ROOT, capture_output=True,
-                               text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired:
-        log(f"{binary} timed out after {timeout} s")
-        return {}, {}, "", (f"build/unit/{binary} did not finish in "
-                            f"{timeout} s (an endless loop?)")
-    out = r.stdout + r.stderr
-    cases, details = {}, {}
-    if xml.exists():
-        import xml.etree.ElementTree as ET
-        for case in ET.parse(xml).getroot().iter("testcase"):
-            bad = case.findall("failure") + case.findall("error")
-            cases[case.get("name")] = not bad
-            if bad:
-                details[case.get("name")] = "\n".join(
-                    (b.text or b.get("message") or "").strip() for b in bad)
-    else:
-        cases = {name: kind == "OK" for kind, name in CASE_RE.findall(out)}
+                               text=True, errors="replace", timeout=timeout,
+                               env=env)
+            if not report.exists():
+                r = subprocess.run([str(path)], cwd=ROOT,
+                                   capture_output=True, text=True,
+                                   errors="replace", timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{binary} timed out after {timeout} s")
+            return {}, {}, "", (f"build/unit/{binary} did not finish in "
+                                f"{timeout} s (an endless loop?)")
+        out = r.stdout + r.stderr
+        cases, details = {}, {}
+        if report.exists():
+            for case in ElementTree.parse(report).getroot().iter("testcase"):
+                bad = case.findall("failure") + case.findall("error")
+                cases[case.get("name")] = not bad
+                if bad:
+                    details[case.get("name")] = "\n".join(
+                        (b.text or b.get("message") or "").strip()
+                        for b in bad)
+        else:
+            cases = {name: kind == "OK"
+                     for kind, name in CASE_RE.findall(out)}
     return cases, details, out, ""
 
 

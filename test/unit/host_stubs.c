@@ -13,6 +13,7 @@
 #include "drivers/lapic_timer.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
+#include "drivers/hostpci.h"
 #include "drivers/virtio_blk_host.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -88,7 +89,13 @@ int serial_getc(void)
     }
     return -1;
 }
-uint64_t timer_now_ns(void) { return stub_now_ns; }
+void (*stub_timer_hook)(void);
+uint64_t timer_now_ns(void)
+{
+    if (stub_timer_hook)
+        stub_timer_hook();
+    return stub_now_ns;
+}
 uint64_t timer_tsc_hz(void) { return stub_tsc_hz; }
 uint64_t timer_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
 uint64_t timer_wall_seconds(void) { return stub_wall_seconds; }
@@ -176,6 +183,34 @@ int virtio_blk_host_flush(struct virtio_blk_host *h)
     (void)h;
     unreachable("virtio_blk_host_flush");
     return -1;
+}
+
+/* The host's PCI bus has no functions; weak, so a test with a fake
+ * device (test_nvme_ctrl.c) brings its own. */
+__attribute__((weak)) int hostpci_find_class(uint8_t class_code,
+                                             uint8_t subclass,
+                                             uint8_t prog_if, unsigned index,
+                                             struct hostpci_dev *out)
+{
+    (void)class_code, (void)subclass, (void)prog_if, (void)index, (void)out;
+    return -ENODEV;
+}
+__attribute__((weak)) uint64_t hostpci_bar(const struct hostpci_dev *d,
+                                           unsigned bar, uint64_t *size,
+                                           bool *is_io)
+{
+    (void)d, (void)bar, (void)size, (void)is_io;
+    unreachable("hostpci_bar");
+    return 0;
+}
+__attribute__((weak)) void hostpci_enable(const struct hostpci_dev *d)
+{
+    (void)d;
+}
+__attribute__((weak)) int arch_map_mmio(hpa_t base, uint64_t size)
+{
+    (void)base, (void)size;
+    return 0;
 }
 
 /* A fixed CPU for CPUID policy tests: an AMD family 17h-like host. */

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 extern uint64_t stub_now_ns;       /* timer_now_ns() */
+/* Called by every timer_now_ns() when set: a fake device polled by a
+ * driver's wait loop takes its step (and moves stub_now_ns) here. */
+extern void (*stub_timer_hook)(void);
 extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
 extern uint64_t stub_wall_seconds; /* timer_wall_seconds() */
 

@@ -243,6 +243,15 @@ static const struct {
     { "[vm a]\nkernel=k\ndevice = virtio-blk-host:1x:ro\n",
       "keel.cfg:3: device: virtio-blk-host needs a device index 0..15: "
       "'virtio-blk-host:1x:ro'" },
+    { "[vm a]\nkernel=k\n\ndevice = virtio-blk-nvme:nvme0\n",
+      "keel.cfg:4: device: virtio-blk-nvme needs a device index 0..15: "
+      "'virtio-blk-nvme:nvme0'" },
+    { "[vm a]\nkernel=k\ndevice = virtio-blk-nvme:99:ro\n",
+      "keel.cfg:3: device: virtio-blk-nvme needs a device index 0..15: "
+      "'virtio-blk-nvme:99:ro'" },
+    { "[vm a]\nkernel=k\ndevice = virtio-blk-nvme:0:rw\n",
+      "keel.cfg:3: device: virtio-blk-nvme needs a device index 0..15: "
+      "'virtio-blk-nvme:0:rw'" },
     { "[vm a]\nkernel=k\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n"
       "device=uart\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n",
       "keel.cfg:11: device: too many devices (at most 8)" },
@@ -274,6 +283,25 @@ static void test_blk_host(void **state)
     assert_string_equal(a->devices[1].arg, "3");
     assert_string_equal(a->devices[2].arg, "15");
     assert_true(a->devices[2].read_only);
+}
+
+/* device = virtio-blk-nvme[:N][:ro]: namespace 1 of the machine's N-th
+ * NVMe controller; N defaults to 0. */
+static void test_blk_nvme(void **state)
+{
+    assert_int_equal(parse("[vm a]\nkernel=k\n"
+                           "device = virtio-blk-nvme\n"
+                           "device = virtio-blk-nvme:2:ro\n"
+                           "device = virtio-blk-host:0\n"), 0);
+    const struct vm_config *a = &cfg.vms[0];
+    assert_int_equal(a->nr_devices, 3);
+    assert_string_equal(a->devices[0].type, "virtio-blk-nvme");
+    assert_string_equal(a->devices[0].arg, "0");
+    assert_false(a->devices[0].read_only);
+    assert_string_equal(a->devices[1].type, "virtio-blk-nvme");
+    assert_string_equal(a->devices[1].arg, "2");
+    assert_true(a->devices[1].read_only);
+    assert_string_equal(a->devices[2].type, "virtio-blk-host");
 }
 
 static void test_too_many_vms(void **state)
@@ -395,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_memory_sizes),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_blk_host),
+        cmocka_unit_test(test_blk_nvme),
         cmocka_unit_test(test_too_many_vms),
         cmocka_unit_test(test_value_too_long),
         cmocka_unit_test(test_crlf_bom_no_final_newline),
