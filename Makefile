@@ -32,9 +32,10 @@ HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
 HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 
 # Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
-# the freestanding libc subset, and the exception table hv/ names vectors by.
+# the freestanding libc subset, the exception table hv/ names vectors by and
+# the host LAPIC's register mapping.
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
-	arch/x86/exception.c
+	arch/x86/exception.c drivers/lapic_regs.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
