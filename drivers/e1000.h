@@ -13,7 +13,11 @@
  * Intel 82574 GbE Controller Family Datasheet (82574): 10 "Device
  * Registers" (10.2 "PCIe Register Descriptions"), 7.1.4 "Legacy Receive
  * Descriptor Format", 7.2.10.1 "Legacy Transmit Descriptor Format",
- * 4.6 "Software Initialization and Diagnostics". */
+ * 4.6 "Software Initialization and Diagnostics". The 82574 section
+ * numbers here and in e1000.c were written without a copy of the datasheet
+ * at hand (this machine is offline): look sections up by their titles, and
+ * re-check the EERD layout and the bit-22 quirks before relying on them on
+ * real hardware (QEMU's model exercises neither). */
 #ifndef KEEL_DRIVERS_E1000_H
 #define KEEL_DRIVERS_E1000_H
 
