@@ -34,11 +34,12 @@ HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
 # Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
 # the freestanding libc subset, the exception table hv/ names vectors by,
 # SVM's choice of instruction-length/byte sources and its VMRUN checks
-# (test_svm_assist, test_svm_check) and the NVMe driver (test_nvme*.c; its
-# PCI and MMIO hooks are weak stubs).
+# (test_svm_assist, test_svm_check), the NVMe driver (test_nvme*.c; its
+# PCI and MMIO hooks are weak stubs) and the host LAPIC's register mapping.
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
 	arch/x86/exception.c arch/x86/svm/svm_assist.c \
-	arch/x86/svm/svm_check.c drivers/nvme.c drivers/nvme_queue.c
+	arch/x86/svm/svm_check.c drivers/nvme.c drivers/nvme_queue.c \
+	drivers/lapic_regs.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer

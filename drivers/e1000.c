@@ -1,6 +1,8 @@
-/* Intel 8254x (e1000) uplink driver (drivers/e1000.h). 8254x Software
- * Developer's Manual rev. 4.0: 14 "General Initialization and Reset
- * Operation", 3.2 receive and 3.3 transmit descriptors. */
+/* Intel 8254x (e1000) and 82574L (e1000e) uplink driver (drivers/e1000.h).
+ * 8254x Software Developer's Manual rev. 4.0: 14 "General Initialization
+ * and Reset Operation", 3.2 receive and 3.3 transmit descriptors. 82574
+ * datasheet: 4.6 "Software Initialization and Diagnostics", 5.2.1.3
+ * "Master Disable" (before a reset), 10.2 registers. */
 #include "arch/x86/cpu.h"
 #include "drivers/e1000.h"
 #include "drivers/hostpci.h"
@@ -18,8 +20,34 @@
 #define E1000_TX_RING 64
 #define E1000_BUF     2048
 #define E1000_RESET_TIMEOUT_NS 10000000ULL    /* 10 ms */
+#define E1000_LINK_TIMEOUT_NS  2000000000ULL  /* 2 s for auto-negotiation */
+
+/* What differs between the models Keel drives. Everything else it uses
+ * (CTRL.RST/SLU, STATUS.LU, RAL0/RAH0, MTA, RCTL, TCTL, TIPG, the ring
+ * registers, legacy descriptors) has the same offset and bits in both
+ * manuals. On the 82574 the legacy descriptor formats are the default
+ * (RCTL.DTYP 00, RFCTL.EXSTEN 0 after reset) and MSI-X is off until
+ * software enables it in PCI configuration space, which Keel never does. */
+struct e1000_model {
+    uint16_t device;          /* PCI device ID, vendor 8086 */
+    const char *driver;       /* uplink name: "e1000" or "e1000e" */
+    const char *part;         /* Intel's part name, for the log */
+    uint32_t eerd_done;       /* EERD done bit */
+    unsigned eerd_addr_shift; /* EERD word-address field */
+    bool pcie;                /* 82574: master disable, IAM/EIAC, GCR, TXDCTL */
+};
+
+static const struct e1000_model e1000_models[] = {
+    {E1000_DEV_82540EM, "e1000", "82540EM", E1000_EERD_DONE,
+     E1000_EERD_ADDR_SHIFT, false},
+    {E1000_DEV_82545EM, "e1000", "82545EM", E1000_EERD_DONE,
+     E1000_EERD_ADDR_SHIFT, false},
+    {E1000_DEV_82574L, "e1000e", "82574L", E1000_82574_EERD_DONE,
+     E1000_82574_EERD_ADDR_SHIFT, true},
+};
 
 struct e1000 {
+    const struct e1000_model *model;
     volatile uint8_t *regs;             /* BAR 0, mapped uncached */
     struct e1000_rx_desc *rx;           /* identity-mapped: pointer = HPA */
     struct e1000_tx_desc *tx;
@@ -46,11 +74,11 @@ static void e1000_write(struct e1000 *e, unsigned reg, uint32_t v)
 static int eeprom_read(struct e1000 *e, unsigned word)
 {
     e1000_write(e, E1000_EERD,
-                (word << E1000_EERD_ADDR_SHIFT) | E1000_EERD_START);
+                (word << e->model->eerd_addr_shift) | E1000_EERD_START);
     uint64_t end = timer_now_ns() + 1000000;
     while (timer_now_ns() < end) {
         uint32_t v = e1000_read(e, E1000_EERD);
-        if (v & E1000_EERD_DONE)
+        if (v & e->model->eerd_done)
             return (int)(v >> E1000_EERD_DATA_SHIFT);
         pause();
     }
@@ -139,8 +167,9 @@ static void e1000_transmit(void *ctx, const void *frame, size_t len)
 static void e1000_report(void *ctx)
 {
     const struct e1000 *e = ctx;
-    kprintf("keel: e1000: %llu frames received, %llu bad; %llu sent, %llu "
-            "dropped (ring full)\n", (unsigned long long)e->rx_frames,
+    kprintf("keel: %s: %llu frames received, %llu bad; %llu sent, %llu "
+            "dropped (ring full)\n", e->model->driver,
+            (unsigned long long)e->rx_frames,
             (unsigned long long)e->rx_errors,
             (unsigned long long)e->tx_frames,
             (unsigned long long)e->tx_full);
@@ -156,7 +185,53 @@ static void *alloc_zeroed(uint64_t bytes)
     return hpa_ptr(p);
 }
 
-/* 14.4 "Receive Initialization" and 14.5 "Transmit Initialization". */
+/* Wait up to timeout_ns for (reg & mask) == want: 0, or -EIO on timeout. */
+static int wait_reg(struct e1000 *e, unsigned reg, uint32_t mask,
+                    uint32_t want, uint64_t timeout_ns)
+{
+    uint64_t end = timer_now_ns() + timeout_ns;
+    while ((e1000_read(e, reg) & mask) != want) {
+        if (timer_now_ns() > end)
+            return -EIO;
+        pause();
+    }
+    return 0;
+}
+
+/* The reset (8254x 14.5 / 82574 4.6.1 "Interrupts During Initialization"
+ * and 4.6.2 "Global Reset and General Configuration"). A PCIe part first
+ * stops its bus mastering (CTRL.GIO_MASTER_DISABLE, then STATUS.
+ * GIO_MASTER_ENABLE clears: no DMA in flight across the reset); every
+ * interrupt is masked before and after (Keel polls), and on the 82574 the
+ * auto-mask and MSI-X auto-clear registers are zeroed too. */
+static int reset(struct e1000 *e)
+{
+    e1000_write(e, E1000_IMC, 0xffffffff);
+    if (e->model->pcie) {
+        e1000_write(e, E1000_CTRL, e1000_read(e, E1000_CTRL) |
+                    E1000_CTRL_GIO_MASTER_DISABLE);
+        if (wait_reg(e, E1000_STATUS, E1000_STATUS_GIO_MASTER_ENABLE, 0,
+                     E1000_RESET_TIMEOUT_NS))
+            log_warn("%s: bus master requests still pending before reset",
+                     e->model->part);
+    }
+    e1000_write(e, E1000_CTRL, e1000_read(e, E1000_CTRL) | E1000_CTRL_RST);
+    if (wait_reg(e, E1000_CTRL, E1000_CTRL_RST, 0, E1000_RESET_TIMEOUT_NS))
+        return -EIO;
+    e1000_write(e, E1000_IMC, 0xffffffff);
+    if (e->model->pcie) {
+        e1000_write(e, E1000_IAM, 0);
+        e1000_write(e, E1000_EIAC, 0);
+        e1000_write(e, E1000_GCR, e1000_read(e, E1000_GCR) |
+                    E1000_82574_GCR_RSVD1);
+    }
+    (void)e1000_read(e, E1000_ICR);
+    return 0;
+}
+
+/* 14.4 "Receive Initialization" and 14.5 "Transmit Initialization"
+ * (82574: 4.6.6 "Receive Initialization", 4.6.7 "Transmit
+ * Initialization"). */
 static int start(struct e1000 *e)
 {
     e->rx = alloc_zeroed(E1000_RX_RING * sizeof(*e->rx));
@@ -166,17 +241,9 @@ static int start(struct e1000 *e)
     if (!e->rx || !e->tx || !e->rx_buf || !e->tx_buf)
         return -ENOMEM;
 
-    /* 14.5: reset, then mask every interrupt (Keel polls). */
-    e1000_write(e, E1000_IMC, 0xffffffff);
-    e1000_write(e, E1000_CTRL, e1000_read(e, E1000_CTRL) | E1000_CTRL_RST);
-    uint64_t end = timer_now_ns() + E1000_RESET_TIMEOUT_NS;
-    while (e1000_read(e, E1000_CTRL) & E1000_CTRL_RST) {
-        if (timer_now_ns() > end)
-            return -EIO;
-        pause();
-    }
-    e1000_write(e, E1000_IMC, 0xffffffff);
-    (void)e1000_read(e, E1000_ICR);
+    int rc = reset(e);
+    if (rc)
+        return rc;
     e1000_write(e, E1000_CTRL, e1000_read(e, E1000_CTRL) |
                 E1000_CTRL_SLU | E1000_CTRL_ASDE);
     read_mac(e, e->up.mac);
@@ -203,6 +270,9 @@ static int start(struct e1000 *e)
     e1000_write(e, E1000_TDH, 0);
     e1000_write(e, E1000_TDT, 0);
     e->tx_next = 0;
+    if (e->model->pcie)
+        e1000_write(e, E1000_TXDCTL, e1000_read(e, E1000_TXDCTL) |
+                    E1000_82574_TXDCTL_RSVD1);
     e1000_write(e, E1000_TIPG, E1000_TIPG_COPPER);
     e1000_write(e, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP |
                 (0x0fu << E1000_TCTL_CT_SHIFT) |
@@ -212,22 +282,23 @@ static int start(struct e1000 *e)
 
 struct net_uplink *e1000_probe(void)
 {
-    static const uint16_t ids[] = {E1000_DEV_82540EM, E1000_DEV_82545EM};
     struct hostpci_dev dev;
     unsigned i;
 
-    for (i = 0; i < ARRAY_SIZE(ids); i++)
-        if (hostpci_find(E1000_VENDOR_INTEL, ids[i], 0, &dev) == 0)
+    for (i = 0; i < ARRAY_SIZE(e1000_models); i++)
+        if (hostpci_find(E1000_VENDOR_INTEL, e1000_models[i].device, 0,
+                         &dev) == 0)
             break;
-    if (i == ARRAY_SIZE(ids))
+    if (i == ARRAY_SIZE(e1000_models))
         return NULL;
+    const struct e1000_model *m = &e1000_models[i];
 
     uint64_t size;
     bool is_io;
     uint64_t bar = hostpci_bar(&dev, 0, &size, &is_io);
     if (!bar || is_io || size < 0x20000) {
-        log_err("e1000 %02x:%02x.%x: BAR 0 %#llx (%llu bytes) is not the "
-                "128 KiB register window", dev.bus, dev.dev, dev.fn,
+        log_err("%s %02x:%02x.%x: BAR 0 %#llx (%llu bytes) is not the "
+                "128 KiB register window", m->driver, dev.bus, dev.dev, dev.fn,
                 (unsigned long long)bar, (unsigned long long)size);
         return NULL;
     }
@@ -236,20 +307,25 @@ struct net_uplink *e1000_probe(void)
         return NULL;
     hostpci_enable(&dev);
     nic.regs = hpa_ptr(bar);
+    nic.model = m;
     rc = start(&nic);
     if (rc) {
-        log_err("e1000 %02x:%02x.%x: cannot start (%s)", dev.bus, dev.dev,
-                dev.fn, err_name(rc));
+        log_err("%s %02x:%02x.%x: cannot start (%s)", m->driver, dev.bus,
+                dev.dev, dev.fn, err_name(rc));
         return NULL;
     }
-    nic.up.name = "e1000";
+    /* Auto-negotiation may take a moment after the reset; a machine
+     * without a cable waits E1000_LINK_TIMEOUT_NS once and goes on. */
+    (void)wait_reg(&nic, E1000_STATUS, E1000_STATUS_LU, E1000_STATUS_LU,
+                   E1000_LINK_TIMEOUT_NS);
+    nic.up.name = m->driver;
     nic.up.transmit = e1000_transmit;
     nic.up.poll = e1000_poll;
     nic.up.report = e1000_report;
     nic.up.ctx = &nic;
-    log_info("e1000 %02x:%02x.%x (8086:%04x): BAR 0 %#llx, link %s, "
-             "polled, promiscuous", dev.bus, dev.dev, dev.fn, dev.device,
-             (unsigned long long)bar,
+    log_info("%s %02x:%02x.%x (8086:%04x, Intel %s): BAR 0 %#llx, link %s, "
+             "polled, promiscuous", m->driver, dev.bus, dev.dev, dev.fn,
+             dev.device, m->part, (unsigned long long)bar,
              (e1000_read(&nic, E1000_STATUS) & E1000_STATUS_LU) ? "up"
                                                                : "down");
     return &nic.up;

@@ -5,12 +5,11 @@
 
 #include "lib/types.h"
 
-/* Enable the host LAPIC, mask the 8259s, calibrate the timer against the
- * TSC (10 ms) and install its interrupt handler. */
+/* Mask the 8259s, set up the host LAPIC (TPR 0, SVR enable with
+ * HOST_SPURIOUS_VECTOR, LINT0/1 masked), calibrate the timer against the
+ * TSC (10 ms) and install its interrupt handler. lapic_init
+ * (drivers/lapic.h) must have run: it chose xAPIC or x2APIC access. */
 void lapic_timer_init(void);
-
-/* Acknowledge the interrupt in service (stray vectors). */
-void lapic_timer_eoi(void);
 
 /* Arm the host timer to interrupt at deadline_ns (timer_now_ns time);
  * 0 disarms. A guest running then exits (INTR), an idle CPU wakes. */

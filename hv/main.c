@@ -5,6 +5,7 @@
 #include "arch/x86/trap.h"
 #include "drivers/acpi_host.h"
 #include "drivers/e1000.h"
+#include "drivers/lapic.h"
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
 #include "hv/core/vendor.h"
@@ -43,9 +44,10 @@ static void init_frames(const struct boot_info *bi)
 }
 
 /* The host machine: the boot CPU's tables, then Keel's own drivers: TSC
- * calibration, the LAPIC timer that ends time slices, host ACPI (power-off)
- * and, when the machine has one, the NIC that links the VMs' switch to the
- * outside. */
+ * calibration, the LAPIC in the mode the firmware handed over (or x2APIC
+ * with "x2apic = force"), the LAPIC timer that ends time slices, host ACPI
+ * (power-off) and, when the machine has one, the NIC that links the VMs'
+ * switch to the outside. */
 static void start_host(const struct boot_info *bi)
 {
     hpa_t top = 0;
@@ -53,8 +55,10 @@ static void start_host(const struct boot_info *bi)
         top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
     platform_init(top);
     timer_init();
+    if (lapic_init(bi->cfg.x2apic_force))
+        panic("cannot map the host LAPIC page");
     lapic_timer_init();
-    trap_set_eoi(lapic_timer_eoi);   /* stray host IRQs: ack at the LAPIC */
+    trap_set_eoi(lapic_eoi);   /* stray host IRQs: ack at the LAPIC */
     acpi_host_init(bi->rsdp);
     struct net_uplink *nic = e1000_probe();
     if (nic && net_uplink_register(nic) < 0)

@@ -24,7 +24,7 @@ enum section { SECT_NONE, SECT_KEEL, SECT_VM };
 
 /* Keys, in the order of the table below. */
 enum key_id {
-    KEY_LOG, KEY_TEST_EXIT, KEY_TRACE,
+    KEY_LOG, KEY_TEST_EXIT, KEY_TRACE, KEY_X2APIC,
     KEY_MEMORY, KEY_VCPUS, KEY_FORMAT, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE,
     KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT,
     NR_KEYS,
@@ -161,6 +161,22 @@ static int set_test_exit(struct parser *p, struct span v)
         p->cfg->test_exit = false;
     else
         return fail(p, "test-exit: expected yes or no: '%.*s'", QUOTE(v));
+    return 0;
+}
+
+/* "x2apic = force": Keel switches the host LAPIC to x2APIC mode before
+ * using it, standing in for firmware that hands it over in x2APIC mode
+ * (drivers/lapic.h; for tests on emulators whose firmware never does).
+ * "firmware" (the default) keeps the mode the firmware left. */
+static int set_x2apic(struct parser *p, struct span v)
+{
+    if (span_is(v, "force"))
+        p->cfg->x2apic_force = true;
+    else if (span_is(v, "firmware"))
+        p->cfg->x2apic_force = false;
+    else
+        return fail(p, "x2apic: expected force or firmware: '%.*s'",
+                    QUOTE(v));
     return 0;
 }
 
@@ -379,6 +395,7 @@ static const struct {
     [KEY_LOG]       = { "log",       SECT_KEEL, false, set_log },
     [KEY_TEST_EXIT] = { "test-exit", SECT_KEEL, false, set_test_exit },
     [KEY_TRACE]     = { "trace",     SECT_KEEL, false, set_trace },
+    [KEY_X2APIC]    = { "x2apic",    SECT_KEEL, false, set_x2apic },
     [KEY_MEMORY]    = { "memory",    SECT_VM,   false, set_memory },
     [KEY_VCPUS]     = { "vcpus",     SECT_VM,   false, set_vcpus },
     [KEY_FORMAT]    = { "format",    SECT_VM,   false, set_format },
@@ -548,6 +565,7 @@ int config_parse(const char *text, size_t len, struct keel_config *cfg,
     memset(cfg, 0, sizeof(*cfg));
     cfg->log_level = LOG_INFO;
     cfg->test_exit = false;
+    cfg->x2apic_force = false;
     if (err && errlen)
         err[0] = '\0';
 

@@ -77,6 +77,7 @@ struct keel_config {
     enum log_level log_level;
     bool test_exit;             /* end via isa-debug-exit (test harness) */
     bool trace;                 /* long exit trace, dumped at VM end */
+    bool x2apic_force;          /* "x2apic = force": host LAPIC to x2APIC */
     struct vm_config vms[CFG_MAX_VMS];
     unsigned nr_vms;
 };

@@ -6,35 +6,10 @@
 #ifndef KEEL_APIC_ROUTE_H
 #define KEEL_APIC_ROUTE_H
 
+#include "lib/apic_regs.h"
 #include "lib/types.h"
 
 struct vlapic;
-
-/* Delivery modes, the same 3-bit encoding in the ICR, the LVT entries, the
- * IOAPIC redirection entries and MSI data. See: SDM 3A 11.6.1 "Interrupt
- * Command Register (ICR)". */
-enum apic_delivery_mode {
-    APIC_DM_FIXED = 0,
-    APIC_DM_LOWEST = 1,     /* lowest priority */
-    APIC_DM_SMI = 2,
-    APIC_DM_NMI = 4,
-    APIC_DM_INIT = 5,
-    APIC_DM_STARTUP = 6,    /* SIPI; the vector is the start page number */
-    APIC_DM_EXTINT = 7,     /* the vector comes from the 8259 (INTA cycle) */
-};
-
-/* Destination shorthands, ICR bits 19:18. See: SDM 3A 11.6.1. */
-enum apic_shorthand {
-    APIC_SH_NONE = 0,       /* use the destination field */
-    APIC_SH_SELF = 1,
-    APIC_SH_ALL_INCL = 2,   /* all including self */
-    APIC_SH_ALL_EXCL = 3,   /* all excluding self */
-};
-
-/* Destination field values meaning "every LAPIC". See: SDM 3A 11.6.2.1
- * (xAPIC, 8-bit 0xFF) and 11.12.9 (x2APIC, 0xFFFFFFFF). */
-#define APIC_BROADCAST_XAPIC  0xFFu
-#define APIC_BROADCAST_X2APIC 0xFFFFFFFFu
 
 /* The lowest vector a fixed interrupt may use; 0-15 are illegal and set an
  * ESR bit instead of being delivered. See: SDM 3A 11.5.3 "Error Handling". */

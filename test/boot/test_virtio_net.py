@@ -1,6 +1,8 @@
 """Boot test of Keel's network (issue 5): the stock kernel's virtio_net
 binds to Keel's virtio-net device, whose frames go through Keel's switch
-to its e1000 uplink driver and QEMU's user network. The guest gets a DHCP
+to its uplink driver (drivers/e1000.c) and QEMU's user network. The QEMU
+test runs twice: with QEMU's `e1000` (82540EM) and with its `e1000e`
+(82574L, issue 14) as the machine's NIC; Keel's log must name the model. The guest gets a DHCP
 lease, fetches a 16 MiB file from an HTTP server this test runs on the
 host's loopback (10.0.2.2 from the guest) and checks its SHA-256, and the
 host reaches an HTTP server in the guest through a QEMU host forward.
@@ -96,13 +98,22 @@ def fetch_from_host(con, url, tries=30):
     con.fail(f"host could not fetch {url}: {last}")
 
 
-def net_checks(con, port, sums, hostport, name, mib, timeout):
-    """The guest-side checks on a booted guest at its shell: virtio-net
-    bound as eth0, a DHCP lease, the fetch of `name` (mib MiB) with its
-    SHA-256, then the host reaching the guest's httpd on hostport."""
+# QEMU/Bochs device name -> what Keel's log line must say about it.
+NIC_LOG = {
+    "e1000": r"keel: e1000 [0-9a-f:.]+ \(8086:100e, Intel 82540EM\): .*link up",
+    "e1000e": r"keel: e1000e [0-9a-f:.]+ \(8086:10d3, Intel 82574L\): .*link up",
+}
+
+
+def net_checks(con, port, sums, hostport, name, mib, timeout, nic="e1000"):
+    """The guest-side checks on a booted guest at its shell: Keel started
+    its uplink on nic and named the model, virtio-net bound as eth0, a DHCP
+    lease, the fetch of `name` (mib MiB) with its SHA-256, then the host
+    reaching the guest's httpd on hostport."""
     log = con.text()
-    if not re.search(r"e1000 .*link up", log):
-        con.fail("Keel did not start its e1000 uplink")
+    if not re.search(NIC_LOG[nic], log):
+        con.fail(f"Keel did not start its {nic} uplink (or did not name "
+                 "the model)")
     assert "virtio-net MAC 52:54:00:4b:" in log
 
     out, rc = sh(con, "for d in /sys/bus/virtio/devices/*; do "
@@ -123,7 +134,7 @@ def net_checks(con, port, sums, hostport, name, mib, timeout):
     seconds = time.monotonic() - start
     if rc != 0 or sums[name] not in out:
         con.fail(f"fetch: rc {rc}, got {out.strip()!r}, want {sums[name]}")
-    print(f"\nvirtio-net: {mib} MiB HTTP fetch + sha256sum in "
+    print(f"\nvirtio-net over {nic}: {mib} MiB HTTP fetch + sha256sum in "
           f"{seconds:.1f} s ({mib / seconds:.2f} MiB/s)")
 
     out, rc = sh(con, "mkdir -p /tmp/www && echo hello-from-guest > "
@@ -147,17 +158,19 @@ def poweroff_and_report(con, timeout):
             print(line)
 
 
-def test_dhcp_fetch_and_hostfwd(boot, http_blob):
+@pytest.mark.parametrize("nic", ["e1000", "e1000e"])
+def test_dhcp_fetch_and_hostfwd(boot, http_blob, nic):
     port, sums = http_blob
     hostport = free_port()
     extra = ["-netdev",
              f"user,id=n0,hostfwd=tcp:127.0.0.1:{hostport}-:{GUEST_PORT}",
              # No option ROM: OVMF would load iPXE for the NIC.
-             "-device", "e1000,netdev=n0,romfile="]
+             "-device", f"{nic},netdev=n0,romfile="]
     con = boot(linux_config(extra="device = virtio-net\n"), linux_files(),
                extra=extra)
     wait_shell(con, timeout=300)
-    net_checks(con, port, sums, hostport, "blob", BLOB_MIB, FETCH_TIMEOUT)
+    net_checks(con, port, sums, hostport, "blob", BLOB_MIB, FETCH_TIMEOUT,
+               nic)
     poweroff_and_report(con, 120)
 
 

@@ -107,12 +107,23 @@ static void test_expect(void **state)
     assert_int_equal(cfg.vms[2].expect, EXPECT_PASS);
 }
 
+/* "x2apic": force switches the host LAPIC to x2APIC (drivers/lapic.h);
+ * firmware keeps the firmware's mode. */
+static void test_x2apic(void **state)
+{
+    assert_int_equal(parse("[keel]\nx2apic = force\n[vm a]\nkernel=k\n"), 0);
+    assert_true(cfg.x2apic_force);
+    assert_int_equal(parse("[keel]\nx2apic=firmware\n[vm a]\nkernel=k\n"), 0);
+    assert_false(cfg.x2apic_force);
+}
+
 static void test_defaults(void **state)
 {
     assert_int_equal(parse("[vm a]\nkernel=k\n"), 0);
     assert_int_equal(cfg.log_level, LOG_INFO);
     assert_false(cfg.test_exit);
     assert_false(cfg.trace);
+    assert_false(cfg.x2apic_force);
     assert_int_equal(cfg.vms[0].memory, MiB(64));
     assert_int_equal(cfg.vms[0].vcpus, 1);
     assert_int_equal(cfg.vms[0].format, FMT_LINUX);
@@ -185,6 +196,8 @@ static const struct {
       "keel.cfg:2: test-exit: expected yes or no: 'true'" },
     { "[keel]\ntrace = on\n[vm a]\nkernel=k\n",
       "keel.cfg:2: trace: expected yes or no: 'on'" },
+    { "[keel]\nx2apic = yes\n[vm a]\nkernel=k\n",
+      "keel.cfg:2: x2apic: expected force or firmware: 'yes'" },
     { "[vm a]\nkernel=k\ntrace = yes\n",
       "keel.cfg:3: key 'trace' belongs in a [keel] section" },
     { "[vm a]\nkernel=k\nlog = info\n",
@@ -419,6 +432,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_x2apic),
         cmocka_unit_test(test_expect),
         cmocka_unit_test(test_memory_sizes),
         cmocka_unit_test(test_errors),
