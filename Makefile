@@ -178,8 +178,14 @@ usb: deps all linux
 	@KEEL_BUILD=$(BUILD) /usr/bin/python3 scripts/usb.py \
 		--config $(USB_CONFIG) --out $(USB_OUT)
 
+# Two pytest workers (python3-pytest-xdist), one test file each at a time
+# (--dist loadfile keeps a file's shared boots in one worker): the boots
+# are single-threaded QEMU/Bochs, so two cores run two. With both cores
+# busy by design, timeouts are stretched 2x unless KEEL_TIMEOUT_SCALE says
+# otherwise (test/boot/console.py).
 test: deps all unit linux fuzz-build
-	@$(PYTEST) -q test/
+	@KEEL_TIMEOUT_SCALE=$${KEEL_TIMEOUT_SCALE:-2} $(PYTEST) -q -n 2 \
+		--dist loadfile test/
 
 # The same suite beside stress-ng on every CPU, waits stretched 3x
 # (scripts/test-load.sh; README.md, Tests). ARGS=... narrows it.

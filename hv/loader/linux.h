@@ -86,7 +86,7 @@ void linux_layout_default(struct linux_layout *layout);
  * [acpi_gpa, acpi_gpa + acpi_size) carved out as E820_TYPE_ACPI (pass
  * acpi_size 0 for none), plus 4 KiB reserved entries for the IOAPIC and
  * LAPIC MMIO pages. Writes at most max entries to map, sorted by address,
- * adjacent RAM merged. Returns the number of entries, or -E2BIG if max is
+ * adjacent entries of the same type merged. Returns the number of entries, or -E2BIG if max is
  * too small, -EINVAL if the ACPI range is not RAM in gm. */
 int linux_e820_default(const struct guest_mem *gm, gpa_t acpi_gpa,
                        uint64_t acpi_size, struct boot_e820_entry *map,

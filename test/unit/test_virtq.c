@@ -352,6 +352,15 @@ static void test_bad_next(void **state UNUSED)
     expect_broken(VIRTQ_ERR_HEAD);
 }
 
+/* The first index past the table: valid indices are 0..size-1 (2.7.5). */
+static void test_next_equals_size(void **state UNUSED)
+{
+    start(false);
+    set_desc(desc(0), BUF_GPA, 8, VIRTQ_DESC_F_NEXT, QSIZE);
+    offer(0);
+    expect_broken(VIRTQ_ERR_HEAD);
+}
+
 static void test_wrong_direction(void **state UNUSED)
 {
     start(false);
@@ -437,6 +446,7 @@ int main(void)
         T(test_bad_avail_idx),
         T(test_bad_head),
         T(test_bad_next),
+        T(test_next_equals_size),
         T(test_wrong_direction),
         T(test_indirect_nested),
         T(test_indirect_with_next),
