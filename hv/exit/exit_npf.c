@@ -70,8 +70,9 @@ void exit_handle_npf(struct vcpu *v, const struct vm_exit *exit)
         }
         hex[res.nbytes ? res.nbytes * 3 - 1 : 0] = '\0';
         vm_crash(vm, "cannot emulate the instruction at rip %#llx (bytes "
-                 "%s) accessing guest-physical %#llx: not decodable", (unsigned long long)v->state.rip,
-                 hex, (unsigned long long)gpa);
+                 "%s) accessing guest-physical %#llx: not decodable or not "
+                 "emulated", (unsigned long long)v->state.rip, hex,
+                 (unsigned long long)gpa);
         return;
     }
     case EMU_ERROR:
