@@ -20,6 +20,7 @@
 #define CONFIG_AUX_IRQ    0x02   /* IRQ 12 on mouse data */
 #define CONFIG_KBD_OFF    0x10   /* keyboard clock disabled */
 #define CONFIG_XLAT       0x40   /* translate set 2 to set 1 */
+#define KBD_ENABLE_SCAN   0xf4   /* to the keyboard: send scancodes */
 #define SPINS             100000
 #define FLUSH_BYTES       32
 #define BYTES_PER_CALL    8
@@ -64,6 +65,11 @@ int i8042_init(void)
     if (!write_port(I8042_COMMAND, CMD_WRITE_CONFIG) ||
         !write_port(I8042_DATA, config))
         return -ENODEV;
+    /* The firmware may have stopped the keyboard's scanning as it left;
+     * ask for it again (the keyboard answers FAh, dropped by the flush
+     * once it arrived). */
+    write_port(I8042_DATA, KBD_ENABLE_SCAN);
+    wait_status(STATUS_OBF, true);
     flush();
     keys = (struct scancode_state){0};
     present = true;
