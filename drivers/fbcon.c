@@ -8,7 +8,9 @@
 #define TEXT_LEVEL 0xc0   /* light grey: 0xC0 in each colour */
 #define TAB_WIDTH  8
 
-enum { ESC_NONE, ESC_SEEN, ESC_CSI };  /* after nothing, ESC, ESC [ */
+/* After nothing, ESC, ESC [, or ESC and an intermediate byte (ESC ( B
+ * chooses a character set: three bytes, all swallowed). */
+enum { ESC_NONE, ESC_SEEN, ESC_CSI, ESC_INTERMEDIATE };
 
 /* A colour level (0-255) placed in the bits of mask, scaled to its width. */
 static uint32_t channel(uint32_t mask, uint32_t level)
@@ -139,8 +141,13 @@ static void csi(struct fbcon *con, uint8_t final)
 /* One byte inside an escape sequence. */
 static void escape(struct fbcon *con, uint8_t c)
 {
+    if (con->esc == ESC_INTERMEDIATE) {
+        con->esc = c >= 0x20 && c <= 0x2f ? ESC_INTERMEDIATE : ESC_NONE;
+        return;
+    }
     if (con->esc == ESC_SEEN) {
-        con->esc = c == '[' ? ESC_CSI : ESC_NONE;
+        con->esc = c == '[' ? ESC_CSI :
+                   c >= 0x20 && c <= 0x2f ? ESC_INTERMEDIATE : ESC_NONE;
         con->nr_args = 0;
         con->arg[0] = con->arg[1] = 0;
         return;
