@@ -90,8 +90,9 @@ class Screen:
         return img
 
     def read(self, where="bottom"):
-        """OCR of the screen's text: the top OCR_ROWS text rows, or the last
-        OCR_ROWS rows that have anything drawn (the cursor's end). Light
+        """OCR of the screen's text: the top OCR_ROWS text rows, the last
+        OCR_ROWS rows that have anything drawn (the cursor's end), or
+        "all" of it (slower: OCR time grows with the area). Light
         text on black is turned into dark on white and doubled in size,
         which tesseract reads far better at 8x16 pixels a character."""
         img = self.grab().convert("L")
@@ -101,7 +102,9 @@ class Screen:
             return ""
         left, top, right, bottom = lit
         span = OCR_ROWS * GLYPH_HEIGHT
-        if where == "top":
+        if where == "all":
+            box = (0, 0, right + 8, bottom + 4)
+        elif where == "top":
             box = (0, 0, right + 8, min(img.height, top + span))
         else:
             box = (0, max(0, bottom - span), right + 8, bottom + 4)
@@ -156,23 +159,33 @@ def type_text(monitor, text):
         monitor.command(f"sendkey {key}")
 
 
-@pytest.fixture(scope="module")
-def machine(tmp_path_factory):
-    """Keel with the Linux guest on a machine with a screen, a PS/2
-    keyboard and no serial port."""
-    work = tmp_path_factory.mktemp("screen")
+def start_machine(work, cfg_text, files, extra=()):
+    """QEMU booting Keel with a screen (-vga std), a PS/2 keyboard and no
+    serial port; returns the machine's console, monitor and screen."""
     sock = work / "monitor.sock"
-    esp = keelrun.make_esp(work, linux_config(), linux_files())
+    esp = keelrun.make_esp(work, cfg_text, files)
     cmd = keelrun.qemu_command(esp, work, serial=False, monitor=sock,
-                               extra=["-vga", "std"])
+                               extra=["-vga", "std", *extra])
     start = time.monotonic()
     con = Console(cmd, cwd=work)
     mon = Monitor(sock)
-    screen = Screen(mon, work)
-    yield {"con": con, "monitor": mon, "screen": screen, "start": start}
-    mon.close()
-    con.kill()
-    print(f"\nscreenshots in {work}")
+    return {"con": con, "monitor": mon, "screen": Screen(mon, work),
+            "start": start}
+
+
+def stop_machine(m):
+    m["monitor"].close()
+    m["con"].kill()
+    print(f"\nscreenshots in {m['screen'].workdir}")
+
+
+@pytest.fixture(scope="module")
+def machine(tmp_path_factory):
+    """Keel with the Linux guest, booted once for the two tests below."""
+    m = start_machine(tmp_path_factory.mktemp("screen"), linux_config(),
+                      linux_files())
+    yield m
+    stop_machine(m)
 
 
 def test_banner_and_prompt(machine):
@@ -204,3 +217,38 @@ def test_typing(machine):
     status = machine["con"].wait_exit(timeout=120)
     assert status == keelrun.EXIT_PASS, screen.fail(
         f"QEMU exit status {status}, not {keelrun.EXIT_PASS}")
+
+
+GOOD = """[keel]
+[vm good]
+memory = 16M
+format = multiboot
+kernel = \\EFI\\keel\\cpuid.elf
+"""
+GOOD_FILES = {"EFI/keel/cpuid.elf": keelrun.BUILD / "guest" / "tests" /
+              "cpuid.elf"}
+
+
+def test_config_error_stays(tmp_path):
+    """A bad keel.cfg is an error before ExitBootServices: with no serial
+    port Keel waits for a key, so the message stays on the screen (drawn
+    by the firmware's console) instead of the boot manager's next screen."""
+    m = start_machine(tmp_path, GOOD + "colour = blue\n", GOOD_FILES)
+    try:
+        m["screen"].wait_for(r"keel\.cfg:6:unknownkey.colour", timeout=90,
+                             where="all")
+        m["screen"].wait_for(r"pressakeytoreturntothefirmware", timeout=30,
+                             where="all")
+    finally:
+        stop_machine(m)
+
+
+def test_no_svm_error_stays(tmp_path):
+    """A CPU without SVM: Keel's screen console shows why it stopped, after
+    ExitBootServices, and keeps showing it (Keel halts; no test-exit)."""
+    m = start_machine(tmp_path, GOOD, GOOD_FILES, extra=["-cpu", "qemu64"])
+    try:
+        m["screen"].wait_for(r"FATAL:cannotenablehardwarevirtualization",
+                             timeout=90, where="all")
+    finally:
+        stop_machine(m)
