@@ -60,6 +60,33 @@ static void draw_cell(struct fbcon *con, unsigned row, unsigned col)
     con->shown[row][col] = c;
 }
 
+/* The cursor: the bottom eighth of the cell at (row, col), at least one
+ * pixel row, in the text colour; shown between writes, taken away (the
+ * cell drawn again) before the next one changes anything. */
+static void cursor_show(struct fbcon *con)
+{
+    const struct psf_font *f = con->font;
+    if (con->col >= con->cols)
+        return;     /* past the last column: the next byte wraps */
+    uint32_t lines = MAX(f->height / 8, 1u);
+    uint32_t *px = con->fb.base +
+                   ((size_t)con->row * f->height + f->height - lines) *
+                   con->fb.stride + (size_t)con->col * f->width;
+    for (uint32_t y = 0; y < lines; y++, px += con->fb.stride)
+        for (uint32_t x = 0; x < f->width; x++)
+            px[x] = con->fg;
+    con->cursor_row = con->row;
+    con->cursor_col = con->col;
+    con->cursor_on = true;
+}
+
+static void cursor_hide(struct fbcon *con)
+{
+    if (con->cursor_on)
+        draw_cell(con, con->cursor_row, con->cursor_col);
+    con->cursor_on = false;
+}
+
 /* Bring the screen in line with con->cells. */
 static void redraw(struct fbcon *con)
 {
@@ -172,6 +199,7 @@ static void escape(struct fbcon *con, uint8_t c)
 
 void fbcon_write(struct fbcon *con, const char *s, size_t n)
 {
+    cursor_hide(con);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = (uint8_t)s[i];
         if (con->esc != ESC_NONE) {
@@ -203,6 +231,7 @@ void fbcon_write(struct fbcon *con, const char *s, size_t n)
             break;      /* other control bytes (BEL, XON, ...) draw nothing */
         }
     }
+    cursor_show(con);
 }
 
 int fbcon_init(struct fbcon *con, const struct fb_info *fb,
@@ -228,5 +257,7 @@ int fbcon_init(struct fbcon *con, const struct fb_info *fb,
      * in any font whose space glyph is empty). */
     memset(con->cells, ' ', sizeof(con->cells));
     memset(con->shown, ' ', sizeof(con->shown));
+    con->cursor_on = false;
+    cursor_show(con);
     return 0;
 }

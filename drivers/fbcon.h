@@ -3,7 +3,7 @@
  * cells in a PSF font, written left to right, wrapped at the right edge
  * and scrolled up a line at the bottom. Understands LF, CR, BS, TAB and the
  * few ANSI/VT100 sequences a shell's line editor sends (ESC [ n C/D/K/J/H);
- * other sequences are swallowed. Pure memory writes: the framebuffer may
+ * other sequences are swallowed. The cursor is a line under its cell. Pure memory writes: the framebuffer may
  * be real video memory or a host buffer (unit tests).
  * Reference: UEFI 2.9, 12.9 "Graphics Output Protocol"
  * (EFI_GRAPHICS_OUTPUT_MODE_INFORMATION, EFI_GRAPHICS_PIXEL_FORMAT). */
@@ -41,7 +41,9 @@ struct fbcon {
     const struct psf_font *font;
     uint32_t fg, bg;         /* pixel values of text and background */
     unsigned cols, rows;     /* the grid, in cells */
-    unsigned col, row;       /* the cursor */
+    unsigned col, row;       /* the cursor: where the next byte goes */
+    bool cursor_on;          /* the cursor's mark is drawn at: */
+    unsigned cursor_row, cursor_col;
     unsigned esc;            /* escape sequence state (fbcon.c) */
     unsigned arg[2], nr_args;
     /* What each cell should show, and what it shows now: a cell is drawn

@@ -50,11 +50,12 @@ static int setup(void **state UNUSED)
 }
 
 /* What cell (row, col) shows, read back from the pixels: each of its rows
- * must spell the same byte; blank is ' '. */
+ * but the last (where the cursor's line may be) must spell the same byte;
+ * blank is ' '. */
 static char screen_at(unsigned row, unsigned col)
 {
     uint8_t first = 0;
-    for (unsigned y = 0; y < GH; y++) {
+    for (unsigned y = 0; y < GH - 1; y++) {
         uint8_t byte = 0;
         for (unsigned x = 0; x < 8; x++) {
             uint32_t px = fb[(row * GH + y) * STRIDE + col * 8 + x];
@@ -84,13 +85,42 @@ static const char *screen_row(unsigned r)
 
 static void put(const char *s) { fbcon_write(&con, s, strlen(s)); }
 
+/* Is the cursor's line (the last pixel row of a 4-row cell) drawn under
+ * cell (row, col)? */
+static bool cursor_at(unsigned row, unsigned col)
+{
+    for (unsigned x = 0; x < 8; x++)
+        if (fb[(row * GH + GH - 1) * STRIDE + col * 8 + x] != GREY)
+            return false;
+    return true;
+}
+
 static void test_init_clears_inside_only(void **state UNUSED)
 {
     assert_int_equal(con.cols, 10);
     assert_int_equal(con.rows, 3);
     for (unsigned y = 0; y < H; y++)
         for (unsigned x = 0; x < STRIDE; x++)
-            assert_int_equal(fb[y * STRIDE + x], x < W ? 0 : PAD);
+            if (y != GH - 1 || x >= 8)    /* the cursor, at (0, 0) */
+                assert_int_equal(fb[y * STRIDE + x], x < W ? 0 : PAD);
+    assert_true(cursor_at(0, 0));
+}
+
+static void test_cursor_follows(void **state UNUSED)
+{
+    put("ab");
+    assert_true(cursor_at(0, 2));
+    assert_false(cursor_at(0, 0));
+    /* 'a' = 0x61 has bit 7 clear: its last row is background again. */
+    assert_int_equal(fb[(GH - 1) * STRIDE + 0], 0);
+    put("\n");
+    assert_true(cursor_at(1, 0));
+    assert_false(cursor_at(0, 2));
+    put("0123456789");              /* a full line: no cursor until the wrap */
+    for (unsigned c = 0; c < 10; c++)
+        assert_false(cursor_at(1, c));
+    put("x");
+    assert_true(cursor_at(2, 1));
 }
 
 static void test_glyphs_in_cells(void **state UNUSED)
@@ -121,6 +151,7 @@ static void test_wrap_and_scroll(void **state UNUSED)
     assert_string_equal(screen_row(2), "");
     assert_int_equal(con.row, 2);
     assert_int_equal(con.col, 0);
+    assert_true(cursor_at(2, 0));
     /* Nothing was ever drawn outside the whole cells. */
     for (unsigned y = 0; y < H; y++)
         for (unsigned x = 0; x < STRIDE; x++)
@@ -184,6 +215,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_init_clears_inside_only, setup),
         cmocka_unit_test_setup(test_glyphs_in_cells, setup),
+        cmocka_unit_test_setup(test_cursor_follows, setup),
         cmocka_unit_test_setup(test_wrap_and_scroll, setup),
         cmocka_unit_test_setup(test_line_editing, setup),
         cmocka_unit_test_setup(test_bitmask_format, setup),
