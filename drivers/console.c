@@ -1,10 +1,12 @@
 /* Keel's console: serial port and screen out, serial port and keyboard in
  * (drivers/console.h). */
+#include "arch/x86/cpu.h"
 #include "drivers/console.h"
 #include "drivers/i8042.h"
 #include "drivers/psf.h"
 #include "drivers/serial.h"
 #include "lib/errno.h"
+#include "lib/panic.h"
 
 /* The font: the bytes of a gunzipped PSF file, written at build time by
  * scripts/psf2c.py into $(BUILD)/gen/console_font.c (Makefile FONT). */
@@ -22,6 +24,15 @@ int console_screen_start(const struct fb_info *fb)
         err = fbcon_init(&screen, fb, &font);
     screen_on = !err;
     return err;
+}
+
+void console_screen_map(void)
+{
+    hpa_t base = (hpa_t)(uintptr_t)screen.fb.base;
+    uint64_t size = (uint64_t)screen.fb.stride * screen.fb.height * 4;
+    if (screen_on && base + size > GiB(4) && arch_map_mmio(base, size))
+        panic("cannot map the framebuffer at %#llx",
+              (unsigned long long)base);
 }
 
 void console_screen_size(unsigned *cols, unsigned *rows)

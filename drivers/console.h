@@ -17,6 +17,12 @@
  * ExitBootServices (before it the firmware owns the screen). */
 int console_screen_start(const struct fb_info *fb);
 
+/* Once Keel's own page tables are loaded (platform_init), map the
+ * framebuffer if it lies above 4 GiB (a 64-bit BAR; below 4 GiB it is in
+ * Keel's identity map already), uncached, with arch_map_mmio. Panics when
+ * that fails: drawing would fault. Does nothing without a screen. */
+void console_screen_map(void);
+
 /* The screen's size in cells (0 x 0 before console_screen_start). */
 void console_screen_size(unsigned *cols, unsigned *rows);
 

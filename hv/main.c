@@ -3,7 +3,6 @@
  * them to the end, prints the summary and ends the machine. */
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
-#include "arch/x86/cpu.h"
 #include "drivers/acpi_host.h"
 #include "drivers/console.h"
 #include "drivers/e1000.h"
@@ -65,17 +64,6 @@ static void start_screen(const struct boot_info *bi)
              bi->fb.height, cols, rows);
 }
 
-/* Above 4 GiB Keel's identity map covers RAM only: map a framebuffer the
- * firmware put there (a 64-bit BAR) before drawing on it again. */
-static void map_screen(const struct boot_info *bi)
-{
-    uint64_t size = (uint64_t)bi->fb.stride * bi->fb.height * 4;
-    hpa_t base = (hpa_t)(uintptr_t)bi->fb.base;
-    if (base && base + size > GiB(4) && arch_map_mmio(base, size))
-        panic("cannot map the framebuffer at %#llx",
-              (unsigned long long)base);
-}
-
 /* The host machine: the boot CPU's tables, then Keel's own drivers: TSC
  * calibration, the LAPIC timer that ends time slices, host ACPI (power-off)
  * and, when the machine has one, the NIC that links the VMs' switch to the
@@ -86,7 +74,7 @@ static void start_host(const struct boot_info *bi)
     for (unsigned i = 0; i < bi->nr_mem; i++)
         top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
     platform_init(top);
-    map_screen(bi);
+    console_screen_map();   /* Keel's page tables from here on */
     timer_init();
     lapic_timer_init();
     trap_set_eoi(lapic_timer_eoi);   /* stray host IRQs: ack at the LAPIC */
