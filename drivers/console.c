@@ -7,6 +7,7 @@
 #include "drivers/serial.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 
 /* The font: the bytes of a gunzipped PSF file, written at build time by
  * scripts/psf2c.py into $(BUILD)/gen/console_font.c (Makefile FONT). */
@@ -16,6 +17,15 @@ extern const size_t console_font_psf_size;
 static struct psf_font font;
 static struct fbcon screen;
 static bool screen_on;
+static bool held;               /* console_screen_hold .. _map */
+static char held_text[2048];
+static size_t held_len;
+
+static bool above_4g(void)
+{
+    hpa_t base = (hpa_t)(uintptr_t)screen.fb.base;
+    return base + (uint64_t)screen.fb.stride * screen.fb.height * 4 > GiB(4);
+}
 
 int console_screen_start(const struct fb_info *fb)
 {
@@ -26,13 +36,22 @@ int console_screen_start(const struct fb_info *fb)
     return err;
 }
 
+void console_screen_hold(void)
+{
+    held = screen_on && above_4g();
+}
+
 void console_screen_map(void)
 {
+    if (!held)
+        return;
     hpa_t base = (hpa_t)(uintptr_t)screen.fb.base;
-    uint64_t size = (uint64_t)screen.fb.stride * screen.fb.height * 4;
-    if (screen_on && base + size > GiB(4) && arch_map_mmio(base, size))
+    if (arch_map_mmio(base, (uint64_t)screen.fb.stride * screen.fb.height * 4))
         panic("cannot map the framebuffer at %#llx",
               (unsigned long long)base);
+    held = false;
+    console_write_screen(held_text, held_len);
+    held_len = 0;
 }
 
 void console_screen_size(unsigned *cols, unsigned *rows)
@@ -43,8 +62,15 @@ void console_screen_size(unsigned *cols, unsigned *rows)
 
 void console_write_screen(const char *s, size_t n)
 {
-    if (screen_on)
-        fbcon_write(&screen, s, n);
+    if (!screen_on)
+        return;
+    if (held) {
+        size_t keep = MIN(n, sizeof(held_text) - held_len);
+        memcpy(held_text + held_len, s, keep);
+        held_len += keep;
+        return;
+    }
+    fbcon_write(&screen, s, n);
 }
 
 void console_write(const char *s, size_t n)

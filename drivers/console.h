@@ -17,10 +17,14 @@
  * ExitBootServices (before it the firmware owns the screen). */
 int console_screen_start(const struct fb_info *fb);
 
-/* Once Keel's own page tables are loaded (platform_init), map the
- * framebuffer if it lies above 4 GiB (a 64-bit BAR; below 4 GiB it is in
- * Keel's identity map already), uncached, with arch_map_mmio. Panics when
- * that fails: drawing would fault. Does nothing without a screen. */
+/* Around the switch to Keel's own page tables (platform_init): a
+ * framebuffer above 4 GiB (a 64-bit BAR) is not in Keel's identity map
+ * until console_screen_map maps it (uncached, arch_map_mmio), so between
+ * console_screen_hold and console_screen_map its text is kept (up to 2 KiB)
+ * and drawn afterwards. Below 4 GiB both do nothing: the identity map has
+ * it. console_screen_map panics when the mapping fails (drawing would
+ * fault). Neither does anything without a screen. */
+void console_screen_hold(void);
 void console_screen_map(void);
 
 /* The screen's size in cells (0 x 0 before console_screen_start). */

@@ -73,8 +73,9 @@ static void start_host(const struct boot_info *bi)
     hpa_t top = 0;
     for (unsigned i = 0; i < bi->nr_mem; i++)
         top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
+    console_screen_hold();  /* a framebuffer above 4 GiB: see console.h */
     platform_init(top);
-    console_screen_map();   /* Keel's page tables from here on */
+    console_screen_map();
     timer_init();
     lapic_timer_init();
     trap_set_eoi(lapic_timer_eoi);   /* stray host IRQs: ack at the LAPIC */
