@@ -29,17 +29,23 @@ HV_DIRS := boot hv hv/core hv/exit hv/machine hv/debug arch/x86/svm arch/x86/vmx
 	hv/dev hv/virtio hv/net hv/loader hv/emulate hv/acpi arch/x86 drivers mm lib
 HV_C    := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c))
 HV_ASM  := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.asm))
-HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o)
+HV_OBJ  := $(HV_C:%.c=$(BUILD)/hv/%.o) $(HV_ASM:%.asm=$(BUILD)/hv/%.o) \
+	$(BUILD)/hv/gen/console_font.o
+
+# The screen console's font (docs/console.md): a PSF from Debian's
+# console-setup-linux, turned into a C array at build time.
+FONT ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
 
 # Pure parts compiled for the Linux host (unit tests): hv/, mm/ and lib/ without
 # the freestanding libc subset, the exception table hv/ names vectors by,
 # SVM's choice of instruction-length/byte sources and its VMRUN checks
 # (test_svm_assist, test_svm_check), the NVMe driver (test_nvme*.c; its
-# PCI and MMIO hooks are weak stubs) and the host LAPIC's register mapping.
+# PCI and MMIO hooks are weak stubs), the host LAPIC's register mapping and
+# the pure console drivers (PSF font, framebuffer text console, scancodes).
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
 	arch/x86/exception.c arch/x86/svm/svm_assist.c \
 	arch/x86/svm/svm_check.c drivers/nvme.c drivers/nvme_queue.c \
-	drivers/lapic_regs.c
+	drivers/lapic_regs.c drivers/psf.c drivers/fbcon.c drivers/scancode.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer
@@ -63,6 +69,12 @@ deps:
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/console_font.c: scripts/psf2c.py $(FONT)
+	/usr/bin/python3 scripts/psf2c.py $(FONT) $@
+$(BUILD)/hv/gen/console_font.o: $(BUILD)/gen/console_font.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv/%.o: %.asm
 	@mkdir -p $(dir $@)

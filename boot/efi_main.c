@@ -1,16 +1,20 @@
 /* Keel's UEFI entry (GNU-EFI): read \EFI\keel\keel.cfg from the volume Keel
  * was loaded from, load every VM's files, find the ACPI RSDP, take the final
- * memory map, ExitBootServices and hand one struct boot_info to hv_main().
+ * memory map, find the GOP framebuffer Keel's screen console will draw on,
+ * ExitBootServices and hand one struct boot_info to hv_main().
  * Every error before ExitBootServices is printed (console and serial) and
- * returned to the firmware; nothing here waits for input.
+ * returned to the firmware; only when the machine has no serial port does
+ * Keel first wait for a key, so the error stays readable on the screen.
  * Reference: UEFI 2.9, 7.4 "Image Services" (ExitBootServices), 7.2
- * "Memory Allocation Services" (GetMemoryMap), 13.5 "File Protocol". */
+ * "Memory Allocation Services" (GetMemoryMap), 13.5 "File Protocol",
+ * 12.9 "Graphics Output Protocol", 12.3 "Simple Text Input Protocol". */
 #include <efi.h>
 #include <efilib.h>
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/virt_facts.h"
 #include "boot/boot.h"
+#include "drivers/console.h"
 #include "drivers/serial.h"
 #include "hv/core/config.h"
 #include "hv/core/virt_check.h"
@@ -44,6 +48,9 @@ void boot_msg(const char *fmt, ...)
     }
     wbuf[w] = 0;
     uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, wbuf);
+    size_t keep = MIN((size_t)n, sizeof(bi.boot_log) - bi.boot_log_len);
+    memcpy(bi.boot_log + bi.boot_log_len, buf, keep);
+    bi.boot_log_len += keep;
     if (!conout_is_serial)
         serial_write(buf, (size_t)n);
 }
@@ -68,6 +75,53 @@ static bool conout_has_uart(void)
     if (dp)
         FreePool(dp);
     return found;
+}
+
+/* The framebuffer of the firmware's graphics console, for Keel's screen
+ * console after ExitBootServices (UEFI 2.9, 12.9: Mode->FrameBufferBase,
+ * Mode->Info's resolution, PixelsPerScanLine and PixelFormat). bi.fb stays
+ * empty without GOP or with PixelBltOnly (no linear framebuffer). */
+static void find_framebuffer(void)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+    EFI_STATUS st = uefi_call_wrapper(BS->LocateProtocol, 3,
+                                      &GraphicsOutputProtocol, NULL,
+                                      (void **)&gop);
+    if (EFI_ERROR(st) || !gop || !gop->Mode || !gop->Mode->Info ||
+        gop->Mode->Info->PixelFormat >= PixelBltOnly) {
+        boot_msg("keel: no GOP framebuffer: the console is the serial "
+                 "port alone\n");
+        return;
+    }
+    const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
+    bi.fb = (struct fb_info){
+        .base = (uint32_t *)(uintptr_t)gop->Mode->FrameBufferBase,
+        .width = info->HorizontalResolution,
+        .height = info->VerticalResolution,
+        .stride = info->PixelsPerScanLine,
+        .format = info->PixelFormat,
+        .red_mask = info->PixelInformation.RedMask,
+        .green_mask = info->PixelInformation.GreenMask,
+        .blue_mask = info->PixelInformation.BlueMask,
+    };
+    boot_msg("keel: GOP framebuffer %ux%u at %#llx (%u pixels per line, "
+             "format %u)\n", bi.fb.width, bi.fb.height,
+             (unsigned long long)gop->Mode->FrameBufferBase, bi.fb.stride,
+             bi.fb.format);
+}
+
+/* After an error, with no serial port the screen is the only place the
+ * message is: wait for a key before the firmware's boot manager takes the
+ * screen back (UEFI 2.9, 12.3: ConIn's WaitForKey event, ReadKeyStroke). */
+static void hold_error_on_screen(void)
+{
+    if (serial_present() || !ST->ConIn)
+        return;
+    boot_msg("keel: press a key to return to the firmware\n");
+    UINTN index;
+    EFI_INPUT_KEY key;
+    uefi_call_wrapper(BS->WaitForEvent, 3, 1, &ST->ConIn->WaitForKey, &index);
+    uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key);
 }
 
 static hpa_t find_rsdp(void)
@@ -154,17 +208,12 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image)
     return st;
 }
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* Everything up to ExitBootServices; returns only on an error. */
+static EFI_STATUS boot(EFI_HANDLE image)
 {
     EFI_LOADED_IMAGE *li = NULL;
     EFI_STATUS st;
     char err[200];
-
-    InitializeLib(image, systab);
-    platform_console_init();
-    log_set_output(serial_write);    /* lib/log.h: the log's sink */
-    conout_is_serial = conout_has_uart();
-    uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 
     st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
                            (void **)&li);
@@ -246,6 +295,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
                  vc->kernel, (unsigned long long)bi.files[i].kernel.size,
                  vc->initrd[0] ? " and " : "", vc->initrd);
     }
+    find_framebuffer();
     bi.rsdp = find_rsdp();
     boot_msg("keel: ACPI RSDP %s, exiting boot services\n",
              bi.rsdp ? "found" : "not found");
@@ -257,4 +307,18 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         return st;
     }
     hv_main(&bi);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+    InitializeLib(image, systab);
+    platform_console_init();
+    /* lib/log.h: the log's sink. The screen joins it in hv_main, after
+     * ExitBootServices. */
+    log_set_output(console_write);
+    conout_is_serial = conout_has_uart();
+    uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
+    EFI_STATUS st = boot(image);
+    hold_error_on_screen();
+    return st;
 }

@@ -65,6 +65,8 @@ void serial_write_raw(const char *s, size_t n)
         put_raw(s[i]);
 }
 
+bool serial_present(void) { return present; }
+
 int serial_getc(void)
 {
     if (!present || !(inb(COM1 + UART_LSR) & LSR_DR))

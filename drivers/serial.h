@@ -16,6 +16,10 @@ void serial_write(const char *s, size_t n);
 /* Write n bytes unchanged (guest output, which carries its own CR LF). */
 void serial_write_raw(const char *s, size_t n);
 
+/* Did serial_init find a UART at COM1 (its status register does not read
+ * 0xFF)? Without one, every write above is dropped. */
+bool serial_present(void);
+
 /* Read one byte from the console if one is waiting; returns -1 if none. */
 int serial_getc(void);
 

@@ -5,10 +5,12 @@
 #ifndef KEEL_BOOT_INFO_H
 #define KEEL_BOOT_INFO_H
 
+#include "drivers/fbcon.h"
 #include "hv/core/config.h"
 #include "lib/types.h"
 
 #define BOOT_MAX_MEM_RANGES 512
+#define BOOT_LOG_SIZE       4096
 
 /* One memory map range, simplified from EFI_MEMORY_DESCRIPTOR. */
 enum mem_kind { MEM_FREE, MEM_RESERVED, MEM_ACPI, MEM_KEEL };
@@ -27,8 +29,12 @@ struct boot_info {
     hpa_t rsdp;               /* host ACPI RSDP, 0 if the firmware has none */
     hpa_t image_base;         /* where UEFI loaded keel.efi (for gdb) */
     uint64_t image_size;
-    hpa_t fb_base;            /* GOP framebuffer, 0 if none */
-    uint32_t fb_width, fb_height, fb_stride;
+    struct fb_info fb;        /* GOP framebuffer (UEFI 12.9); base NULL if none */
+    /* What boot_msg printed before ExitBootServices (the firmware drew it
+     * on the screen), shown again on Keel's screen console; the first
+     * BOOT_LOG_SIZE bytes. */
+    char boot_log[BOOT_LOG_SIZE];
+    size_t boot_log_len;
 };
 
 #endif

@@ -4,7 +4,9 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "drivers/acpi_host.h"
+#include "drivers/console.h"
 #include "drivers/e1000.h"
+#include "drivers/i8042.h"
 #include "drivers/lapic.h"
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
@@ -43,6 +45,26 @@ static void init_frames(const struct boot_info *bi)
              (unsigned long long)(frame_free_pages() >> 8));
 }
 
+/* The screen console (drivers/console.h) on the GOP framebuffer boot/
+ * found, with the boot messages the firmware showed before
+ * ExitBootServices drawn again; from here on Keel's log, the guests'
+ * consoles and the monitor appear on the serial port and the screen. */
+static void start_screen(const struct boot_info *bi)
+{
+    if (!bi->fb.base)
+        return;
+    if (console_screen_start(&bi->fb)) {
+        log_warn("screen: cannot draw on the %ux%u framebuffer (format "
+                 "%u)", bi->fb.width, bi->fb.height, bi->fb.format);
+        return;
+    }
+    console_write_screen(bi->boot_log, bi->boot_log_len);
+    unsigned cols, rows;
+    console_screen_size(&cols, &rows);
+    log_info("screen: %ux%u pixels, %ux%u characters", bi->fb.width,
+             bi->fb.height, cols, rows);
+}
+
 /* The host machine: the boot CPU's tables, then Keel's own drivers: TSC
  * calibration, the LAPIC in the mode the firmware handed over (or x2APIC
  * with "x2apic = force"), the LAPIC timer that ends time slices, host ACPI
@@ -53,13 +75,17 @@ static void start_host(const struct boot_info *bi)
     hpa_t top = 0;
     for (unsigned i = 0; i < bi->nr_mem; i++)
         top = MAX(top, bi->mem[i].base + bi->mem[i].pages * PAGE_SIZE);
+    console_screen_hold();  /* a framebuffer above 4 GiB: see console.h */
     platform_init(top);
+    console_screen_map();
     timer_init();
     if (lapic_init(bi->cfg.x2apic_force))
         panic("cannot map the host LAPIC page");
     lapic_timer_init();
     trap_set_eoi(lapic_eoi);   /* stray host IRQs: ack at the LAPIC */
     acpi_host_init(bi->rsdp);
+    if (i8042_init() == 0)
+        log_info("keyboard: PS/2 (i8042), polled");
     struct net_uplink *nic = e1000_probe();
     if (nic && net_uplink_register(nic) < 0)
         log_err("net: cannot attach %s as the uplink", nic->name);
@@ -94,6 +120,7 @@ void hv_main(struct boot_info *bi)
     static struct vm *vms[CFG_MAX_VMS];
     unsigned nr = 0, failed = 0;
 
+    start_screen(bi);
     /* A panic prints the last vCPU and its exit trace, then halts. */
     panic_set_hooks(trace_panic_dump, platform_fatal);
     log_set_level(bi->cfg.log_level);

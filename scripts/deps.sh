@@ -7,7 +7,8 @@ set -eu
 PKGS="gcc make binutils gnu-efi nasm ovmf qemu-system-x86 bochs bochs-term bochsbios vgabios
 busybox-static mtools dosfstools gdisk e2fsprogs cpio gzip xz-utils
 libcmocka-dev libcapstone-dev python3 python3-pytest python3-pytest-xdist python3-pexpect gdb gnuplot-nox
-stress-ng python3-junitparser clang libfuzzer-14-dev"
+stress-ng python3-junitparser clang libfuzzer-14-dev
+console-setup-linux tesseract-ocr tesseract-ocr-eng python3-pil"
 
 missing=""
 for p in $PKGS; do

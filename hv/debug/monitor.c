@@ -3,7 +3,7 @@
  * boot CPU when the filter saw its key sequence (hv/sched.c), between
  * slices, so every vCPU is outside its guest with its state in
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
-#include "drivers/serial.h"
+#include "drivers/console.h"
 #include "drivers/timer.h"
 #include "hv/core/dirty_log.h"
 #include "hv/core/vcpu.h"
@@ -259,11 +259,11 @@ static bool read_line(char *buf, size_t size)
 {
     size_t len = 0;
     for (;;) {
-        int c = serial_getc();
+        int c = console_getc();
         if (c < 0)
             continue;
         if (c == '\r' || c == '\n') {
-            serial_write("\n", 1);
+            console_write("\n", 1);
             buf[len] = '\0';
             return true;
         }
@@ -271,10 +271,10 @@ static bool read_line(char *buf, size_t size)
             return false;
         if ((c == 0x7f || c == 0x08) && len) {
             len--;
-            serial_write("\b \b", 3);
+            console_write("\b \b", 3);
         } else if (c >= 0x20 && c < 0x7f && len + 1 < size) {
             buf[len++] = (char)c;
-            serial_write_raw((const char *)&buf[len - 1], 1);
+            console_write_raw((const char *)&buf[len - 1], 1);
         }
     }
 }
@@ -303,7 +303,7 @@ int monitor_getkey(bool *open)
         held = -1;
         return c;
     }
-    int c = serial_getc();
+    int c = console_getc();
     if (c < 0)
         return -1;
     if (escaped) {

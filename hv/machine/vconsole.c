@@ -1,5 +1,5 @@
 /* Guest console multiplexing (hv/machine/vconsole.h). */
-#include "drivers/serial.h"
+#include "drivers/console.h"
 #include "hv/core/config.h"
 #include "hv/core/vm.h"
 #include "hv/dev/uart16550.h"
@@ -33,14 +33,14 @@ void vconsole_flush(struct vm *vm)
     char out[LINE_MAX + CFG_NAME_MAX + 8];
     int n = ksnprintf(out, sizeof(out), "[%s] %.*s\n", vm->name,
                       (int)line_len[id], line[id]);
-    serial_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    console_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
     line_len[id] = 0;
 }
 
 void vconsole_putc(struct vm *vm, char c)
 {
     if (raw_mode) {
-        serial_write_raw(&c, 1);
+        console_write_raw(&c, 1);
         return;
     }
     unsigned id = vm->id % CFG_MAX_VMS;

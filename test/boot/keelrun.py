@@ -120,13 +120,16 @@ def kvm_nested():
 
 
 def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
-                 extra=(), cpu=None):
+                 extra=(), cpu=None, serial=True, monitor=None):
     """The QEMU command line for booting esp under OVMF (esp None: no
     disk; extra then names the boot device).
 
     Without nested KVM: TCG with an SVM + NPT CPU (qemu64 is the reference
     model: TCG has no next-RIP save, so Keel decodes instructions itself).
     cpu: another TCG model (e.g. "qemu64,-svm": no virtualization at all).
+    serial=False: a machine without a serial port (Keel's console is then
+    the screen and the PS/2 keyboard; test_screen.py). monitor: the path
+    of a Unix socket for QEMU's human monitor (screendump, sendkey).
     """
     workdir = Path(workdir)
     vars_copy = workdir / "OVMF_VARS.fd"
@@ -148,7 +151,8 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     if interactive:
         cmd += ["-serial", "mon:stdio"]   # Ctrl-A X quits QEMU
     else:
-        cmd += ["-serial", "stdio", "-monitor", "none"]
+        cmd += ["-serial", "stdio" if serial else "none", "-monitor",
+                f"unix:{monitor},server=on,wait=off" if monitor else "none"]
     return cmd + list(extra)
 
 

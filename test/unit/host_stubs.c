@@ -11,6 +11,7 @@
 #include "arch/x86/fpu.h"
 #include "arch/x86/platform.h"
 #include "drivers/lapic_timer.h"
+#include "drivers/console.h"
 #include "drivers/serial.h"
 #include "drivers/timer.h"
 #include "drivers/hostpci.h"
@@ -62,6 +63,11 @@ void serial_write(const char *s, size_t n)
 }
 void serial_write_raw(const char *s, size_t n) { serial_write(s, n); }
 
+/* Keel's console (drivers/console.h) is the serial stub: the screen is not
+ * there in host tests. */
+void console_write(const char *s, size_t n) { serial_write(s, n); }
+void console_write_raw(const char *s, size_t n) { serial_write(s, n); }
+
 /* Console input: the bytes of stub_console_input(), then -1 ("nothing
  * waiting"). A reader that polls on after its script ran out (the
  * monitor's line editor busy-waits) would hang the test: abort instead. */
@@ -89,6 +95,7 @@ int serial_getc(void)
     }
     return -1;
 }
+int console_getc(void) { return serial_getc(); }
 void (*stub_timer_hook)(void);
 uint64_t timer_now_ns(void)
 {
