@@ -232,11 +232,13 @@ void trace_dump_machine(const struct vcpu *v)
     const struct trace_ring *r = v->trace;
     kprintf("keel: trace begin %s vcpu%u\n", v->vm->name, v->id);
     if (r) {
+        char buf[96];
         for (uint64_t i = first_kept(r, 0); i < r->total; i++) {
             const struct trace_entry *e = &r->e[i & (r->size - 1)];
-            kprintf("trace: %llu %s\n",
+            kprintf("trace: %llu %s rip %#llx\n",
                     (unsigned long long)tsc_to_ns(e->tsc - base_tsc),
-                    exit_reason_name((enum exit_reason)e->reason));
+                    trace_format(e, buf, sizeof(buf)),
+                    (unsigned long long)e->rip);
         }
     }
     kprintf("keel: trace end\n");

@@ -65,9 +65,11 @@ const char *trace_format(const struct trace_entry *e, char *buf, size_t size);
 void trace_dump(const struct vcpu *v, unsigned max);
 
 /* Print v's whole ring in the machine-readable form scripts/trace_plot.py
- * reads, between "keel: trace begin <vm> vcpu<n>" and "keel: trace end":
- * one "trace: <ns> <REASON>" line per exit, ns since the first traced exit
- * of any vCPU (host TSC converted with the calibrated frequency). */
+ * and scripts/exit_breakdown.py read, between "keel: trace begin <vm>
+ * vcpu<n>" and "keel: trace end": one "trace: <ns> <REASON> <decoded> rip <gva>"
+ * line per exit (<REASON> <decoded> as trace_format writes it, e.g. "IO out
+ * port 0x3f8 size 1 (byte)"; gva the exiting instruction's), ns since the first traced exit of any vCPU (host
+ * TSC converted with the calibrated frequency). */
 void trace_dump_machine(const struct vcpu *v);
 
 /* The vCPU whose exit was recorded last (for panic reports); NULL before
