@@ -77,6 +77,11 @@ static void run_slice(struct vcpu *v)
     v->yield = false;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
            !v->vm->reset_pending && !v->yield && timer_now_ns() < end) {
+        /* Due device timers fire first, so the host timer is armed for
+         * the next deadline and not for one already past (that would make
+         * the guest exit again as soon as it enters: one INTR exit more
+         * per guest timer interrupt). */
+        pc_update(v->vm, timer_now_ns());
         lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
         uint64_t now = timer_now_ns();
