@@ -88,6 +88,9 @@ struct vcpu {
     struct dreg_state dreg;       /* DR0-DR3, DR6 while another vCPU runs */
     struct pvclock pvclock;       /* kvmclock MSRs (hv/dev/pvclock.h) */
     struct exit_stats stats;
+    /* PCI CONFIG_DATA accesses Keel carried out in the exit of the OUT to
+     * CONFIG_ADDRESS before them, each an exit saved (hv/exit/exit_io.c). */
+    uint64_t io_paired;
     /* Wake-ups by another vCPU (an IPI, its timer): host TSC when the
      * first one since this vCPU last entered the guest came (0: none), and
      * how long such wake-ups waited for the entry (count, total, max

@@ -62,6 +62,10 @@ void stats_vm_report(const struct vm *vm)
                 kprintf(" %s=%llu", exit_reason_name(r),
                         (unsigned long long)s->count[r]);
         kprintf("\n");
+        if (vm->vcpus[i]->io_paired)
+            kprintf("keel:   vcpu%u: %llu PCI CONFIG_DATA accesses done in "
+                    "the exit of their CONFIG_ADDRESS write\n", i,
+                    (unsigned long long)vm->vcpus[i]->io_paired);
     }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         const struct vcpu *v = vm->vcpus[i];
