@@ -229,6 +229,7 @@ static void test_trace_dump_machine_lines(void **state)
         trace_record(v, &e, tsc++);
     e = io_exit(0x3f8, 1, false);
     trace_record(v, &e, tsc++);
+    trace_record_cycles(v, 12345);
     stub_capture_begin();
     trace_dump_machine(v);
     const char *out = stub_capture_end();
@@ -236,6 +237,8 @@ static void test_trace_dump_machine_lines(void **state)
     assert_int_equal(count_lines(out, "trace: "), 4);
     assert_non_null(strstr(out, " CPUID leaf "));
     assert_non_null(strstr(out, " IO out port 0x3f8 size 1 (byte) rip "));
+    assert_non_null(strstr(out, " cycles 12345\n"));
+    assert_int_equal(count_lines(out, "trace: "), 4);
     assert_int_equal(count_lines(out, "keel: trace end"), 1);
     assert_ptr_equal(trace_last_vcpu(), v);
 }
