@@ -51,6 +51,8 @@ void pv_eoi_sync(struct pv_eoi *p, const struct guest_mem *mem,
     volatile uint32_t *vw = w;
     if (*vw & PV_EOI_PENDING)
         *vw &= ~PV_EOI_PENDING;       /* no EOI yet: take the offer back */
-    else
+    else {
         vlapic_eoi(l);                /* the guest's EOI, by clearing it */
+        p->done++;
+    }
 }

@@ -29,6 +29,7 @@ struct vlapic;
 struct pv_eoi {
     uint64_t msr;
     bool armed;
+    uint64_t done;     /* EOIs the guest did by clearing the bit */
 };
 
 /* WRMSR MSR_KVM_PV_EOI_EN: 0 (or bit 0 clear) disables; else bits 63:2

@@ -376,6 +376,7 @@ static void test_pv_eoi_guest_clears_bit_ends_vector(void **state)
     inject_after_exit(bsp);
     assert_false(lapic_bit(bsp, APIC_REG_ISR, 0xec));
     assert_int_equal(*pv_word, 0);
+    assert_int_equal(bsp->pv_eoi.done, 1);
 }
 
 /* The guest did not EOI before the exit: Keel takes the offer back (the
