@@ -73,7 +73,9 @@ static void run_slice(struct vcpu *v)
 {
     vcpu_fpu_load(v);
     vcpu_dreg_load(v);
-    uint64_t end = timer_now_ns() + SCHED_SLICE_NS;
+    bool alone = nr_all_vms == 1 && v->vm->nr_vcpus == 1;
+    uint64_t end = timer_now_ns() +
+                   (alone ? SCHED_SLICE_ALONE_NS : SCHED_SLICE_NS);
     v->yield = false;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
            !v->vm->reset_pending && !v->yield && timer_now_ns() < end) {
