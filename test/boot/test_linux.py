@@ -52,6 +52,12 @@ def test_kvmclock_gives_the_tsc_frequency(guest):
     out, rc = sh(guest, "dmesg | grep -E 'kvm-clock: Using msrs|"
                         "tsc: Detected'")
     assert "kvm-clock: Using msrs" in out and "tsc: Detected" in out, out
+    # The frequency Linux uses is the one Keel calibrated, through kvmclock
+    # (Linux prints kHz as MHz with three decimals; Keel its Hz likewise).
+    guest_mhz = float(re.search(r"tsc: Detected ([0-9.]+) MHz", out).group(1))
+    keel_mhz = float(re.search(r"keel: TSC ([0-9.]+) MHz",
+                               guest.text()).group(1))
+    assert abs(guest_mhz - keel_mhz) < 0.002, (guest_mhz, keel_mhz)
     out, _ = sh(guest, "cat /sys/devices/system/clocksource/clocksource0/"
                        "current_clocksource")
     assert out.strip() in ("kvm-clock", "tsc"), out
