@@ -205,8 +205,9 @@ test: deps all unit linux fuzz-build
 test-load: deps all unit linux fuzz-build
 	@sh scripts/test-load.sh $(ARGS)
 
-# Speed: Linux boot time and a 16 MiB HTTP fetch over virtio-net, bare vs
-# under Keel, side by side (docs/bench.md).
+# Speed: a quiet Linux boot and a workload bare (SeaBIOS, OVMF) and under
+# Keel with Keel's exits and their cost, a fork loop on two vCPUs, and a
+# 16 MiB HTTP fetch over virtio-net, side by side (docs/bench.md).
 bench: deps all linux
 	@/usr/bin/python3 scripts/bench.py
 	@/usr/bin/python3 scripts/bench_net.py

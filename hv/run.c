@@ -30,11 +30,13 @@ void run_once(struct vcpu *v)
         v->woken_tsc = 0;
     }
     vendor->run(v, &exit);
+    inject_after_exit(v);     /* an EOI the guest did without an exit */
 
     uint64_t t0 = timer_rdtsc();
     trace_record(v, &exit, t0);   /* before the handler changes RIP/RAX */
     exit_dispatch(v, &exit);
     uint64_t dt = timer_rdtsc() - t0;
+    trace_record_cycles(v, dt);
 
     struct exit_stats *s = &v->stats;
     unsigned r = exit.reason < EXIT_REASON_COUNT ? exit.reason : EXIT_UNEXPECTED;

@@ -5,8 +5,8 @@ Without a log file it captures one: boots Debian's kernel under Keel (QEMU,
 the same command line as `make run`) with `trace = yes` in keel.cfg, waits
 for the guest shell, runs a few commands, powers the guest off and keeps the
 console, where Keel prints every vCPU's trace ring between
-`keel: trace begin` and `keel: trace end` as `trace: <ns> <REASON>` lines
-(hv/debug/trace.h). With --log FILE it reads a console capture instead (for
+`keel: trace begin` and `keel: trace end` as `trace: <ns> <REASON> <decoded>`
+lines (hv/debug/trace.h). With --log FILE it reads a console capture instead (for
 example a monitor `tracedump`).
 
 It writes OUT/trace.dat (one row per time bin: the bin's start in ms, then
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "test" / "boot"))
 
-TRACE_LINE = re.compile(r"^trace: (\d+) ([A-Z_]+)\s*$")
+TRACE_LINE = re.compile(r"^trace: (\d+) ([A-Z_]+)(?: .*)?$")
 
 
 def parse_trace(text):

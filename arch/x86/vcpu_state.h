@@ -54,8 +54,9 @@ struct dtable {
 #define RFLAGS_IF   BIT(9)
 #define RFLAGS_DF   BIT(10)
 #define RFLAGS_OF   BIT(11)
+#define RFLAGS_IOPL_SHIFT 12  /* IOPL, bits 13:12 (SDM 1 3.4.3.3) */
 #define RFLAGS_RF   BIT(16)
-#define RFLAGS_VM   BIT(17)
+#define RFLAGS_VM   BIT(17)   /* virtual-8086 mode */
 
 /* Control register and EFER bits (SDM 3A 2.5, 2.2.1). */
 #define CR0_PE  BIT(0)

@@ -7,6 +7,7 @@
 #include "hv/core/inject.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/pv_eoi.h"
 #include "hv/dev/vlapic.h"
 #include "hv/dev/vpic.h"
 
@@ -27,7 +28,8 @@ bool inject_pending(const struct vcpu *v)
            (pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0);
 }
 
-void inject_prepare_entry(struct vcpu *v)
+/* What inject_prepare_entry decides: the event and the windows. */
+static void choose_event(struct vcpu *v)
 {
     v->want_intr_window = false;
     v->want_nmi_window = false;
@@ -73,4 +75,19 @@ void inject_prepare_entry(struct vcpu *v)
     v->event = (struct event){ .valid = true, .type = EVENT_EXT_INT,
                                .vector = (uint8_t)vec };
     /* LAB 6 END */
+}
+
+void inject_prepare_entry(struct vcpu *v)
+{
+    choose_event(v);
+    /* With the vector to inject now in service: may its EOI wait for the
+     * next exit (no exit of its own)? */
+    if (v->lapic)
+        pv_eoi_arm(&v->pv_eoi, &v->vm->mem, v->lapic);
+}
+
+void inject_after_exit(struct vcpu *v)
+{
+    if (v->lapic)
+        pv_eoi_sync(&v->pv_eoi, &v->vm->mem, v->lapic);
 }

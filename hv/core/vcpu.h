@@ -8,6 +8,7 @@
 #include "arch/x86/exception.h"
 #include "arch/x86/vcpu_state.h"
 #include "hv/core/vm_exit.h"
+#include "hv/dev/pv_eoi.h"
 #include "hv/dev/pvclock.h"
 #include "lib/types.h"
 
@@ -87,7 +88,11 @@ struct vcpu {
     uint64_t xcr0;                /* the guest's XCR0 while it is saved */
     struct dreg_state dreg;       /* DR0-DR3, DR6 while another vCPU runs */
     struct pvclock pvclock;       /* kvmclock MSRs (hv/dev/pvclock.h) */
+    struct pv_eoi pv_eoi;         /* paravirtual EOI (hv/dev/pv_eoi.h) */
     struct exit_stats stats;
+    /* PCI CONFIG_DATA accesses Keel carried out in the exit of the OUT to
+     * CONFIG_ADDRESS before them, each an exit saved (hv/exit/exit_io.c). */
+    uint64_t io_paired;
     /* Wake-ups by another vCPU (an IPI, its timer): host TSC when the
      * first one since this vCPU last entered the guest came (0: none), and
      * how long such wake-ups waited for the entry (count, total, max

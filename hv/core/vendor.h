@@ -32,6 +32,11 @@ struct vendor_ops {
     void (*flush_guest_tlb)(struct vcpu *v);
     /* Print the VMCB/VMCS with field names (monitor, crash reports). */
     void (*dump)(const struct vcpu *v);
+    /* Does the guest's DR7 (of the exit just taken) enable any breakpoint,
+     * L0-L3 or G0-G3 (SDM 3A 17.2.4 "Debug Control Register (DR7)")? Keel
+     * then carries out no instruction beyond the one that exited, since
+     * one of the next could hit a breakpoint. */
+    bool (*breakpoints_armed)(const struct vcpu *v);
 };
 
 /* The selected vendor; NULL before vendor_select(). */

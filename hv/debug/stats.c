@@ -62,6 +62,14 @@ void stats_vm_report(const struct vm *vm)
                 kprintf(" %s=%llu", exit_reason_name(r),
                         (unsigned long long)s->count[r]);
         kprintf("\n");
+        if (vm->vcpus[i]->pv_eoi.done)
+            kprintf("keel:   vcpu%u: %llu EOIs done by the guest without an "
+                    "exit (paravirtual EOI)\n", i,
+                    (unsigned long long)vm->vcpus[i]->pv_eoi.done);
+        if (vm->vcpus[i]->io_paired)
+            kprintf("keel:   vcpu%u: %llu PCI CONFIG_DATA accesses done in "
+                    "the exit of their CONFIG_ADDRESS write\n", i,
+                    (unsigned long long)vm->vcpus[i]->io_paired);
     }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         const struct vcpu *v = vm->vcpus[i];

@@ -111,6 +111,15 @@ void trace_record(struct vcpu *v, const struct vm_exit *exit, uint64_t tsc)
     }
 }
 
+void trace_record_cycles(struct vcpu *v, uint64_t cycles)
+{
+    struct trace_ring *r = v->trace;
+    if (!r || !r->total)
+        return;
+    r->e[(r->total - 1) & (r->size - 1)].cycles =
+        (uint32_t)MIN(cycles, 0xffffffffULL);
+}
+
 /* An exception's mnemonic (arch/x86/exception.h), or "#<vector>" written
  * into buf (size bytes, 5 are enough) for a vector that has none. */
 static const char *vector_name(unsigned v, char *buf, size_t size)
@@ -232,11 +241,13 @@ void trace_dump_machine(const struct vcpu *v)
     const struct trace_ring *r = v->trace;
     kprintf("keel: trace begin %s vcpu%u\n", v->vm->name, v->id);
     if (r) {
+        char buf[96];
         for (uint64_t i = first_kept(r, 0); i < r->total; i++) {
             const struct trace_entry *e = &r->e[i & (r->size - 1)];
-            kprintf("trace: %llu %s\n",
+            kprintf("trace: %llu %s rip %#llx cycles %u\n",
                     (unsigned long long)tsc_to_ns(e->tsc - base_tsc),
-                    exit_reason_name((enum exit_reason)e->reason));
+                    trace_format(e, buf, sizeof(buf)),
+                    (unsigned long long)e->rip, e->cycles);
         }
     }
     kprintf("keel: trace end\n");

@@ -12,7 +12,7 @@ struct vcpu;
 
 /* Ring sizes in entries (powers of two): the default keeps the last 256
  * exits per vCPU; keel.cfg "trace = yes" keeps 65536 so that a plot covers
- * a good part of a boot (32 bytes an entry: 2 MiB per vCPU). */
+ * a good part of a boot (40 bytes an entry: 2.5 MiB per vCPU). */
 #define TRACE_RING_DEFAULT 256u
 #define TRACE_RING_LONG    65536u
 
@@ -28,7 +28,11 @@ struct trace_entry {
     uint8_t reason;      /* enum exit_reason */
     uint8_t flags;       /* TRACE_F_* */
     uint16_t raw;        /* vendor exit code (truncated), UNEXPECTED only */
+    uint32_t cycles;     /* host TSC ticks Keel spent handling it (set by
+                          * trace_record_cycles; saturates at 2^32 - 1) */
+    uint32_t reserved;
 };
+_Static_assert(sizeof(struct trace_entry) == 40, "trace entry layout");
 
 #define TRACE_F_IN     BIT(0)   /* IO: IN/INS */
 #define TRACE_F_STRING BIT(1)   /* IO: INS/OUTS */
@@ -55,6 +59,10 @@ bool trace_at_end(void);
  * exit is not recorded (logged once). */
 void trace_record(struct vcpu *v, const struct vm_exit *exit, uint64_t tsc);
 
+/* Record what handling v's newest traced exit cost: cycles host TSC ticks
+ * (the run loop's figure for exit_stats). Does nothing if none is traced. */
+void trace_record_cycles(struct vcpu *v, uint64_t cycles);
+
 /* Format entry e as "<reason> <decoded info>", e.g.
  * "IO out port 0x3f8 size 1" or "NPF gpa 0xfee000b0 write present",
  * into buf (size bytes, NUL-terminated). Returns buf. */
@@ -65,9 +73,12 @@ const char *trace_format(const struct trace_entry *e, char *buf, size_t size);
 void trace_dump(const struct vcpu *v, unsigned max);
 
 /* Print v's whole ring in the machine-readable form scripts/trace_plot.py
- * reads, between "keel: trace begin <vm> vcpu<n>" and "keel: trace end":
- * one "trace: <ns> <REASON>" line per exit, ns since the first traced exit
- * of any vCPU (host TSC converted with the calibrated frequency). */
+ * and scripts/exit_breakdown.py read, between "keel: trace begin <vm>
+ * vcpu<n>" and "keel: trace end": one "trace: <ns> <REASON> <decoded> rip <gva>
+ * cycles <n>" line per exit (<REASON> <decoded> as trace_format writes it, e.g. "IO out
+ * port 0x3f8 size 1 (byte)"; gva the exiting instruction's, n the host TSC ticks Keel spent on
+ * it), ns since the first traced exit of any vCPU (host
+ * TSC converted with the calibrated frequency). */
 void trace_dump_machine(const struct vcpu *v);
 
 /* The vCPU whose exit was recorded last (for panic reports); NULL before

@@ -267,6 +267,12 @@ void vlapic_eoi(struct vlapic *l)
         l->ops->eoi_level(l->ctx, (uint8_t)v);
 }
 
+bool vlapic_eoi_deferrable(const struct vlapic *l)
+{
+    int v = vset_highest(l->isr);
+    return v >= 0 && vset_highest(l->irr) < 0 && !vset_test(l->tmr, v);
+}
+
 /* ---- destinations ---- */
 
 bool vlapic_match_dest(const struct vlapic *l, const struct apic_irq *irq)

@@ -142,6 +142,13 @@ int vlapic_pending_vector(struct vlapic *lapic);
  * and Processor Priorities". */
 uint32_t vlapic_ppr(const struct vlapic *lapic);
 
+/* May the next EOI wait until the next VM exit (paravirtual EOI,
+ * hv/dev/pv_eoi.h)? Only when it changes nothing that must happen at
+ * once: no vector is requested (IRR empty; the EOI could unblock one), a
+ * vector is in service, and that vector is edge-triggered (TMR clear; a
+ * level-triggered EOI goes on to the IOAPIC). KVM applies the same rule. */
+bool vlapic_eoi_deferrable(const struct vlapic *lapic);
+
 /* The core injected `vector` (from vlapic_pending_vector()): move it from
  * the IRR to the ISR. See: SDM 3A 11.8.4 "Interrupt Acceptance". */
 void vlapic_accept(struct vlapic *lapic, uint8_t vector);

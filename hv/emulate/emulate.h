@@ -83,6 +83,22 @@ enum emu_status emulate_string_io(struct vcpu_state *st,
                                   const struct emu_ops *ops,
                                   struct emu_result *res);
 
+/* The instruction at st->rip if it is a non-string IN or OUT (E4-E7,
+ * EC-EF) or MOV reg, imm (B0-BF): carried out with ports through
+ * ops->pio_read/pio_write (both must be set), RIP advanced, EMU_OK. The
+ * port-I/O exit uses it to do the next access of a pair (PCI CONFIG_ADDRESS
+ * then CONFIG_DATA) in the same exit. Anything else, an IN/OUT that the
+ * CPU would check against the TSS I/O permission bitmap (CPL > IOPL,
+ * virtual-8086 mode), or an instruction that cannot be fetched:
+ * EMU_UNHANDLED with st unchanged and no fault (the guest then runs it
+ * itself). A pio callback that fails: EMU_ERROR, st unchanged (a refused
+ * port: the caller's pio callbacks may refuse ports it does not want done
+ * here). Debug traps (TF, DR7) are the caller's to rule out.
+ * See: SDM 2A "IN", "OUT"; SDM 1 18.5 "Protection". */
+enum emu_status emulate_port_insn(struct vcpu_state *st,
+                                  const struct emu_ops *ops,
+                                  struct emu_result *res);
+
 /* Only decode the instruction at st->rip and return its length in bytes
  * (1..15), or a negative error: -EFAULT if it could not be fetched (res,
  * if non-NULL, then holds the #PF to inject), -EINVAL if it is not a valid

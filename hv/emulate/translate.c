@@ -25,7 +25,6 @@
 #define PFEC_ID    BIT(4)
 
 #define RFLAGS_AC  BIT(18)
-#define RFLAGS_VM  BIT(17)
 
 #define MAX_LEVELS 5
 

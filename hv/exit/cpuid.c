@@ -5,6 +5,7 @@
 #include "drivers/timer.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/pv_eoi.h"
 #include "hv/dev/pvclock.h"
 #include "hv/dev/vlapic.h"
 #include "hv/exit/cpuid.h"
@@ -107,8 +108,11 @@ void cpuid_guest(const struct vcpu *v, uint32_t leaf, uint32_t subleaf,
         memcpy(&out[C], &CPUID_KVM_SIGNATURE[4], 4);
         memcpy(&out[D], &CPUID_KVM_SIGNATURE[8], 4);
         break;
-    case CPUID_KVM_FEATURES:  /* only the clock (hv/dev/pvclock.h) */
+    case CPUID_KVM_FEATURES:  /* the clock (hv/dev/pvclock.h) and, with a
+                               * vLAPIC, paravirtual EOI (hv/dev/pv_eoi.h) */
         out[A] = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+        if (v->lapic)
+            out[A] |= KVM_FEATURE_PV_EOI;
         break;
     case 0x80000000:
         host(0x80000000, 0, h);

@@ -3,8 +3,10 @@
  * nothing driving it does. INS/OUTS go through the instruction emulator.
  * SDM 2A "IN", "OUT", "INS", "OUTS"; APM2 15.10.2 "IN and OUT Behavior". */
 #include "arch/x86/exception.h"
+#include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/dev/bus.h"
+#include "hv/dev/pci_host.h"
 #include "hv/emulate/emulate.h"
 #include "hv/exit/exit.h"
 #include "lib/errno.h"
@@ -104,6 +106,63 @@ static void string_io(struct vcpu *v)
     }
 }
 
+/* The pio callbacks of the pair below: only CONFIG_DATA, every other port
+ * refused (-ENOTSUP: the emulator then leaves that instruction alone). */
+static bool config_data(uint16_t port, unsigned size)
+{
+    return port >= PCI_CONFIG_DATA && port + size <= PCI_CONFIG_DATA + 4;
+}
+
+static int data_read(void *ctx, uint16_t port, unsigned size, uint32_t *val)
+{
+    if (!config_data(port, size))
+        return -ENOTSUP;
+    ((struct vcpu *)ctx)->io_paired++;
+    return port_read(ctx, port, size, val);
+}
+
+static int data_write(void *ctx, uint16_t port, unsigned size, uint32_t val)
+{
+    if (!config_data(port, size))
+        return -ENOTSUP;
+    ((struct vcpu *)ctx)->io_paired++;
+    return port_write(ctx, port, size, val);
+}
+
+/* Instructions carried out after an OUT to CONFIG_ADDRESS, at most. */
+#define PCI_PAIR_MAX_INSNS 2
+
+/* A PCI configuration access by mechanism #1 is a pair: OUT CONFIG_ADDRESS
+ * then IN or OUT at CONFIG_DATA a few bytes on (Linux's pci_conf1_read:
+ * OUT DX, EAX; MOV EDX, 0CFCh; IN EAX, DX), two exits. Right after the OUT
+ * to CONFIG_ADDRESS has been handled, Keel carries out up to
+ * PCI_PAIR_MAX_INSNS next instructions itself while they are MOV reg, imm
+ * or IN/OUT at CONFIG_DATA, exactly as the guest would (emulate_port_insn),
+ * and stops at the first other one, which the guest then runs. Not when
+ * the guest could tell: single-stepping (RFLAGS.TF), breakpoints armed in
+ * DR7, an event queued for the next entry. (Issue 12: Linux's GART
+ * aperture search on an AMD family 0Fh CPU makes 16,384 such pairs.) */
+static void pci_config_pair(struct vcpu *v)
+{
+    struct emu_ops ops;
+    struct emu_result res;
+
+    if ((v->state.rflags & RFLAGS_TF) || v->event.valid ||
+        vendor->breakpoints_armed(v))
+        return;
+    vcpu_emu_ops(v, &ops);
+    ops.pio_read = data_read;
+    ops.pio_write = data_write;
+    for (int i = 0; i < PCI_PAIR_MAX_INSNS; i++) {
+        uint64_t before = v->io_paired;
+        if (emulate_port_insn(&v->state, &ops, &res) != EMU_OK)
+            return;
+        vcpu_complete_insn(v);
+        if (v->io_paired != before)
+            return;                   /* the CONFIG_DATA access: done */
+    }
+}
+
 void exit_handle_io(struct vcpu *v, const struct vm_exit *exit)
 {
     uint16_t port = exit->io.port;
@@ -120,5 +179,7 @@ void exit_handle_io(struct vcpu *v, const struct vm_exit *exit)
     } else {
         port_write(v, port, size, (uint32_t)v->state.gpr[GPR_RAX]);
     }
-    vcpu_skip_insn(v, exit);
+    if (vcpu_skip_insn(v, exit) == 0 && !exit->io.in &&
+        port == PCI_CONFIG_ADDRESS && size == 4)
+        pci_config_pair(v);
 }

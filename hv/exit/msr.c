@@ -6,6 +6,7 @@
 #include "drivers/timer.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/dev/pv_eoi.h"
 #include "hv/dev/pvclock.h"
 #include "hv/dev/vlapic.h"
 #include "hv/exit/cpuid.h"
@@ -129,6 +130,10 @@ int msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
         return vlapic_rdmsr(v->lapic, index, val) ? -EINVAL : 0;
     if (pvclock_msr_owned(index))
         return pvclock_rdmsr(&v->pvclock, index, val);
+    if (index == MSR_KVM_PV_EOI_EN && v->lapic) {
+        *val = pv_eoi_rdmsr(&v->pv_eoi);
+        return 0;
+    }
     switch (index) {
     case MSR_IA32_TSC:
         *val = timer_rdtsc() + v->tsc_offset;
@@ -158,6 +163,8 @@ int msr_write(struct vcpu *v, uint32_t index, uint64_t val)
     if (pvclock_msr_owned(index))
         return pvclock_wrmsr(&v->pvclock, &v->vm->mem, v->tsc_offset, index,
                              val);
+    if (index == MSR_KVM_PV_EOI_EN && v->lapic)
+        return pv_eoi_wrmsr(&v->pv_eoi, &v->vm->mem, val);
     switch (index) {
     case MSR_IA32_TSC:
         v->tsc_offset = val - timer_rdtsc();

@@ -286,6 +286,7 @@ int machine_reset(struct vm *vm)
         v->want_intr_window = false;
         v->tsc_offset = 0;
         v->pvclock = (struct pvclock){ 0 };
+        v->pv_eoi = (struct pv_eoi){ 0 };
         v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
         vcpu_fpu_reset(v);
         vcpu_dreg_reset(v);

@@ -52,6 +52,12 @@ def test_kvmclock_gives_the_tsc_frequency(guest):
     out, rc = sh(guest, "dmesg | grep -E 'kvm-clock: Using msrs|"
                         "tsc: Detected'")
     assert "kvm-clock: Using msrs" in out and "tsc: Detected" in out, out
+    # The frequency Linux uses is the one Keel calibrated, through kvmclock
+    # (Linux prints kHz as MHz with three decimals; Keel its Hz likewise).
+    guest_mhz = float(re.search(r"tsc: Detected ([0-9.]+) MHz", out).group(1))
+    keel_mhz = float(re.search(r"keel: TSC ([0-9.]+) MHz",
+                               guest.text()).group(1))
+    assert abs(guest_mhz - keel_mhz) < 0.002, (guest_mhz, keel_mhz)
     out, _ = sh(guest, "cat /sys/devices/system/clocksource/clocksource0/"
                        "current_clocksource")
     assert out.strip() in ("kvm-clock", "tsc"), out
@@ -71,11 +77,29 @@ def test_memory_size_as_configured(guest):
     assert 0.70 * 256 * 1024 < kib <= 256 * 1024, out
 
 
+def test_pci_config_space_reads(guest):
+    """Issue 12: Keel does the CONFIG_DATA access after an OUT to
+    CONFIG_ADDRESS in the same exit; the guest reads the host bridge's
+    vendor and device IDs (1b36:0008) from its configuration space."""
+    out, rc = sh(guest, "od -An -tx1 -N4 /sys/bus/pci/devices/0000:00:00.0/"
+                        "config")
+    assert rc == 0 and out.split() == ["36", "1b", "08", "00"], out
+
+
 def test_z_poweroff_ends_the_vm_cleanly(guest):
     guest.sendline("poweroff -f")
     guest.expect(r"keel: vm linux: ended \(power-off\): ACPI S5", timeout=60)
     guest.expect(r"keel: vm linux: ended as expected", timeout=30)
     assert guest.wait_exit(timeout=30) == keelrun.EXIT_PASS
+    # Issue 12: Linux took the paravirtual EOI (its timer kept ticking:
+    # test_lapic_timer_advances) and PCI configuration pairs were done in
+    # one exit (Linux's boot-time PCI scans).
+    text = guest.text()
+    eoi = re.search(r"vcpu0: (\d+) EOIs done by the guest without an exit",
+                    text)
+    assert eoi and int(eoi.group(1)) > 0, guest.tail()
+    pairs = re.search(r"vcpu0: (\d+) PCI CONFIG_DATA accesses done", text)
+    assert pairs and int(pairs.group(1)) > 0, guest.tail()
 
 
 def test_second_config_memory_and_cmdline(boot):

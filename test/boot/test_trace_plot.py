@@ -20,8 +20,12 @@ def test_trace_plot_from_a_real_linux_boot(tmp_path):
 
     log = (out / "console.log").read_text()
     assert "keel: trace begin linux vcpu0" in log and "keel: trace end" in log
-    lines = re.findall(r"^trace: (\d+) ([A-Z_]+)$", log, re.M)
-    assert len(lines) == 65536, len(lines)      # the whole long ring
+    lines = re.findall(r"^trace: (\d+) ([A-Z_]+)(?: .*)?$", log, re.M)
+    # Every exit up to the long ring's 65536 (a boot has fewer since
+    # issue 12): the total is in Keel's end report.
+    total = int(re.search(r"keel:   vcpu0: (\d+) exits", log).group(1))
+    kept = min(total, 65536)
+    assert len(lines) == kept, (len(lines), total)
     times = [int(t) for t, _ in lines]
     assert times == sorted(times)               # oldest first, one vCPU
 
@@ -33,7 +37,7 @@ def test_trace_plot_from_a_real_linux_boot(tmp_path):
         assert reason in header, header
     rows = [list(map(float, l.split())) for l in dat[1:]]
     assert len(rows) == 120 and all(len(r) == len(header) for r in rows)
-    assert sum(sum(r[1:]) for r in rows) == 65536
+    assert sum(sum(r[1:]) for r in rows) == kept
     io = header.index("IO")
     assert sum(r[io] for r in rows) > 1000       # the console is port I/O
 

@@ -10,6 +10,7 @@
 
 unsigned fake_vendor_flushes;
 unsigned fake_vendor_dumps;
+bool fake_vendor_dr7_armed;
 
 static int fake_ok(void) { return 0; }
 static int fake_vm_init(struct vm *vm) { (void)vm; return 0; }
@@ -21,6 +22,11 @@ static void fake_run(struct vcpu *v, struct vm_exit *exit)
 }
 static void fake_flush(struct vcpu *v) { (void)v; fake_vendor_flushes++; }
 static void fake_dump(const struct vcpu *v) { (void)v; fake_vendor_dumps++; }
+static bool fake_breakpoints(const struct vcpu *v)
+{
+    (void)v;
+    return fake_vendor_dr7_armed;
+}
 
 /* The host has neither SVM nor VMX: both tables vendor.c names are the
  * fake one, so hv/core/vendor.c links. */
@@ -28,7 +34,8 @@ static void fake_dump(const struct vcpu *v) { (void)v; fake_vendor_dumps++; }
     .name = n, .npt_format = &pt_format_npt, .detect = fake_ok,          \
     .hw_enable = fake_ok, .vm_init = fake_vm_init,                       \
     .vcpu_init = fake_vcpu_init, .run = fake_run,                        \
-    .flush_guest_tlb = fake_flush, .dump = fake_dump }
+    .flush_guest_tlb = fake_flush, .dump = fake_dump,                    \
+    .breakpoints_armed = fake_breakpoints }
 const struct vendor_ops svm_ops = FAKE_OPS("FAKE");
 const struct vendor_ops vmx_ops = FAKE_OPS("FAKE");
 
@@ -75,6 +82,7 @@ struct vm *fake_vm_create(unsigned nr_vcpus, unsigned flags)
         abort();
     vendor = &svm_ops;
     fake_vendor_flushes = fake_vendor_dumps = 0;
+    fake_vendor_dr7_armed = false;
 
     /* Flat 32-bit protected mode: CS base 0, 4 GiB, D/B set. */
     const uint16_t code = 0x0b | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB |

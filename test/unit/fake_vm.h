@@ -33,6 +33,9 @@ void fake_vm_destroy(struct vm *vm);
  * fake_vm_create. */
 extern unsigned fake_vendor_flushes;
 extern unsigned fake_vendor_dumps;
+/* What the fake vendor's breakpoints_armed answers (false after
+ * fake_vm_create). */
+extern bool fake_vendor_dr7_armed;
 
 /* A vm_exit of `reason` with insn_len set (the CPU reported the length). */
 static inline struct vm_exit fake_exit(enum exit_reason reason,

@@ -384,6 +384,140 @@ static void test_string_io_exit_without_ins_outs_crashes(void **state)
     assert_int_equal(dev_calls, 0);
 }
 
+
+/* ---- PCI configuration pairs (hv/exit/exit_io.c, pci_config_pair) ------
+ * After an OUT to CONFIG_ADDRESS (0xCF8) Keel carries out the next MOV
+ * reg, imm and IN/OUT at CONFIG_DATA in the same exit, with the result the
+ * guest would have got running them itself. A fake mechanism-#1 device on
+ * 0xCF8-0xCFF: the latch at offset 0, CONFIG_DATA answers 0xC0DE0000 |
+ * the latch's low 16 bits and records writes. */
+
+static uint32_t cfg_latch, cfg_data_written;
+static unsigned cfg_data_accesses;
+
+static int cfg_read(void *dev, uint64_t offset, unsigned size, uint64_t *val)
+{
+    (void)dev;
+    if (offset < 4) {
+        *val = cfg_latch;
+        return 0;
+    }
+    cfg_data_accesses++;
+    *val = (0xc0de0000u | (cfg_latch & 0xffff)) >> ((offset - 4) * 8);
+    (void)size;
+    return 0;
+}
+
+static int cfg_write(void *dev, uint64_t offset, unsigned size, uint64_t val)
+{
+    (void)dev;
+    (void)size;
+    if (offset == 0)
+        cfg_latch = (uint32_t)val;
+    else {
+        cfg_data_accesses++;
+        cfg_data_written = (uint32_t)val;
+    }
+    return 0;
+}
+
+static int pci_setup(void **state)
+{
+    string_setup(state);
+    cfg_latch = cfg_data_written = 0;
+    cfg_data_accesses = 0;
+    assert_int_equal(bus_register(&vm->pio, 0xcf8, 8, NULL, cfg_read,
+                                  cfg_write, "conf1"), 0);
+    return 0;
+}
+
+/* Put code at 0x1000 and take the exit of its first instruction, an OUT
+ * DX, EAX (EF) to 0xCF8 with EAX = addr. */
+static void config_address_exit(const uint8_t *code, size_t n, uint32_t addr)
+{
+    memcpy(str_ram + 0x1000, code, n);
+    v->state.rip = 0x1000;
+    v->state.gpr[GPR_RDX] = 0xcf8;
+    v->state.gpr[GPR_RAX] = addr;
+    io(0xcf8, 4, false);
+}
+
+#define CONFIG_EXIT(addr, ...) \
+    config_address_exit((const uint8_t[]){ __VA_ARGS__ }, \
+                        sizeof((const uint8_t[]){ __VA_ARGS__ }), addr)
+
+/* Linux's pci_conf1_read: OUT DX, EAX; MOV EDX, 0CFCh; IN EAX, DX. One
+ * exit does all three: EAX holds the data, EDX 0xCFC, RIP after the IN. */
+static void test_pci_config_read_pair_in_one_exit(void **state)
+{
+    (void)state;
+    CONFIG_EXIT(0x80000010u, 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed, 0x90);
+    assert_true(vm_running(vm));
+    assert_int_equal(cfg_latch, 0x80000010u);
+    assert_int_equal(v->state.gpr[GPR_RAX], 0xc0de0010u);
+    assert_int_equal(v->state.gpr[GPR_RDX], 0xcfc);
+    assert_int_equal(v->state.rip, 0x1007);
+    assert_int_equal(cfg_data_accesses, 1);
+    assert_int_equal(v->io_paired, 1);
+    assert_false(v->event.valid);
+}
+
+/* A write pair, and a byte access at CONFIG_DATA + 2 (MOV DL, imm8 keeps
+ * EDX's upper bytes: 0xCF8 -> 0xCFE): only AL goes out. */
+static void test_pci_config_write_and_byte_read_pairs(void **state)
+{
+    (void)state;
+    CONFIG_EXIT(0x80000004u, 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xef);
+    assert_int_equal(cfg_data_written, 0x80000004u);
+    assert_int_equal(v->state.rip, 0x1007);
+    CONFIG_EXIT(0x80000008u, 0xef, 0xb2, 0xfe, 0xec);   /* MOV DL; IN AL */
+    assert_int_equal(v->state.gpr[GPR_RDX], 0xcfe);
+    assert_int_equal(v->state.gpr[GPR_RAX], 0x800000deu);  /* AL = 0xDE */
+    assert_int_equal(v->state.rip, 0x1004);
+    assert_int_equal(cfg_data_accesses, 2);
+}
+
+/* Only CONFIG_DATA: a MOV then an IN from another port stops before the
+ * IN (the guest runs it, with its own exit); nothing else is carried out
+ * either (a NOP right after the OUT). */
+static void test_pci_config_pair_stops_at_other_instructions(void **state)
+{
+    (void)state;
+    CONFIG_EXIT(0x80000000u, 0xef, 0xba, 0x10, 0x05, 0x00, 0x00, 0xec);
+    assert_int_equal(v->state.rip, 0x1006);        /* at the IN */
+    assert_int_equal(v->state.gpr[GPR_RDX], TEST_PORT);
+    assert_int_equal(dev_calls, 0);
+    CONFIG_EXIT(0x80000000u, 0xef, 0x90, 0xed);
+    assert_int_equal(v->state.rip, 0x1001);
+    assert_int_equal(cfg_data_accesses, 0);
+    assert_int_equal(v->io_paired, 0);
+}
+
+/* Where the guest could tell, only the OUT is done: single-stepping (the
+ * #DB after the OUT is queued), a breakpoint armed in DR7, and an IN at
+ * CPL 3 with IOPL 0 (the CPU would consult the TSS bitmap). */
+static void test_pci_config_pair_not_when_guest_could_tell(void **state)
+{
+    (void)state;
+    v->state.rflags |= RFLAGS_TF;
+    CONFIG_EXIT(0x80000000u, 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed);
+    assert_int_equal(v->state.rip, 0x1001);
+    assert_true(v->event.valid);
+    assert_int_equal(v->event.vector, VEC_DB);
+    v->event.valid = false;
+    v->state.rflags &= ~RFLAGS_TF;
+
+    fake_vendor_dr7_armed = true;
+    CONFIG_EXIT(0x80000000u, 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed);
+    assert_int_equal(v->state.rip, 0x1001);
+    fake_vendor_dr7_armed = false;
+
+    v->state.seg[SEG_SS].attr |= 3u << 5;          /* CPL 3, IOPL 0 */
+    CONFIG_EXIT(0x80000000u, 0xef, 0xed);
+    assert_int_equal(v->state.rip, 0x1001);
+    assert_int_equal(cfg_data_accesses, 0);
+}
+
 /* ---- MOV to CR0 / CR4 (SDM 2B "MOV--Move to/from Control Registers",
  *      SDM 3A 2.5 "Control Registers", 9.8.5 "Initializing IA-32e Mode") */
 
@@ -815,6 +949,11 @@ int main(void)
         TS(test_sdm_rep_insb_page_fault),
         TS(test_sdm_ins_segment_limit_gp),
         TS(test_string_io_exit_without_ins_outs_crashes),
+#define TP(f) cmocka_unit_test_setup_teardown(f, pci_setup, teardown)
+        TP(test_pci_config_read_pair_in_one_exit),
+        TP(test_pci_config_write_and_byte_read_pairs),
+        TP(test_pci_config_pair_stops_at_other_instructions),
+        TP(test_pci_config_pair_not_when_guest_could_tell),
         T(test_sdm_mov_cr0_pg_without_pe_gp),
         T(test_sdm_mov_cr0_nw_without_cd_gp),
         T(test_sdm_mov_cr0_upper_half_reserved),

@@ -15,6 +15,11 @@
 
 #include "arch/x86/msr_index.h"
 #include "hv/core/inject.h"
+#include "hv/dev/pv_eoi.h"
+#include "hv/dev/pvclock.h"
+#include "hv/exit/cpuid.h"
+#include "hv/exit/msr.h"
+#include "lib/errno.h"
 #include "hv/dev/vlapic.h"
 #include "hv/dev/vpic.h"
 #include "test/unit/fake_vm.h"
@@ -335,6 +340,114 @@ static void test_pic_with_if_clear_requests_window(void **state)
     assert_int_equal(vpic_pending_vector(vm->pic), 0x31);
 }
 
+
+/* ---- Paravirtual EOI (hv/dev/pv_eoi.h; Linux msr.rst MSR_KVM_PV_EOI_EN) --
+ * The guest's word at PV_EOI_GPA in 64 KiB of fake RAM. */
+
+#define PV_EOI_GPA 0x2000
+
+static uint32_t *pv_word;
+
+static int pv_setup(void **state)
+{
+    setup(state);
+    uint8_t *ram = fake_vm_add_ram(vm, 0, 0x10000);
+    pv_word = (uint32_t *)(ram + PV_EOI_GPA);
+    assert_int_equal(msr_write(bsp, MSR_KVM_PV_EOI_EN,
+                               PV_EOI_GPA | PV_EOI_MSR_ENABLED), 0);
+    return 0;
+}
+
+/* An edge-triggered vector injected with nothing else requested: Keel
+ * sets the bit; the guest's EOI is clearing it, and the next exit ends
+ * the vector in the vLAPIC as an EOI register write would have. */
+static void test_pv_eoi_guest_clears_bit_ends_vector(void **state)
+{
+    (void)state;
+    uint64_t val;
+    assert_int_equal(msr_read(bsp, MSR_KVM_PV_EOI_EN, &val), 0);
+    assert_int_equal(val, PV_EOI_GPA | PV_EOI_MSR_ENABLED);
+    vlapic_deliver(bsp->lapic, 0xec, false);
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXT_INT, 0xec);
+    assert_int_equal(*pv_word, PV_EOI_PENDING);
+    *pv_word = 0;                       /* the guest's handler: its EOI */
+    bsp->event.valid = false;           /* delivered */
+    inject_after_exit(bsp);
+    assert_false(lapic_bit(bsp, APIC_REG_ISR, 0xec));
+    assert_int_equal(*pv_word, 0);
+    assert_int_equal(bsp->pv_eoi.done, 1);
+}
+
+/* The guest did not EOI before the exit: Keel takes the offer back (the
+ * bit is clear, the vector still in service) and offers it again at the
+ * next entry while it is still safe. */
+static void test_pv_eoi_not_done_stays_in_service(void **state)
+{
+    (void)state;
+    vlapic_deliver(bsp->lapic, 0xec, false);
+    inject_prepare_entry(bsp);
+    bsp->event.valid = false;
+    inject_after_exit(bsp);
+    assert_true(lapic_bit(bsp, APIC_REG_ISR, 0xec));
+    assert_int_equal(*pv_word, 0);
+    inject_prepare_entry(bsp);
+    assert_int_equal(*pv_word, PV_EOI_PENDING);
+    /* A guest EOI register write instead (the bit was clear to it): the
+     * exit takes the offer back first, then the register ends the vector. */
+    inject_after_exit(bsp);
+    assert_true(lapic_bit(bsp, APIC_REG_ISR, 0xec));
+    lapic_write(bsp, APIC_REG_EOI, 0);
+    assert_false(lapic_bit(bsp, APIC_REG_ISR, 0xec));
+}
+
+/* Not offered when the EOI must be seen at once: another vector is
+ * requested (the EOI may unblock it), the vector is level-triggered (its
+ * EOI goes on to the IOAPIC), or nothing is in service. */
+static void test_pv_eoi_not_offered_when_unsafe(void **state)
+{
+    (void)state;
+    inject_prepare_entry(bsp);                          /* nothing */
+    assert_int_equal(*pv_word, 0);
+    vlapic_deliver(bsp->lapic, 0xec, false);
+    vlapic_deliver(bsp->lapic, 0x41, false);            /* lower, waits */
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXT_INT, 0xec);
+    assert_int_equal(*pv_word, 0);
+    bsp->event.valid = false;
+    lapic_write(bsp, APIC_REG_EOI, 0);
+    inject_prepare_entry(bsp);                          /* 0x41 now */
+    assert_event(bsp, EVENT_EXT_INT, 0x41);
+    assert_int_equal(*pv_word, PV_EOI_PENDING);
+    inject_after_exit(bsp);
+    bsp->event.valid = false;
+    lapic_write(bsp, APIC_REG_EOI, 0);
+    vlapic_deliver(bsp->lapic, 0x61, true);             /* level */
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXT_INT, 0x61);
+    assert_int_equal(*pv_word, 0);
+}
+
+/* The MSR: reserved bit 1 and a word outside RAM #GP; 0 disables (the
+ * EOI register again, no bit set). */
+static void test_pv_eoi_msr_checks_and_disable(void **state)
+{
+    (void)state;
+    assert_int_equal(msr_write(bsp, MSR_KVM_PV_EOI_EN,
+                               PV_EOI_GPA | PV_EOI_MSR_ENABLED |
+                               PV_EOI_MSR_RESERVED), -EINVAL);
+    assert_int_equal(msr_write(bsp, MSR_KVM_PV_EOI_EN,
+                               0x40000000 | PV_EOI_MSR_ENABLED), -EINVAL);
+    assert_int_equal(msr_write(bsp, MSR_KVM_PV_EOI_EN, 0), 0);
+    vlapic_deliver(bsp->lapic, 0xec, false);
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXT_INT, 0xec);
+    assert_int_equal(*pv_word, 0);
+    uint32_t out[4];
+    cpuid_guest(bsp, CPUID_KVM_FEATURES, 0, out);
+    assert_true(out[0] & KVM_FEATURE_PV_EOI);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -356,6 +469,11 @@ int main(void)
         T(test_pic_never_reaches_an_ap),
         T(test_lapic_vector_before_pic),
         T(test_pic_with_if_clear_requests_window),
+#define TP(f) cmocka_unit_test_setup_teardown(f, pv_setup, teardown)
+        TP(test_pv_eoi_guest_clears_bit_ends_vector),
+        TP(test_pv_eoi_not_done_stays_in_service),
+        TP(test_pv_eoi_not_offered_when_unsafe),
+        TP(test_pv_eoi_msr_checks_and_disable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,18 +218,27 @@ static void test_trace_ring_wraps_keeping_newest(void **state)
     assert_non_null(strstr(out, "-       100ns rip 0000000000000103 HLT\n"));
 }
 
-/* The machine-readable dump has one "trace:" line per kept exit. */
+/* The machine-readable dump has one "trace:" line per kept exit, with the
+ * exit decoded as trace_format writes it (scripts/exit_breakdown.py counts
+ * exits per port and MSR from it). */
 static void test_trace_dump_machine_lines(void **state)
 {
     (void)state;
     struct vm_exit e = fake_exit(EXIT_CPUID, 2);
     for (unsigned i = 0; i < 3; i++)
         trace_record(v, &e, tsc++);
+    e = io_exit(0x3f8, 1, false);
+    trace_record(v, &e, tsc++);
+    trace_record_cycles(v, 12345);
     stub_capture_begin();
     trace_dump_machine(v);
     const char *out = stub_capture_end();
     assert_non_null(strstr(out, "keel: trace begin test vcpu0\n"));
-    assert_int_equal(count_lines(out, "trace: "), 3);
+    assert_int_equal(count_lines(out, "trace: "), 4);
+    assert_non_null(strstr(out, " CPUID leaf "));
+    assert_non_null(strstr(out, " IO out port 0x3f8 size 1 (byte) rip "));
+    assert_non_null(strstr(out, " cycles 12345\n"));
+    assert_int_equal(count_lines(out, "trace: "), 4);
     assert_int_equal(count_lines(out, "keel: trace end"), 1);
     assert_ptr_equal(trace_last_vcpu(), v);
 }

@@ -368,6 +368,13 @@ static void svm_flush_guest_tlb(struct vcpu *v)
     ((struct svm_vcpu *)v->vendor)->flush = true;
 }
 
+/* DR7 L0-L3/G0-G3 (APM2 13.1.1.5 "Debug-Control Register (DR7)"). */
+static bool svm_breakpoints_armed(const struct vcpu *v)
+{
+    const struct svm_vcpu *s = v->vendor;
+    return s->vmcb->save.dr7 & 0xff;
+}
+
 const struct vendor_ops svm_ops = {
     .name = "SVM",
     .npt_format = &pt_format_npt,
@@ -378,4 +385,5 @@ const struct vendor_ops svm_ops = {
     .run = svm_run,
     .flush_guest_tlb = svm_flush_guest_tlb,
     .dump = svm_dump,
+    .breakpoints_armed = svm_breakpoints_armed,
 };

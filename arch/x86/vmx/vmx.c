@@ -331,6 +331,14 @@ static void vmx_flush_guest_tlb(struct vcpu *v)
     ((struct vmx_vcpu *)v->vendor)->flush = true;
 }
 
+/* DR7 L0-L3/G0-G3 (SDM 3A 17.2.4) of the current VMCS, the vCPU that
+ * just exited. */
+static bool vmx_breakpoints_armed(const struct vcpu *v)
+{
+    (void)v;
+    return vmcs_read(VMCS_GUEST_DR7) & 0xff;
+}
+
 const struct vendor_ops vmx_ops = {
     .name = "VMX",
     .npt_format = &pt_format_ept,
@@ -341,4 +349,5 @@ const struct vendor_ops vmx_ops = {
     .run = vmx_run,
     .flush_guest_tlb = vmx_flush_guest_tlb,
     .dump = vmx_dump,
+    .breakpoints_armed = vmx_breakpoints_armed,
 };
