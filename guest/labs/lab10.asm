@@ -2,7 +2,7 @@
 ; prints through Keel's console hypercall (docs/hypercalls.md) instead of
 ; the UART, and checks that Keel refuses buffers it must not read.
 %include "lib.inc"
-HC_CONSOLE_WRITE equ 1
+HC_CONSOLE_WRITE equ 0x4b450001      ; docs/hypercalls.md
 CONSOLE_MAX      equ 4096
 NOWHERE equ 0x40000000               ; no RAM there (lab 4)
 EFAULT  equ 14

@@ -4,9 +4,9 @@
 ; as a bitmap and checks it names exactly those pages, that the writes
 ; landed, and that a read clears the log and protects the pages again.
 %include "lib.inc"
-HC_DIRTY_LOG_START equ 2
-HC_DIRTY_LOG_GET   equ 3
-HC_DIRTY_LOG_STOP  equ 4
+HC_DIRTY_LOG_START equ 0x4b450002    ; docs/hypercalls.md
+HC_DIRTY_LOG_GET   equ 0x4b450003
+HC_DIRTY_LOG_STOP  equ 0x4b450004
 WINDOW  equ 0x800000                 ; inside a 2 MiB page of guest RAM
 PAGES   equ 16
 NOWHERE equ 0x40000000               ; no RAM there (lab 4)

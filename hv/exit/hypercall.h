@@ -5,7 +5,10 @@
  * arguments in RBX, RCX, RDX, RSI, the result in RAX, every other register
  * kept. Outside 64-bit mode only the low 32 bits of each register count.
  * A result >= 0 is success, a negative one is -errno (lib/errno.h values):
- * -EPERM at CPL > 0, -ENOSYS for an unknown number. */
+ * -EPERM at CPL > 0, -ENOSYS for an unknown number. Keel's numbers start at
+ * KEEL_HC_BASE ("KE" in the high half) so that they never collide with
+ * KVM's KVM_HC_* numbers (1, 2, 3, ...), which a Linux guest that found
+ * Keel's KVM leaves (CPUID 0x40000100, kvmclock) may believe in. */
 #ifndef KEEL_HYPERCALL_H
 #define KEEL_HYPERCALL_H
 
@@ -19,21 +22,22 @@ struct vm;
  * KEEL_HC_CONSOLE_MAX): print it on the VM's console, as the UART would.
  * Returns the length (0 for length 0, wherever RBX points), -EINVAL (too
  * long) or -EFAULT (not all RAM; nothing printed). Lab 10. */
-#define KEEL_HC_CONSOLE_WRITE   1
+#define KEEL_HC_BASE            0x4b450000u
+#define KEEL_HC_CONSOLE_WRITE   (KEEL_HC_BASE + 1)
 #define KEEL_HC_CONSOLE_MAX     4096
 /* Start logging the pages the guest writes (hv/core/dirty_log.h); clears
  * the log when it is on already. Returns 0 or -ENOMEM. */
-#define KEEL_HC_DIRTY_LOG_START 2
+#define KEEL_HC_DIRTY_LOG_START (KEEL_HC_BASE + 2)
 /* RBX = first GPA (4 KiB aligned), RCX = number of pages (1 ..
  * KEEL_HC_DIRTY_LOG_MAX), RDX = GPA of the bitmap ((RCX + 7) / 8 bytes of
  * RAM; bit n, LSB first, is page RBX + n * 4 KiB): read and clear the log
  * of those pages. Returns how many were written since the last read,
  * -EINVAL (log off, bad range) or -EFAULT (the bitmap is not RAM; the log
  * is untouched then). Keel's write of the bitmap marks its pages. */
-#define KEEL_HC_DIRTY_LOG_GET   3
+#define KEEL_HC_DIRTY_LOG_GET   (KEEL_HC_BASE + 3)
 #define KEEL_HC_DIRTY_LOG_MAX   32768
 /* Stop logging; RAM is writable again. Returns 0. */
-#define KEEL_HC_DIRTY_LOG_STOP  4
+#define KEEL_HC_DIRTY_LOG_STOP  (KEEL_HC_BASE + 4)
 
 /* The VMCALL/VMMCALL exit: run the hypercall in v's registers, put the
  * result in RAX and move RIP past the instruction. */

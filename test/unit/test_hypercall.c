@@ -121,6 +121,11 @@ static void test_unknown_number_is_enosys(void **state)
     (void)state;
     assert_int_equal(call(0, 0, 0, 0), RES32(-ENOSYS));
     assert_int_equal(call(0x7fff, 0, 0, 0), RES32(-ENOSYS));
+    /* KVM's numbers are not Keel's: KVM_HC_VAPIC_POLL_IRQ (1) and
+     * KVM_HC_FEATURES (3) do nothing here. */
+    assert_int_equal(call(1, 0x2000, 4, 0), RES32(-ENOSYS));
+    assert_int_equal(call(3, 0, 0, 0), RES32(-ENOSYS));
+    assert_false(vm->dirty.on);
     assert_true(vm_running(vm));
 }
 
