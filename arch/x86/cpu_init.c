@@ -23,6 +23,7 @@ void arch_cpu_init(void)
 #define CPUID_80000001_EDX_NX BIT(20)
 
 /* Keel's own identity map; arch_map_mmio changes it later. */
+#define UC_WINDOW (GiB(4) - MiB(20))  /* uncached from here up to 4 GiB */
 static struct pt host_pt;
 
 int arch_paging_init(uint64_t top)
@@ -42,9 +43,9 @@ int arch_paging_init(uint64_t top)
      * LAPIC 0xFEE00000, firmware flash) is mapped write-back: the firmware
      * memory map decides what is RAM, and Keel only touches RAM and the
      * device registers it owns. */
-    err = pt_map(&host_pt, 0, 0, GiB(4) - MiB(20), PT_RWX);
+    err = pt_map(&host_pt, 0, 0, UC_WINDOW, PT_RWX);
     if (!err)
-        err = pt_map(&host_pt, GiB(4) - MiB(20), GiB(4) - MiB(20), MiB(20),
+        err = pt_map(&host_pt, UC_WINDOW, UC_WINDOW, GiB(4) - UC_WINDOW,
                      PT_R | PT_W | PT_UC);
     if (!err && top > GiB(4))
         err = pt_map(&host_pt, GiB(4), GiB(4), top - GiB(4), PT_RWX);
@@ -65,6 +66,11 @@ int arch_map_mmio(hpa_t base, uint64_t size)
 
     if (!size || base + size < base || !host_pt.root)
         return -EINVAL;
+    /* The top 20 MiB below 4 GiB (IOAPIC, LAPIC, flash) are uncached
+     * since arch_paging_init: nothing to change, and no 2 MiB page to
+     * split (which a lab handout's stubbed split_large could not do). */
+    if (start >= UC_WINDOW && start + len <= GiB(4))
+        return 0;
     /* pt_map splits the 2 MiB write-back pages around the range. */
     err = pt_map(&host_pt, start, start, len, PT_R | PT_W | PT_UC);
     if (err)

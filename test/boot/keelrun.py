@@ -502,7 +502,7 @@ def _bochs_console_class():
         def wait_exit(self, timeout=60):
             """Wait for Keel's final status line and for Bochs to end;
             returns the status as QEMU's isa-debug-exit would report it."""
-            m = self.expect(r"keel: exit status (\d+)\r?\n", timeout=timeout)
+            m = self.expect(r"keel: exit status (\d+)", timeout=timeout)
             status = int(m.group(1))
             if not self.ended.wait(timeout=scaled(30)):
                 self.fail("Keel printed its exit status but Bochs did not "

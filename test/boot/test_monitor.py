@@ -107,42 +107,48 @@ def test_lone_escape_reaches_the_guest(guest):
     assert rc == 0 and "ok" in out, out
 
 
+def open_monitor(con):
+    con.send(MONITOR_KEYS)
+    con.expect(re.escape(MON_PROMPT), timeout=30)
+
+
+def resume_to_shell(con):
+    con.sendline("resume")
+    con.expect(r"keel: monitor: resuming", timeout=10)
+    con.sendline("")
+    con.expect(re.escape(PROMPT), timeout=60)
+
+
 def test_dirty_log_of_linux(guest):
     """`dirty start`, 8 MiB written to a file in the guest (its root is
-    the initramfs: RAM), `dirty`: at least those 2048 pages are logged (NPT/EPT write faults, lab 9), a
-    second read finds none while the guest is paused, the file reads back
-    intact, and after `dirty stop` the guest runs on."""
-    guest.send(MONITOR_KEYS)
-    guest.expect(re.escape(MON_PROMPT), timeout=30)
+    the initramfs: RAM), `dirty`: at least those 2048 pages are logged
+    (NPT/EPT write faults, lab 9), a second read finds none while the
+    guest is paused, the file reads back intact, and after `dirty stop`
+    the guest runs on."""
+    zeros_md5 = hashlib.md5(bytes(8 << 20)).hexdigest()
+    open_monitor(guest)
     out = mon(guest, "dirty")
     assert "the dirty log is off" in out, out
     out = mon(guest, "dirty start")
     assert "dirty log on, 256 MiB of RAM write-protected" in out, out
-    guest.sendline("resume")
-    guest.expect(r"keel: monitor: resuming", timeout=10)
-    guest.sendline("")
-    guest.expect(re.escape(PROMPT), timeout=60)
+    resume_to_shell(guest)
     out, rc = sh(guest, "mkdir -p /tmp && dd if=/dev/zero of=/tmp/dirty "
                  "bs=1M count=8 && md5sum /tmp/dirty", timeout=120)
-    assert rc == 0, out
-    assert hashlib.md5(bytes(8 << 20)).hexdigest() in out, out
+    assert rc == 0 and zeros_md5 in out, out
 
-    guest.send(MONITOR_KEYS)
-    guest.expect(re.escape(MON_PROMPT), timeout=30)
+    open_monitor(guest)
     out = mon(guest, "dirty")
     m = re.search(r"vm linux: (\d+) pages \((\d+) KiB\) written since the "
                   r"last read, (\d+) write faults", out)
     assert m, out
     pages, faults = int(m.group(1)), int(m.group(3))
     assert pages >= 2048 and faults >= pages, out
-    assert re.search(r"keel:   0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ pages\)", out), out
+    assert re.search(r"keel:   0x[0-9a-f]+-0x[0-9a-f]+ \(\d+ pages\)",
+                     out), out
     out = mon(guest, "dirty")
     assert "vm linux: 0 pages (0 KiB) written since the last read" in out, out
     out = mon(guest, "dirty stop")
     assert "vm linux: dirty log off" in out, out
-    guest.sendline("resume")
-    guest.expect(r"keel: monitor: resuming", timeout=10)
-    guest.sendline("")
-    guest.expect(re.escape(PROMPT), timeout=60)
+    resume_to_shell(guest)
     out, rc = sh(guest, "md5sum /tmp/dirty && rm /tmp/dirty")
-    assert rc == 0 and hashlib.md5(bytes(8 << 20)).hexdigest() in out, out
+    assert rc == 0 and zeros_md5 in out, out

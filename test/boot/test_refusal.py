@@ -22,7 +22,7 @@ def test_no_svm_no_vmx_is_refused_and_returns_to_firmware(tmp_path):
         start = time.monotonic()
         con.expect(r"keel: Keel hypervisor, image at", timeout=120)
         # Up to the end of the line: under load a line arrives in pieces.
-        m = con.expect(r"keel: error: cannot start: ([^\r\n]*)\r?\n",
+        m = con.expect(r"keel: error: cannot start: ([^\r\n]*)\r*\n",
                        timeout=30)
         why = m.group(1)
         assert "neither Intel VT-x (VMX) nor AMD-V (SVM)" in why, why
