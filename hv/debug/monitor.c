@@ -66,6 +66,16 @@ static void cmd_list(struct vm **vms, unsigned n)
     }
 }
 
+/* One range [start, end) of written pages in `dirty`'s list: printed while
+ * fewer than 16 were, counted in *ranges either way. */
+static void dirty_range(gpa_t start, gpa_t end, uint64_t *ranges)
+{
+    if ((*ranges)++ < 16)
+        kprintf("keel:   %#llx-%#llx (%llu pages)\n",
+                (unsigned long long)start, (unsigned long long)end - 1,
+                (unsigned long long)((end - start) >> PAGE_SHIFT));
+}
+
 /* "dirty [start|stop]": the selected VM's dirty-page log
  * (hv/core/dirty_log.h). Without an argument: the pages written since the
  * last read, as ranges, then they are write-protected again. */
@@ -116,21 +126,14 @@ static void cmd_dirty(struct vm *vm, const char *arg)
                     run_end += PAGE_SIZE;
                     continue;
                 }
-                if (run_end && ranges++ < 16)
-                    kprintf("keel:   %#llx-%#llx (%llu pages)\n",
-                            (unsigned long long)run_start,
-                            (unsigned long long)run_end - 1,
-                            (unsigned long long)((run_end - run_start) >>
-                                                 PAGE_SHIFT));
+                if (run_end)
+                    dirty_range(run_start, run_end, &ranges);
                 run_start = gpa;
                 run_end = gpa + PAGE_SIZE;
             }
         }
-        if (run_end && ranges++ < 16)
-            kprintf("keel:   %#llx-%#llx (%llu pages)\n",
-                    (unsigned long long)run_start,
-                    (unsigned long long)run_end - 1,
-                    (unsigned long long)((run_end - run_start) >> PAGE_SHIFT));
+        if (run_end)
+            dirty_range(run_start, run_end, &ranges);
     }
     if (ranges > 16)
         kprintf("keel:   ... and %llu more ranges\n",
