@@ -19,7 +19,8 @@ import time
 import keelrun
 from linuxguest import linux_config, linux_files, sh, wait_shell
 from test_virtio_persist import (FILE_MIB, FS_MODULES, MiB, TEXT, WORD,
-                                 debugfs_cat, pattern, run_ok)
+                                 assert_image_holds_the_files, pattern,
+                                 run_ok)
 
 DISK_MIB = 64
 # drivers/nvme.c names the controller and namespace 1 once it is up.
@@ -92,15 +93,7 @@ def test_ext4_on_nvme_survives_poweroff(boot, tmp_path):
     con.sendline("poweroff")
     assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
 
-    # The host image, read without Keel: a clean file system with both
-    # files intact.
-    fsck = subprocess.run([tool("e2fsck"), "-fn", str(img)],
-                          capture_output=True, text=True)
-    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
-    assert debugfs_cat(img, "/hello.txt").decode() == TEXT + "\n"
-    data = debugfs_cat(img, "/pattern")
-    assert len(data) == FILE_MIB * MiB
-    assert data == pattern()
+    assert_image_holds_the_files(img)
 
 
 def test_read_only_nvme_refuses_writes(boot, tmp_path):

@@ -47,6 +47,18 @@ def debugfs_cat(img, path):
     return r.stdout
 
 
+def assert_image_holds_the_files(img):
+    """The host image, read without Keel: e2fsck -fn finds it clean and
+    both files the guest wrote are there byte for byte."""
+    fsck = subprocess.run([shutil.which("e2fsck") or "/usr/sbin/e2fsck",
+                           "-fn", str(img)], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    assert debugfs_cat(img, "/hello.txt").decode() == TEXT + "\n"
+    data = debugfs_cat(img, "/pattern")
+    assert len(data) == FILE_MIB * MiB
+    assert data == pattern()
+
+
 def test_ext2_survives_poweroff(boot, tmp_path):
     img = tmp_path / "persist.img"
     subprocess.run(["truncate", "-s", "64M", str(img)], check=True)
@@ -69,15 +81,7 @@ def test_ext2_survives_poweroff(boot, tmp_path):
     con.sendline("poweroff")
     assert con.wait_exit(timeout=120) == keelrun.EXIT_PASS
 
-    # The host image, read without Keel: a clean file system with both
-    # files intact.
-    fsck = subprocess.run([shutil.which("e2fsck") or "/usr/sbin/e2fsck",
-                           "-fn", str(img)], capture_output=True, text=True)
-    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
-    assert debugfs_cat(img, "/hello.txt").decode() == TEXT + "\n"
-    data = debugfs_cat(img, "/pattern")
-    assert len(data) == FILE_MIB * MiB
-    assert data == pattern()
+    assert_image_holds_the_files(img)
 
 
 def test_missing_host_device_is_an_error(boot, tmp_path):
