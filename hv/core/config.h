@@ -71,6 +71,11 @@ struct vm_config {
     unsigned nr_devices;
     enum cfg_expect expect;
     uint32_t expect_status;     /* EXPECT_STATUS only */
+    /* "cpus = LIST" (issue 13): bit i set pins the VM's vCPUs to physical
+     * CPU i (Keel's numbering: 0 = the boot CPU, then the other enabled
+     * CPUs in MADT order); 0 = not pinned (shares the boot CPU). */
+    uint64_t cpus;
+    unsigned cpus_line;         /* line of the cpus key, 0 if none */
 };
 
 struct keel_config {
