@@ -26,7 +26,7 @@ enum section { SECT_NONE, SECT_KEEL, SECT_VM };
 enum key_id {
     KEY_LOG, KEY_TEST_EXIT, KEY_TRACE, KEY_X2APIC,
     KEY_MEMORY, KEY_VCPUS, KEY_FORMAT, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE,
-    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT,
+    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT, KEY_CPUS,
     NR_KEYS,
 };
 
@@ -300,6 +300,62 @@ static int set_expect(struct parser *p, struct span v)
                 "poweroff or status N: '%.*s'", QUOTE(v));
 }
 
+/* One CPU index of a cpus list: a number below CFG_MAX_CPUS. */
+static int cpu_index(struct parser *p, struct span list, struct span v,
+                     unsigned *out)
+{
+    uint64_t x;
+
+    v = trim(v);
+    if (parse_u64(v.s, v.n, 0, &x))
+        return fail(p, "cpus: bad CPU number '%.*s' in '%.*s'", QUOTE(v),
+                    QUOTE(list));
+    if (x >= CFG_MAX_CPUS)
+        return fail(p, "cpus: CPU %.*s out of range (0..%u)", QUOTE(v),
+                    CFG_MAX_CPUS - 1);
+    *out = (unsigned)x;
+    return 0;
+}
+
+/* cpus = LIST: comma-separated items, each a CPU index N or a range N-M
+ * (N <= M), e.g. "1", "1-2", "0-1,4". Sets the bits into vm->cpus; a CPU
+ * named twice is allowed (the mask is the union). */
+static int set_cpus(struct parser *p, struct span v)
+{
+    size_t start = 0;
+
+    for (size_t i = 0; i <= v.n; i++) {
+        if (i < v.n && v.s[i] != ',')
+            continue;
+        struct span item = trim((struct span){ v.s + start, i - start });
+        struct span lo = item, hi = item;
+        unsigned a, b;
+        int rc;
+
+        start = i + 1;
+        if (item.n == 0)
+            return fail(p, "cpus: empty item in '%.*s'", QUOTE(v));
+        for (size_t j = 0; j < item.n; j++) {
+            if (item.s[j] == '-') {
+                lo.n = j;
+                hi = (struct span){ item.s + j + 1, item.n - j - 1 };
+                break;
+            }
+        }
+        rc = cpu_index(p, v, lo, &a);
+        if (!rc)
+            rc = cpu_index(p, v, hi, &b);
+        if (rc)
+            return rc;
+        if (a > b)
+            return fail(p, "cpus: reversed range '%.*s'", QUOTE(item));
+        for (unsigned c = a; c <= b; c++)
+            p->vm->cpus |= 1ull << c;
+    }
+    p->vm->cpus_line = p->line;
+    return 0;
+}
+
 /* Device types Keel knows, and whether each takes an argument after ':'.
  * Extend this table when a device model lands. */
 enum dev_arg { ARG_NONE, ARG_OPTIONAL, ARG_PATH, ARG_IMAGE, ARG_INDEX };
@@ -406,6 +462,7 @@ static const struct {
     [KEY_ENTRY]     = { "entry",     SECT_VM,   false, set_entry },
     [KEY_DEVICE]    = { "device",    SECT_VM,   true,  set_device },
     [KEY_EXPECT]    = { "expect",    SECT_VM,   false, set_expect },
+    [KEY_CPUS]      = { "cpus",      SECT_VM,   false, set_cpus },
 };
 
 /* ---------------------------------------------------------------------- */
@@ -420,6 +477,14 @@ static int finish_vm(struct parser *p)
         return 0;
     if (vm->kernel[0] == '\0')
         return fail_at(p, vm->line, "VM '%s' has no kernel", vm->name);
+    /* Pinned sets are exclusive: a pinned CPU runs one VM only. */
+    for (const struct vm_config *o = p->cfg->vms; o < vm; o++) {
+        uint64_t both = o->cpus & vm->cpus;
+        if (both)
+            return fail_at(p, vm->cpus_line, "cpus: VM '%s' and VM '%s' "
+                           "(line %u) both pinned to CPU %d", vm->name,
+                           o->name, o->cpus_line, __builtin_ctzll(both));
+    }
     if (vm->format == FMT_FLAT) {
         if (!p->key_line[KEY_LOAD_ADDR])
             return fail_at(p, vm->line,

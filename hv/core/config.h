@@ -11,6 +11,7 @@
 #define CFG_MAX_DEVICES  8
 #define CFG_MAX_HOST_INDEX 15u  /* virtio-blk-host:N, N at most this */
 #define CFG_MAX_VCPUS    8
+#define CFG_MAX_CPUS     64u    /* physical CPU indexes in cpus = LIST */
 #define CFG_NAME_MAX     32
 #define CFG_PATH_MAX     128
 #define CFG_CMDLINE_MAX  2048   /* bytes including the NUL */

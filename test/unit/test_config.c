@@ -268,6 +268,30 @@ static const struct {
     { "[vm a]\nkernel=k\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n"
       "device=uart\ndevice=uart\ndevice=uart\ndevice=uart\ndevice=uart\n",
       "keel.cfg:11: device: too many devices (at most 8)" },
+    { "[vm a]\nkernel=k\ncpus = x\n",
+      "keel.cfg:3: cpus: bad CPU number 'x' in 'x'" },
+    { "[vm a]\nkernel=k\ncpus = 1,,2\n",
+      "keel.cfg:3: cpus: empty item in '1,,2'" },
+    { "[vm a]\nkernel=k\ncpus = 1,\n",
+      "keel.cfg:3: cpus: empty item in '1,'" },
+    { "[vm a]\nkernel=k\ncpus = 1-\n",
+      "keel.cfg:3: cpus: bad CPU number '' in '1-'" },
+    { "[vm a]\nkernel=k\ncpus = 1-2-3\n",
+      "keel.cfg:3: cpus: bad CPU number '2-3' in '1-2-3'" },
+    { "[vm a]\nkernel=k\ncpus = 3-1\n",
+      "keel.cfg:3: cpus: reversed range '3-1'" },
+    { "[vm a]\nkernel=k\ncpus = 64\n",
+      "keel.cfg:3: cpus: CPU 64 out of range (0..63)" },
+    { "[vm a]\nkernel=k\ncpus = 0-99999999999999999999\n",
+      "keel.cfg:3: cpus: bad CPU number '99999999999999999999' in "
+      "'0-99999999999999999999'" },
+    { "[vm a]\nkernel=k\ncpus = 1\ncpus = 2\n",
+      "keel.cfg:4: duplicate key 'cpus' (first at line 3)" },
+    { "[vm a]\nkernel=k\ncpus = 0-1,4\n[vm b]\nkernel=k\n\ncpus = 2,4\n",
+      "keel.cfg:7: cpus: VM 'b' and VM 'a' (line 3) both pinned to CPU 4" },
+    { "[vm a]\ncpus = 1\nkernel=k\n[vm b]\nkernel=k\n[vm c]\n"
+      "cpus = 3, 1-2\nkernel=k\n",
+      "keel.cfg:7: cpus: VM 'c' and VM 'a' (line 2) both pinned to CPU 1" },
 };
 
 static void test_errors(void **state)
@@ -315,6 +339,37 @@ static void test_blk_nvme(void **state)
     assert_string_equal(a->devices[1].arg, "2");
     assert_true(a->devices[1].read_only);
     assert_string_equal(a->devices[2].type, "virtio-blk-host");
+}
+
+/* cpus = LIST: indexes and ranges, any spacing around the items; the mask
+ * is the union; no cpus key leaves the VM unpinned (0, line 0). */
+static void test_cpus(void **state)
+{
+    static const struct {
+        const char *list;
+        uint64_t mask;
+    } ok[] = {
+        { "1", 0x2 }, { "1-2", 0x6 }, { "1,3", 0xa }, { "0-1,4", 0x13 },
+        { " 2 - 3 , 0 ", 0xd }, { "5-5", 0x20 }, { "1,1-2", 0x6 },
+        { "63", 1ull << 63 }, { "0-63", ~0ull }, { "0x10", 1ull << 16 },
+    };
+    char text[128];
+
+    for (unsigned i = 0; i < ARRAY_SIZE(ok); i++) {
+        snprintf(text, sizeof(text), "[vm a]\nkernel=k\ncpus = %s\n",
+                 ok[i].list);
+        assert_int_equal(parse(text), 0);
+        assert_int_equal(cfg.vms[0].cpus, ok[i].mask);
+        assert_int_equal(cfg.vms[0].cpus_line, 3);
+    }
+    /* Disjoint pinned sets, and an unpinned VM between them. */
+    assert_int_equal(parse("[vm a]\nkernel=k\ncpus=1\n[vm b]\nkernel=k\n"
+                           "[vm c]\nkernel=k\ncpus=2\n"), 0);
+    assert_int_equal(cfg.vms[0].cpus, 0x2);
+    assert_int_equal(cfg.vms[1].cpus, 0);
+    assert_int_equal(cfg.vms[1].cpus_line, 0);
+    assert_int_equal(cfg.vms[2].cpus, 0x4);
+    assert_int_equal(cfg.vms[2].cpus_line, 8);
 }
 
 static void test_too_many_vms(void **state)
@@ -438,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_blk_host),
         cmocka_unit_test(test_blk_nvme),
+        cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_too_many_vms),
         cmocka_unit_test(test_value_too_long),
         cmocka_unit_test(test_crlf_bom_no_final_newline),
