@@ -143,6 +143,11 @@ void hv_main(struct boot_info *bi)
             failed++;
     }
     vconsole_set_raw(nr == 1 && bi->cfg.nr_vms == 1);
+    int in = vconsole_input_vm(vms, nr);
+    if (nr > 1 && in >= 0)
+        kprintf("keel: console: typed input goes to vm %s; Ctrl-] n moves "
+                "it to the next VM, Ctrl-] m opens the monitor\n",
+                vms[in]->name);
     sched_run(vms, nr);
 
     kprintf("keel: summary: %u VM%s\n", bi->cfg.nr_vms,

@@ -665,6 +665,35 @@ int config_parse(const char *text, size_t len, struct keel_config *cfg,
     return 0;
 }
 
+char *config_cpus_format(uint64_t mask, char *buf, size_t size)
+{
+    size_t n = 0;
+
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!mask) {
+        ksnprintf(buf, size, "shared");
+        return buf;
+    }
+    for (unsigned c = 0; c < CFG_MAX_CPUS && n < size; c++) {
+        if (!(mask >> c & 1))
+            continue;
+        unsigned end = c;
+        while (end + 1 < CFG_MAX_CPUS && (mask >> (end + 1) & 1))
+            end++;
+        int w = end == c
+                    ? ksnprintf(buf + n, size - n, "%s%u", n ? "," : "", c)
+                    : ksnprintf(buf + n, size - n, "%s%u-%u", n ? "," : "",
+                                c, end);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+        c = end;
+    }
+    return buf;
+}
+
 const char *payload_format_name(enum payload_format f)
 {
     switch (f) {

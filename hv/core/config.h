@@ -98,6 +98,12 @@ struct keel_config {
 int config_parse(const char *text, size_t len, struct keel_config *cfg,
                  char *err, size_t errlen);
 
+/* Write a cpus mask as a LIST that config_parse reads back ("0-1,4"), or
+ * "shared" for 0 (not pinned), into buf (size bytes, NUL-terminated,
+ * truncated to fit; 32 bytes hold any mask of up to 5 ranges). Returns
+ * buf. */
+char *config_cpus_format(uint64_t mask, char *buf, size_t size);
+
 /* "linux", "multiboot", "flat". */
 const char *payload_format_name(enum payload_format f);
 

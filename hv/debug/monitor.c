@@ -5,6 +5,7 @@
  * vcpu->state: nothing needs stopping, and nothing runs until "resume". */
 #include "drivers/console.h"
 #include "drivers/timer.h"
+#include "hv/core/config.h"
 #include "hv/core/dirty_log.h"
 #include "hv/core/vcpu.h"
 #include "hv/core/vendor.h"
@@ -12,6 +13,7 @@
 #include "hv/debug/monitor.h"
 #include "hv/debug/stats.h"
 #include "hv/debug/trace.h"
+#include "hv/machine/vconsole.h"
 #include "lib/log.h"
 #include "lib/parse.h"
 #include "lib/string.h"
@@ -52,10 +54,12 @@ static void cmd_list(struct vm **vms, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         struct vm *vm = vms[i];
-        kprintf("keel: %c vm %u %s: %s, %llu MiB, %u vCPU%s\n",
+        char cpus[32];
+        kprintf("keel: %c vm %u %s: %s, %llu MiB, %u vCPU%s, cpus %s\n",
                 i == cur_vm ? '*' : ' ', i, vm->name, vm_end_name(vm->end),
                 (unsigned long long)(vm->cfg->memory >> 20), vm->nr_vcpus,
-                vm->nr_vcpus == 1 ? "" : "s");
+                vm->nr_vcpus == 1 ? "" : "s",
+                config_cpus_format(vm->cfg->cpus, cpus, sizeof(cpus)));
         for (unsigned c = 0; c < vm->nr_vcpus; c++) {
             const struct vcpu *v = vm->vcpus[c];
             kprintf("keel:     vcpu%u: %s, rip %#llx, %llu exits\n", c,
@@ -315,6 +319,8 @@ int monitor_getkey(bool *open)
             *open = true;
             return -1;
         }
+        if (c == MONITOR_NEXT_VM)
+            return VCONSOLE_NEXT_VM;
         if (c != MONITOR_ESCAPE)
             held = c;       /* Ctrl-] x: both bytes go to the guest */
         return MONITOR_ESCAPE;

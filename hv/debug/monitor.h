@@ -12,13 +12,15 @@ struct vm;
 /* The escape byte, Ctrl-] (ASCII GS). Not Ctrl-A: `make run` uses QEMU's
  * -serial mon:stdio, where Ctrl-A is QEMU's own escape and never reaches
  * the guest. Ctrl-] Ctrl-] types one Ctrl-]; Ctrl-] then any byte other
- * than 'm' passes both bytes on, so no guest input is lost. */
+ * than 'm' or 'n' passes both bytes on, so no guest input is lost. */
 #define MONITOR_ESCAPE 0x1d
 #define MONITOR_OPEN   'm'
+#define MONITOR_NEXT_VM 'n'   /* typed input to the next running VM */
 
-/* Keel's console input with the monitor's key sequence taken out: reads
+/* Keel's console input with the monitor's key sequences taken out: reads
  * the console (drivers/serial.h) and returns the next byte for the guests,
- * or -1 when none is waiting. When the sequence is complete it sets *open
+ * VCONSOLE_NEXT_VM for Ctrl-] n (hv/machine/vconsole.h), or -1 when none
+ * is waiting. When the sequence is complete it sets *open
  * and returns -1: the caller (the scheduler, hv/sched.c) then runs
  * monitor_run. It never runs the monitor itself, so guest input does not
  * pass through the monitor's commands. */

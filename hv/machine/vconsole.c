@@ -4,6 +4,7 @@
 #include "hv/core/vm.h"
 #include "hv/dev/uart16550.h"
 #include "hv/machine/vconsole.h"
+#include "lib/log.h"
 #include "lib/printf.h"
 
 #define LINE_MAX 256
@@ -61,13 +62,55 @@ void vconsole_set_input(struct vm *vm, vconsole_input_fn receive, void *dev)
     input[id].dev = dev;
 }
 
-/* The VM typed input goes to: the first one running with a console. */
+/* The index of the VM typed input goes to; moved by next_target. */
+static unsigned input_idx;
+
+static bool takes_input(struct vm *vm)
+{
+    return vm_running(vm) && vm->uart;
+}
+
+/* The first VM that takes input among vms[from], vms[from + 1], ...
+ * cyclically over all n, or -1. */
+static int first_from(struct vm **vms, unsigned n, unsigned from)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (takes_input(vms[(from + k) % n]))
+            return (int)((from + k) % n);
+    return -1;
+}
+
+static void announce(struct vm *vm, unsigned dropped)
+{
+    if (dropped)
+        kprintf("keel: console input -> vm %s (%u typed bytes dropped)\n",
+                vm->name, dropped);
+    else
+        kprintf("keel: console input -> vm %s\n", vm->name);
+}
+
+int vconsole_input_vm(struct vm **vms, unsigned n)
+{
+    if (n == 0)
+        return -1;
+    if (input_idx >= n)
+        input_idx = 0;
+    if (takes_input(vms[input_idx]))
+        return (int)input_idx;
+    /* The input VM ended: the next running one takes over. */
+    int i = first_from(vms, n, input_idx + 1);
+    if (i >= 0) {
+        input_idx = (unsigned)i;
+        announce(vms[i], 0);
+    }
+    return i;
+}
+
+/* The VM typed input goes to, or NULL. */
 static struct vm *input_target(struct vm **vms, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++)
-        if (vm_running(vms[i]) && vms[i]->uart)
-            return vms[i];
-    return NULL;
+    int i = vconsole_input_vm(vms, n);
+    return i < 0 ? NULL : vms[i];
 }
 
 /* Offer queued bytes to vm's console input, oldest first, until it has no
@@ -88,6 +131,21 @@ static unsigned feed_guest(struct vm *vm)
     return fed;
 }
 
+/* Ctrl-] n: the bytes typed so far go to the old input VM as far as it
+ * takes them, the rest are dropped; then the next running VM has input. */
+static struct vm *next_target(struct vm **vms, unsigned n, struct vm *old)
+{
+    if (!old)
+        return NULL;
+    feed_guest(old);
+    unsigned dropped = inq_count;
+    inq_count = 0;
+    int i = first_from(vms, n, input_idx + 1);  /* old itself if alone */
+    input_idx = (unsigned)i;
+    announce(vms[i], dropped);
+    return vms[i];
+}
+
 bool vconsole_poll_input(struct vm **vms, unsigned n, vconsole_key_fn key)
 {
     bool moved = false;
@@ -99,6 +157,11 @@ bool vconsole_poll_input(struct vm **vms, unsigned n, vconsole_key_fn key)
         if (c < 0)
             break;
         moved = true;
+        if (c == VCONSOLE_NEXT_VM) {
+            /* The monitor may have run inside key(): look again. */
+            target = next_target(vms, n, input_target(vms, n));
+            continue;
+        }
         if (!target)
             continue;   /* no guest to type to: drop */
         inq[(inq_head + inq_count++) % VCONSOLE_INPUT_RING] = (uint8_t)c;

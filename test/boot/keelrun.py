@@ -347,8 +347,8 @@ def main(argv=None):
     print(f"keel: booting {machine.path} under {' '.join(cmd[:8])} ...")
     for note in machine.notes:
         print(f"keel:   {note}")
-    print("keel:   Ctrl-] m: Keel's monitor; poweroff or reboot in the "
-          "guest; Ctrl-A X quits QEMU")
+    print("keel:   Ctrl-] m: Keel's monitor; Ctrl-] n: typed input to the "
+          "next VM; poweroff or reboot in the guest; Ctrl-A X quits QEMU")
     rc = subprocess.call(cmd)
     shutil.rmtree(work, ignore_errors=True)
     # QEMU's isa-debug-exit status 1 means Keel ended normally.

@@ -372,6 +372,32 @@ static void test_cpus(void **state)
     assert_int_equal(cfg.vms[2].cpus_line, 8);
 }
 
+/* The monitor's form of a mask reads back as the same mask. */
+static void test_cpus_format(void **state)
+{
+    static const struct {
+        uint64_t mask;
+        const char *text;
+    } cases[] = {
+        { 0, "shared" }, { 0x2, "1" }, { 0x6, "1-2" }, { 0xa, "1,3" },
+        { 0x13, "0-1,4" }, { 1ull << 63, "63" }, { ~0ull, "0-63" },
+        { 0x8000000000000005ull, "0,2,63" },
+    };
+    char buf[32], text[96];
+
+    for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+        assert_string_equal(config_cpus_format(cases[i].mask, buf,
+                                               sizeof(buf)), cases[i].text);
+        if (!cases[i].mask)
+            continue;
+        snprintf(text, sizeof(text), "[vm a]\nkernel=k\ncpus=%s\n", buf);
+        assert_int_equal(parse(text), 0);
+        assert_int_equal(cfg.vms[0].cpus, cases[i].mask);
+    }
+    /* Truncated, still terminated. */
+    assert_string_equal(config_cpus_format(0x15, buf, 4), "0,2");
+}
+
 static void test_too_many_vms(void **state)
 {
     char text[1024] = "";
@@ -494,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_blk_host),
         cmocka_unit_test(test_blk_nvme),
         cmocka_unit_test(test_cpus),
+        cmocka_unit_test(test_cpus_format),
         cmocka_unit_test(test_too_many_vms),
         cmocka_unit_test(test_value_too_long),
         cmocka_unit_test(test_crlf_bom_no_final_newline),

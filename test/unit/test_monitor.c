@@ -13,6 +13,7 @@
 
 #include "hv/debug/monitor.h"
 #include "hv/debug/trace.h"
+#include "hv/machine/vconsole.h"
 #include "test/unit/fake_vm.h"
 #include "test/unit/host_stubs.h"
 
@@ -62,11 +63,17 @@ static void test_monitor_list(void **state)
     vms[0]->vcpus[0]->stats.count[EXIT_IO] = 7;
     vms[0]->vcpus[0]->stats.count[EXIT_HLT] = 2;
     vms[1]->end = VM_END_HALTED;
+    /* vm 1 pinned to CPUs 1-2 (keel.cfg cpus = 1-2); vm 0 not pinned. */
+    static struct vm_config pinned;
+    pinned = *vms[1]->cfg;
+    pinned.cpus = 0x6;
+    vms[1]->cfg = &pinned;
     assert_true(run("list"));
-    assert_out_has("keel: * vm 0 test: running, 64 MiB, 2 vCPUs\n");
+    assert_out_has("keel: * vm 0 test: running, 64 MiB, 2 vCPUs, "
+                   "cpus shared\n");
     assert_out_has("vcpu0: runnable, rip 0x1000, 9 exits\n");
     assert_out_has("vcpu1: wait-for-SIPI, rip 0, 0 exits\n");
-    assert_out_has("keel:   vm 1 other: halted, 64 MiB, 1 vCPU\n");
+    assert_out_has("keel:   vm 1 other: halted, 64 MiB, 1 vCPU, cpus 1-2\n");
 }
 
 static void test_monitor_select_vm_and_vcpu(void **state)
@@ -268,6 +275,18 @@ static void test_monitor_getkey_opens_monitor(void **state)
     assert_out_has("keel: monitor: resuming the guests after 0 ms\n");
 }
 
+/* Ctrl-] n is the console switch: the filter hands VCONSOLE_NEXT_VM on
+ * (hv/machine/vconsole.c moves the input), the guest gets no byte of it. */
+static void test_monitor_getkey_next_vm(void **state)
+{
+    (void)state;
+    int got[16];
+    assert_int_equal(getc_all("a\x1dnb", got), 3);
+    assert_int_equal(got[0], 'a');
+    assert_int_equal(got[1], VCONSOLE_NEXT_VM);
+    assert_int_equal(got[2], 'b');
+}
+
 /* Ctrl-D at the prompt leaves the monitor too. */
 static void test_monitor_getkey_ctrl_d_leaves(void **state)
 {
@@ -294,6 +313,7 @@ int main(void)
         T(test_monitor_getkey_passes_guest_bytes),
         T(test_monitor_getkey_opens_monitor),
         T(test_monitor_getkey_ctrl_d_leaves),
+        T(test_monitor_getkey_next_vm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
