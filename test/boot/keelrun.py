@@ -120,7 +120,7 @@ def kvm_nested():
 
 
 def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
-                 extra=(), cpu=None, serial=True, monitor=None):
+                 extra=(), cpu=None, serial=True, monitor=None, smp=1):
     """The QEMU command line for booting esp under OVMF (esp None: no
     disk; extra then names the boot device).
 
@@ -130,6 +130,7 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     serial=False: a machine without a serial port (Keel's console is then
     the screen and the PS/2 keyboard; test_screen.py). monitor: the path
     of a Unix socket for QEMU's human monitor (screendump, sendkey).
+    smp: how many CPUs the machine has.
     """
     workdir = Path(workdir)
     vars_copy = workdir / "OVMF_VARS.fd"
@@ -141,7 +142,7 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
         cpu = "host" if accel == "kvm" else "qemu64,+svm,+npt"
     cmd = [
         "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
-        "-cpu", cpu, "-m", memory, "-smp", "1",
+        "-cpu", cpu, "-m", memory, "-smp", str(smp),
         "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
         "-drive", f"if=pflash,format=raw,file={vars_copy}",
         *(["-drive", f"format=raw,file={esp}"] if esp else []),
@@ -224,6 +225,23 @@ def port_free(port):
     return True
 
 
+def cpu_list(text):
+    """The CPU indexes of a keel.cfg `cpus = LIST` ("1", "1-2", "0-1,4"),
+    as a set; ConfigError if malformed (Keel's parser, hv/core/config.c,
+    has the full rules and messages)."""
+    cpus = set()
+    for item in text.split(","):
+        lo, _, hi = (x.strip() for x in item.partition("-"))
+        try:
+            a, b = int(lo, 0), int(hi or lo, 0)
+        except ValueError:
+            raise ConfigError(f"bad cpus list {text!r}") from None
+        if not 0 <= a <= b < 64:
+            raise ConfigError(f"bad cpus list {text!r}")
+        cpus |= set(range(a, b + 1))
+    return cpus
+
+
 class Machine:
     """A keel.cfg and the machine it needs: the files it names (looked up by
     name in the config's folder, then build/, build/linux/,
@@ -233,7 +251,8 @@ class Machine:
     virtio-blk-pci drive backed by <disk_dir>/<config name>-diskN.img, made
     (ext4, label keel-data) on first use and kept across runs;
     virtio-blk-nvme:N the same as an NVMe controller's namespace
-    (<config name>-nvmeN.img)."""
+    (<config name>-nvmeN.img). `cpus = LIST` keys give the machine as
+    many CPUs as the highest pinned index + 1 (QEMU -smp; 1 if none)."""
 
     def __init__(self, path, disk_dir=None, http_port=None):
         self.path = Path(path)
@@ -246,6 +265,7 @@ class Machine:
         self.extra = []
         self.notes = []
         self.disks = []
+        self.smp = 1
         search = [self.path.parent, BUILD, BUILD / "linux",
                   BUILD / "guest" / "tests"]
         for key, value in self._settings():
@@ -253,6 +273,11 @@ class Machine:
                 self._add_file(value, search)
             elif key == "device":
                 self._add_device(value, search)
+            elif key == "cpus":
+                self.smp = max(self.smp, max(cpu_list(value)) + 1)
+        if self.smp > 1:
+            self.notes.append(f"cpus: the configuration pins CPUs up to "
+                              f"{self.smp - 1}: QEMU -smp {self.smp}")
 
     def _settings(self):
         for line in self.cfg_text.splitlines():
@@ -323,7 +348,7 @@ class Machine:
 
     def qemu_command(self, esp, workdir, interactive=False):
         return qemu_command(esp, workdir, interactive=interactive,
-                            extra=self.extra)
+                            extra=self.extra, smp=self.smp)
 
 
 def main(argv=None):

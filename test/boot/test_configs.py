@@ -2,7 +2,10 @@
 names are found as `make run CONFIG=...` finds them (keelrun.Machine),
 Linux reaches its shell and powers off with plain `poweroff`, the test
 guests run to their end; QEMU exits with status 0 each time. The default
-configuration is test_make_run.py's."""
+configuration is test_make_run.py's. partitions.cfg (two Linux VMs, issue
+13) is only booted until Keel has accepted it and made both VMs, on the
+3 CPUs its pinning asks for: the two Linux VMs at work are
+test_partitions.py's."""
 import re
 
 import pytest
@@ -16,7 +19,8 @@ CONFIGS = sorted(p.name for p in (keelrun.ROOT / "configs").glob("*.cfg")
 
 
 def test_every_config_is_tested():
-    assert set(CONFIGS) == {"minimal.cfg", "hvc0.cfg", "two-guests.cfg"}, \
+    assert set(CONFIGS) == {"minimal.cfg", "hvc0.cfg", "two-guests.cfg",
+                            "partitions.cfg"}, \
         "a new configs/*.cfg needs its checks here"
 
 
@@ -45,6 +49,12 @@ def test_config_boots(name, tmp_path):
         if name == "two-guests.cfg":
             con.expect(r"\[mbinfo\] .*hello from keel\.cfg", timeout=120)
             con.expect(r"keel: all VMs have ended", timeout=120)
+        elif name == "partitions.cfg":
+            assert m.qemu_command(esp, tmp_path)[9:11] == ["-smp", "3"]
+            con.expect(r"keel: vm linux2: 256 MiB RAM", timeout=120)
+            con.expect(r"keel: console: typed input goes to vm linux1; "
+                       r"Ctrl-\] n moves it", timeout=60)
+            return
         else:
             wait_shell(con, timeout=300)
             out, rc = sh(con, "cat /sys/class/tty/console/active; "
@@ -64,3 +74,22 @@ def test_config_boots(name, tmp_path):
 def test_missing_config_file_is_named():
     with pytest.raises(keelrun.ConfigError, match=re.escape("no-such.cfg")):
         keelrun.Machine(keelrun.ROOT / "configs" / "no-such.cfg")
+
+
+def test_cpus_lists_give_qemu_enough_cpus(tmp_path):
+    """make run gives QEMU the highest pinned CPU + 1 (-smp), 1 when
+    nothing is pinned; a malformed list is refused before QEMU starts."""
+    for lists, smp in (([], 1), (["0"], 1), (["1", "2"], 3),
+                       (["0-1,4", " 2 , 3 "], 5)):
+        cfg = tmp_path / "k.cfg"
+        cfg.write_text("".join(f"[vm v{i}]\nkernel = \\EFI\\keel\\uart.elf\n"
+                               f"cpus = {c}\n" for i, c in enumerate(lists))
+                       or "[vm v]\nkernel = \\EFI\\keel\\uart.elf\n")
+        m = keelrun.Machine(cfg)
+        assert m.smp == smp, (lists, m.smp)
+        cmd = m.qemu_command(None, tmp_path)
+        assert cmd[cmd.index("-smp") + 1] == str(smp)
+    for bad in ("2-1", "x", "1,", "64"):
+        cfg.write_text(f"[vm v]\nkernel = \\EFI\\keel\\uart.elf\ncpus = {bad}\n")
+        with pytest.raises(keelrun.ConfigError, match="bad cpus list"):
+            keelrun.Machine(cfg)

@@ -149,3 +149,37 @@ def test_make_run_config_names_a_missing_file(tmp_path):
         assert con.wait_exit(timeout=30) == 2
     finally:
         con.kill()
+
+
+def test_make_run_gives_qemu_the_pinned_cpus(tmp_path):
+    """configs/partitions.cfg pins CPUs 1 and 2: make run starts QEMU with
+    -smp 3 and says so (the pinned run itself needs host SMP, branch smp;
+    test_configs.py boots the configuration until Keel accepts it)."""
+    env = dict(os.environ, KEEL_DISK_DIR=str(tmp_path),
+               KEEL_HTTP_PORT=str(keelrun.free_tcp_port()))
+    con = Console(["sh", str(keelrun.ROOT / "scripts" / "run.sh"), "--config",
+                   str(keelrun.ROOT / "configs" / "partitions.cfg")],
+                  cwd=keelrun.ROOT, env=env)
+
+    def qemu_children():
+        """(pid, command line) of run.sh's QEMU, once it has started."""
+        out = subprocess.run(["pgrep", "-a", "-P", str(con.child.pid)],
+                             capture_output=True, text=True).stdout
+        return [line.split(" ", 1) for line in out.splitlines()
+                if "qemu-system-x86_64" in line]
+
+    qemu = []
+    try:
+        con.expect(r"keel: booting .*partitions\.cfg under "
+                   r"qemu-system-x86_64 ", timeout=30)
+        con.expect(r"keel:   cpus: the configuration pins CPUs up to 2: "
+                   r"QEMU -smp 3", timeout=30)
+        deadline = time.monotonic() + scaled(30)
+        while not qemu and time.monotonic() < deadline:
+            time.sleep(0.5)
+            qemu = qemu_children()
+        assert qemu and " -smp 3 " in qemu[0][1], qemu
+    finally:
+        for pid, _ in qemu:
+            subprocess.run(["kill", pid])
+        con.kill()
