@@ -211,6 +211,7 @@ test-load: deps all unit linux fuzz-build
 bench: deps all linux
 	@/usr/bin/python3 scripts/bench.py
 	@/usr/bin/python3 scripts/bench_net.py
+	@/usr/bin/python3 scripts/bench_partitions.py
 
 # Watching the hypervisor: QEMU's gdbstub with Keel's symbols placed where
 # UEFI loaded it (docs/debugging.md); the exit trace of a Linux boot as a

@@ -22,59 +22,12 @@ import pytest
 
 import keelrun
 from console import Console
-from linuxguest import LINUX, linux_files
+from linuxguest import LINUX, Partitions, linux_files, two_linux_config
 
 VMS = ("a", "b")
 IP = {"a": "10.0.13.1", "b": "10.0.13.2"}
 PORT = 5013
 BLOB_MIB = 16
-NEXT_VM = "\x1dn"          # Ctrl-] n (hv/debug/monitor.h MONITOR_NEXT_VM)
-
-
-def two_linux_config():
-    cfg = "[keel]\nlog = info\ntest-exit = yes\n"
-    for name in VMS:
-        cfg += (f"\n[vm {name}]\nmemory = 256M\nformat = linux\n"
-                "kernel = \\EFI\\keel\\vmlinuz\n"
-                "initrd = \\EFI\\keel\\initrd.img\n"
-                "cmdline = console=ttyS0\ndevice = virtio-net\n"
-                "expect = poweroff\n")
-    return cfg
-
-
-class Partitions:
-    """Keel's console with two Linux VMs: knows which VM has the input."""
-
-    def __init__(self, con):
-        self.con = con
-        self.input = "a"
-        self.serial = 0
-
-    def switch_to(self, vm):
-        """Ctrl-] n until vm has the input (Keel says so each time)."""
-        while self.input != vm:
-            self.con.send(NEXT_VM)
-            m = self.con.expect(r"keel: console input -> vm (\w+)\r*\n",
-                                timeout=30)
-            self.input = m.group(1)
-
-    def sh(self, vm, cmd, timeout=60):
-        """Run cmd in vm's shell; return (vm's output lines, status).
-
-        Only lines prefixed [vm] count; the markers are echoed with quotes
-        inside them, so only the printed ones match."""
-        self.switch_to(vm)
-        self.serial += 1
-        tag = f"{vm}{self.serial}"
-        self.con.sendline(f"echo @@BEG''IN-{tag}@@; {cmd}; "
-                          f"echo @@EN''D-{tag}:$?@@")
-        self.con.expect(rf"\[{vm}\] @@BEGIN-{tag}@@\r*\n", timeout=30)
-        m = self.con.expect(rf"\[{vm}\] @@END-{tag}:(\d+)@@", timeout=timeout)
-        prefix = f"[{vm}] "
-        lines = [line[len(prefix):]
-                 for line in self.con.child.before.replace("\r", "").split("\n")
-                 if line.startswith(prefix)]
-        return lines, int(m.group(1))
 
 
 @pytest.fixture(scope="module", params=["e1000", "no-uplink"])
@@ -94,13 +47,10 @@ def parts(request, tmp_path_factory):
     try:
         con.expect(r"keel: console: typed input goes to vm a; Ctrl-\] n "
                    "moves it", timeout=120)
-        ready = set()
-        while ready != set(VMS):
-            m = con.expect(r"\[(a|b)\] [^\n]*KEEL-GUEST-READY", timeout=600)
-            ready.add(m.group(1))
+        p = Partitions(con, VMS)
+        p.wait_shells(timeout=600)
         print(f"\npartitions ({request.param}): both shells after "
               f"{time.monotonic() - start:.0f} s")
-        p = Partitions(con)
         p.uplink = request.param
         yield p
     finally:
