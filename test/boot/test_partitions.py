@@ -117,3 +117,6 @@ def test_poweroff_one_leaves_the_other(parts):
     text = parts.con.text()
     assert "keel: vm a: ended as expected" in text
     assert "keel: vm b: ended as expected" in text
+    for line in text.splitlines():
+        if line.startswith(("keel: net", "keel: e1000")):
+            print(line)
