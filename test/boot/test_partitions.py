@@ -8,12 +8,15 @@ NPT), sharing Keel's one console and its network switch.
   move 16 MiB over TCP (busybox nc) with matching SHA-256 on both sides,
   once with QEMU's e1000 present as Keel's uplink and once with no NIC
   at all (the switch then has only the two VM ports).
+* The monitor's `list` shows each VM's CPUs: `shared` in the e1000 boot
+  (no `cpus`, QEMU -smp 1), `1` and `2` in the other (`cpus = 1` and
+  `cpus = 2`, QEMU -smp 3, as configs/partitions.cfg).
 * `poweroff` in b leaves a running: the input moves to a by itself, and a
   still answers; then a powers off and Keel ends.
 
-One Keel boot per uplink setting for the whole module (the tests below run
-in order on it). Every VM runs time-sliced on the boot CPU today; with
-pinning (branch smp) the same tests hold. Needs `make linux`.
+One Keel boot per setting for the whole module (the tests below run in
+order on it). Every VM runs time-sliced on the boot CPU today, pinned or
+not; with pinning (branch smp) the same tests hold. Needs `make linux`.
 """
 import re
 import time
@@ -30,19 +33,24 @@ PORT = 5013
 BLOB_MIB = 16
 
 
-@pytest.fixture(scope="module", params=["e1000", "no-uplink"])
+# name -> (the VMs' cpus lists, QEMU -smp, QEMU's network arguments)
+SETUPS = {
+    # No option ROM: OVMF would load iPXE for the NIC.
+    "e1000": ((None, None), 1, ["-netdev", "user,id=n0", "-device",
+                                "e1000,netdev=n0,romfile="]),
+    "no-uplink-pinned": (("1", "2"), 3, []),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SETUPS))
 def parts(request, tmp_path_factory):
     """One Keel boot of two Linux VMs, both at their shells."""
     assert (LINUX / "vmlinuz").exists(), "no Linux guest: run make linux"
     tmp = tmp_path_factory.mktemp(f"partitions-{request.param}")
-    extra = []
-    if request.param == "e1000":
-        # No option ROM: OVMF would load iPXE for the NIC.
-        extra = ["-netdev", "user,id=n0", "-device",
-                 "e1000,netdev=n0,romfile="]
-    esp = keelrun.make_esp(tmp, two_linux_config(), linux_files())
-    con = Console(keelrun.qemu_command(esp, tmp, memory="1G", extra=extra),
-                  cwd=tmp)
+    cpus, smp, extra = SETUPS[request.param]
+    esp = keelrun.make_esp(tmp, two_linux_config(VMS, cpus), linux_files())
+    con = Console(keelrun.qemu_command(esp, tmp, memory="1G", extra=extra,
+                                       smp=smp), cwd=tmp)
     start = time.monotonic()
     try:
         con.expect(r"keel: console: typed input goes to vm a; Ctrl-\] n "
@@ -51,7 +59,8 @@ def parts(request, tmp_path_factory):
         p.wait_shells(timeout=600)
         print(f"\npartitions ({request.param}): both shells after "
               f"{time.monotonic() - start:.0f} s")
-        p.uplink = request.param
+        p.setup = request.param
+        p.cpus = [c or "shared" for c in cpus]
         yield p
     finally:
         con.kill()
@@ -68,6 +77,21 @@ def test_input_switch(parts):
     mac_a, _ = parts.sh("a", "cat /sys/class/net/eth0/address")
     mac_b, _ = parts.sh("b", "cat /sys/class/net/eth0/address")
     assert mac_a and mac_b and mac_a != mac_b, (mac_a, mac_b)
+
+
+def test_monitor_lists_cpus(parts):
+    """Ctrl-] m, list: each VM with its cpus (or shared); resume."""
+    parts.con.send("\x1dm")
+    parts.con.expect(r"keel-mon> ", timeout=30)
+    parts.con.sendline("list")
+    for i, vm in enumerate(VMS):
+        parts.con.expect(rf"keel: . vm {i} {vm}: running, 256 MiB, 1 vCPU, "
+                         rf"cpus {parts.cpus[i]}\r*\n", timeout=30)
+    parts.con.expect(r"keel-mon> ", timeout=30)
+    parts.con.sendline("resume")
+    parts.con.expect(r"keel: monitor: resuming the guests", timeout=30)
+    out, rc = parts.sh(parts.input, "echo back-$((6*7))")
+    assert rc == 0 and "back-42" in out, out
 
 
 def test_ping_each_other(parts):
@@ -99,7 +123,7 @@ def test_tcp_16mib(parts):
                             "break; sleep 1; done; cat /tmp/sum",
                        timeout=120)
     assert rc == 0 and sent.group(1) in "\n".join(out), (sent.group(1), out)
-    print(f"\npartitions ({parts.uplink}): {BLOB_MIB} MiB VM-to-VM over TCP "
+    print(f"\npartitions ({parts.setup}): {BLOB_MIB} MiB VM-to-VM over TCP "
           f"in {seconds:.1f} s ({BLOB_MIB / seconds:.2f} MiB/s)")
 
 
