@@ -1,18 +1,19 @@
 ; Isolation, shown (issue 13): a guest that looks for memory that is not
 ; its own. It reads guest-physical space from the end of its RAM up to the
-; APIC area (0xfec00000): every 256 KiB up to 1 GiB (all of the outer
+; APIC area (0xfec00000): every 512 KiB up to 1 GiB (all of the outer
 ; machine's RAM in the boot test, so also the host-physical addresses
-; where Keel itself and every other VM live), then every 1 MiB. Nothing is
-; mapped there, so each read must float to all-ones (Keel's floating bus,
-; docs/platform.md); any other value is printed. Then it writes above its
-; RAM (dropped: the same addresses still read all-ones), and finally jumps
-; above its RAM, which Keel answers by stopping this VM alone (a fetch
-; from unbacked memory). Paging is off: guest-physical = linear.
+; where Keel's image, 708 KiB, and the other VM live), then every 16 MiB.
+; Nothing is mapped there, so each read must float to all-ones (Keel's
+; floating bus, docs/platform.md); any other value is printed. Then it
+; writes above its RAM (dropped: the same addresses still read all-ones),
+; and finally jumps above its RAM, which Keel answers by stopping this VM
+; alone (a fetch from unbacked memory). Paging is off: guest-physical =
+; linear.
 %include "lib.inc"
 
-LOW_STEP  equ 0x40000                ; 256 KiB
+LOW_STEP  equ 0x80000                ; 512 KiB
 LOW_END   equ 0x40000000             ; 1 GiB
-HIGH_STEP equ 0x100000               ; 1 MiB
+HIGH_STEP equ 0x1000000              ; 16 MiB
 SCAN_END  equ 0xfec00000             ; IOAPIC, HPET, LAPIC from here up
 ALL_ONES  equ 0xffffffff
 MAX_SHOWN equ 16                     ; other values printed, at most
