@@ -186,6 +186,14 @@ int virtio_blk_host_rw(struct virtio_blk_host *h, bool write,
     unreachable("virtio_blk_host_rw");
     return -1;
 }
+int virtio_blk_host_rwv(struct virtio_blk_host *h, bool write,
+                        uint64_t sector, const struct vblk_host_seg *segs,
+                        unsigned n)
+{
+    (void)h, (void)write, (void)sector, (void)segs, (void)n;
+    unreachable("virtio_blk_host_rwv");
+    return -1;
+}
 int virtio_blk_host_flush(struct virtio_blk_host *h)
 {
     (void)h;
