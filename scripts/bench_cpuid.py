@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "test" / "boot"))
 import keelrun  # noqa: E402
 
-TESTS = Path(__file__).resolve().parent.parent / "build" / "guest" / "tests"
+TESTS = keelrun.BUILD / "guest" / "tests"
 LOOP_ITERATIONS = 10000          # K of cpuidbench.asm
 VENDORS = {"VMX": keelrun.BOCHS_VMX_CPU, "SVM": keelrun.BOCHS_SVM_CPU}
 
