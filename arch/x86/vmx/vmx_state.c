@@ -223,8 +223,9 @@ void vmx_state_to_vmcs(struct vcpu *v)
         vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
         x->proc = proc;
     }
+    if (all)
+        x->lazy_valid = true; /* v->state and the VMCS agree on all */
     x->cache_valid = true;
-    x->lazy_valid = true;     /* v->state and the VMCS agree on all */
     v->state_replaced = false;
 }
 
