@@ -1,6 +1,5 @@
-/* The run loop's step (hv/run.h): continue the VM's virtio devices'
- * pending work (the caller brought its device timers up to date), poll
- * the network uplink,
+/* The run loop's step (hv/run.h): bring the VM's device timers up to date,
+ * continue its virtio devices' pending work, poll the network uplink,
  * choose the event to inject, enter the guest, record and dispatch the
  * exit, and count what it cost. */
 #include "drivers/timer.h"
@@ -9,6 +8,7 @@
 #include "hv/core/vm.h"
 #include "hv/debug/trace.h"
 #include "hv/exit/exit.h"
+#include "hv/machine/pc.h"
 #include "hv/machine/virtio_devices.h"
 #include "hv/net/net.h"
 #include "hv/run.h"
@@ -18,6 +18,7 @@ void run_once(struct vcpu *v)
     struct vm_exit exit;
 
     v->vm->current = v;
+    pc_update(v->vm, timer_now_ns());
     virtio_devices_poll(v->vm);   /* device work left by earlier exits */
     net_poll();       /* the uplink NIC has no interrupt (hv/net/net.h) */
     inject_prepare_entry(v);

@@ -5,10 +5,8 @@
 
 struct vcpu;
 
-/* Enter the guest of v once and handle the exit it returns with. The
- * caller has just brought the VM's device timers up to date (pc_update)
- * and armed the host timer; the virtio devices' pending work and the
- * uplink come first, then the injection point
+/* Enter the guest of v once and handle the exit it returns with: device
+ * timers and the uplink first, then the injection point
  * (inject_prepare_entry), vendor->run, the exit trace, exit_dispatch, and
  * the exit statistics (count and host TSC cycles of the handler). Returns
  * when the exit has been handled; v may now be halted or its VM stopped or

@@ -76,18 +76,17 @@ static void run_slice(struct vcpu *v)
     bool alone = nr_all_vms == 1 && v->vm->nr_vcpus == 1;
     uint64_t end = timer_now_ns() +
                    (alone ? SCHED_SLICE_ALONE_NS : SCHED_SLICE_NS);
-    uint64_t now = timer_now_ns();
     v->yield = false;
     while (v->run_state == VCPU_RUNNABLE && vm_running(v->vm) &&
-           !v->vm->reset_pending && !v->yield && now < end) {
+           !v->vm->reset_pending && !v->yield && timer_now_ns() < end) {
         /* Due device timers fire first, so the host timer is armed for
          * the next deadline and not for one already past (that would make
          * the guest exit again as soon as it enters: one INTR exit more
-         * per guest timer interrupt). run_once does not repeat it. */
-        pc_update(v->vm, now);
+         * per guest timer interrupt). */
+        pc_update(v->vm, timer_now_ns());
         lapic_timer_arm(next_wakeup(v->vm, end));
         run_once(v);
-        now = timer_now_ns();
+        uint64_t now = timer_now_ns();
         if (now - last_poll_ns >= INPUT_POLL_NS)
             poll_input(now);
     }
