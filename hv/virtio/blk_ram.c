@@ -16,8 +16,8 @@ static int ram_write(struct blk_backend *b, uint64_t off, const void *buf,
     return 0;
 }
 
-static int ram_rwv(struct blk_backend *b, bool write, uint64_t off,
-                   const struct blk_seg *segs, unsigned n)
+int blk_ram_rwv(struct blk_backend *b, bool write, uint64_t off,
+                const struct blk_seg *segs, unsigned n)
 {
     for (unsigned i = 0; i < n; off += segs[i].len, i++) {
         if (write)
@@ -36,7 +36,6 @@ void blk_ram_init(struct blk_backend *b, void *data, uint64_t size,
     b->size = ALIGN_DOWN(size, 512);
     b->read_only = read_only;
     b->stable_flush = false;   /* RAM: nothing survives power-off */
-    b->rwv = ram_rwv;          /* memcpy to and from anywhere */
     b->read = ram_read;
     b->write = ram_write;
     b->ctx = data;

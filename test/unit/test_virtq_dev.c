@@ -320,14 +320,13 @@ static uint8_t *make_big_device(void)
     return big;
 }
 
-/* A 2 MiB read (32 segments of size_max) through the bounce buffer (a
- * back end without rwv): one notification moves at most the byte budget;
+/* A 2 MiB read (32 segments of size_max) through the bounce buffer (the
+ * in-memory back end has no rwv by default): one notification moves at most the byte budget;
  * polls finish it; the data and used length are right and the driver
  * hears once, at the end. */
 static void test_large_read_over_several_polls(void **state UNUSED)
 {
     uint8_t *big = make_big_device();
-    be.rwv = NULL;
     assert_int_equal(blk->vdev.ops->cfg_read(&blk->vdev, 8, 4),
                      VIRTIO_BLK_SIZE_MAX);
     assert_true(blk->vdev.host_features & BIT(VIRTIO_BLK_F_SIZE_MAX));
@@ -363,6 +362,7 @@ static void test_large_read_over_several_polls(void **state UNUSED)
 static void test_large_read_in_place(void **state UNUSED)
 {
     uint8_t *big = make_big_device();
+    be.rwv = blk_ram_rwv;
     big_request(VIRTIO_BLK_T_IN, BIG_SIZE / VIRTIO_BLK_SIZE_MAX,
                 VIRTIO_BLK_SIZE_MAX);
     assert_int_equal(used()->idx, 0);
@@ -459,8 +459,7 @@ static void test_buffers_not_whole_sectors(void **state UNUSED)
 {
     for (int direct = 0; direct < 2; direct++) {
         make_device(false);
-        if (!direct)
-            be.rwv = NULL;
+        be.rwv = direct ? blk_ram_rwv : NULL;
         split_request(VIRTIO_BLK_T_IN);
         assert_memory_equal(ram + DATA_GPA, disk + 1024, 100);
         assert_memory_equal(ram + DATA_GPA + 0x1000, disk + 1124, 924);
