@@ -206,11 +206,13 @@ test-load: deps all unit linux fuzz-build
 	@sh scripts/test-load.sh $(ARGS)
 
 # Speed: a quiet Linux boot and a workload bare (SeaBIOS, OVMF) and under
-# Keel with Keel's exits and their cost, a fork loop on two vCPUs, and a
-# 16 MiB HTTP fetch over virtio-net, side by side (docs/bench.md).
+# Keel with Keel's exits and their cost, a fork loop on two vCPUs, CPUID
+# exits in instructions under Bochs VMX and SVM, dd on virtio-blk and a
+# 16 MiB HTTP fetch over virtio-net, side by side, then one table of
+# every figure; then two Linux VMs running the same shell loop at once,
+# time-sliced vs pinned (docs/bench.md).
 bench: deps all linux
 	@/usr/bin/python3 scripts/bench.py
-	@/usr/bin/python3 scripts/bench_net.py
 	@/usr/bin/python3 scripts/bench_partitions.py
 
 # Watching the hypervisor: QEMU's gdbstub with Keel's symbols placed where

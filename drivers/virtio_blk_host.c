@@ -15,14 +15,16 @@
 #define VCAP_LENGTH     12
 #define VCAP_NOTIFY_MUL 16
 
-/* Layout of Keel's queue frame (4 KiB): the three ring parts for
+/* Layout of Keel's queue frames (QF_PAGES pages): the three ring parts for
  * VBLK_HOST_QUEUE_SIZE entries, then the request header and status byte.
  * Alignments per 2.7 "Virtqueues". */
-#define QF_DESC   0x000
-#define QF_AVAIL  0x100
-#define QF_USED   0x200
-#define QF_HDR    0x400
-#define QF_STATUS 0x410
+#define QF_PAGES  2
+#define QF_DESC   0x0000
+#define QF_AVAIL  0x1000
+#define QF_USED   0x1400
+#define QF_HDR    0x1e00
+#define QF_STATUS 0x1e10
+_Static_assert(QF_STATUS < QF_PAGES * PAGE_SIZE, "frames hold it all");
 _Static_assert(QF_DESC + 16 * VBLK_HOST_QUEUE_SIZE <= QF_AVAIL, "desc fits");
 _Static_assert(QF_AVAIL + 6 + 2 * VBLK_HOST_QUEUE_SIZE <= QF_USED,
                "avail fits");
@@ -151,12 +153,12 @@ static int setup_queue(struct virtio_blk_host *h, uint32_t notify_mul,
                        volatile uint8_t *notify_base)
 {
     volatile struct virtio_pci_common_cfg *cc = h->common;
-    hpa_t frame = frame_alloc(1, PAGE_SIZE);
+    hpa_t frame = frame_alloc(QF_PAGES, PAGE_SIZE);
     uint8_t *q = (uint8_t *)(uintptr_t)frame;
 
     if (!frame)
-        return fail(h, -ENOMEM, "no frame for the queue");
-    memset(q, 0, PAGE_SIZE);
+        return fail(h, -ENOMEM, "no frames for the queue");
+    memset(q, 0, QF_PAGES * PAGE_SIZE);
     cc->queue_select = 0;
     if (cc->queue_size == 0)
         return fail(h, -ENODEV, "queue 0 does not exist");
@@ -239,11 +241,13 @@ int virtio_blk_host_init(struct virtio_blk_host *h, unsigned index)
     return 0;
 }
 
-/* Post one request of up to three descriptors (2.7.13), ring the doorbell
- * (4.1.4.4) and poll the used ring (2.7.14) until it returns or the
- * timeout passes. data may be NULL (flush). */
+/* Post one request (2.7.13): header, the nr_segs data buffers segs[]
+ * (device-writable if data_in) and status, ring the doorbell (4.1.4.4) and
+ * poll the used ring (2.7.14) until it returns or the timeout passes.
+ * nr_segs is 0 (flush) to qsize - 2. */
 static int submit(struct virtio_blk_host *h, uint32_t type, uint64_t sector,
-                  void *data, uint32_t len, bool data_in)
+                  const struct vblk_host_seg *segs, unsigned nr_segs,
+                  bool data_in)
 {
     uint16_t n = 0, slot;
     uint64_t end;
@@ -257,13 +261,11 @@ static int submit(struct virtio_blk_host *h, uint32_t type, uint64_t sector,
                                       .flags = VIRTQ_DESC_F_NEXT,
                                       .next = n + 1 };
     n++;
-    if (data) {
+    for (unsigned i = 0; i < nr_segs; i++, n++)
         h->desc[n] = (struct virtq_desc){
-            .addr = (uintptr_t)data, .len = len,
+            .addr = (uintptr_t)segs[i].buf, .len = (uint32_t)segs[i].len,
             .flags = VIRTQ_DESC_F_NEXT | (data_in ? VIRTQ_DESC_F_WRITE : 0),
             .next = n + 1 };
-        n++;
-    }
     h->desc[n] = (struct virtq_desc){ .addr = (uintptr_t)h->status,
                                       .len = 1,
                                       .flags = VIRTQ_DESC_F_WRITE };
@@ -307,13 +309,37 @@ int virtio_blk_host_rw(struct virtio_blk_host *h, bool write,
         chunk = VIRTIO_BLK_SECTOR_SIZE;
 
     for (uint64_t done = 0; done < len;) {
-        uint32_t n = (uint32_t)MIN(len - done, chunk);
+        struct vblk_host_seg seg = { (uint8_t *)buf + done,
+                                     (uint32_t)MIN(len - done, chunk) };
         int err = submit(h, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
-                         sector + done / VIRTIO_BLK_SECTOR_SIZE,
-                         (uint8_t *)buf + done, n, !write);
+                         sector + done / VIRTIO_BLK_SECTOR_SIZE, &seg, 1,
+                         !write);
         if (err)
             return err;
-        done += n;
+        done += seg.len;
+    }
+    return 0;
+}
+
+int virtio_blk_host_rwv(struct virtio_blk_host *h, bool write,
+                        uint64_t sector, const struct vblk_host_seg *segs,
+                        unsigned n)
+{
+    unsigned per = h->qsize - 2u;
+
+    for (unsigned i = 0; i < n; i++)
+        if (!segs[i].len || segs[i].len % VIRTIO_BLK_SECTOR_SIZE ||
+            segs[i].len > UINT32_MAX ||
+            (h->size_max && segs[i].len > h->size_max))
+            return -EINVAL;
+    for (unsigned i = 0; i < n; i += per) {
+        unsigned k = MIN(n - i, per);
+        int err = submit(h, write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+                         sector, segs + i, k, !write);
+        if (err)
+            return err;
+        for (unsigned j = i; j < i + k; j++)
+            sector += segs[j].len / VIRTIO_BLK_SECTOR_SIZE;
     }
     return 0;
 }

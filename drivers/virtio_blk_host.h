@@ -16,8 +16,16 @@
 #define VIRTIO_PCI_DEVICE_ID_BLK_TRANS  0x1001
 
 /* Entries in Keel's one request queue (a power of two, 2.7). A request
- * uses three descriptors: header, data, status. */
-#define VBLK_HOST_QUEUE_SIZE 8
+ * uses one descriptor for its header, one per data buffer and one for its
+ * status, all from descriptor 0. */
+#define VBLK_HOST_QUEUE_SIZE 256
+
+/* One data buffer of a request: a host pointer (identity-mapped: used as
+ * the DMA address) and its length in bytes. */
+struct vblk_host_seg {
+    void *buf;
+    uint64_t len;
+};
 
 /* How long one request may take before it is reported as failed. */
 #define VBLK_HOST_TIMEOUT_NS 10000000000ull   /* 10 s */
@@ -56,6 +64,15 @@ int virtio_blk_host_init(struct virtio_blk_host *h, unsigned index);
  * OK, timeout, or the device is broken by an earlier timeout). */
 int virtio_blk_host_rw(struct virtio_blk_host *h, bool write,
                        uint64_t sector, void *buf, uint64_t len);
+
+/* The same for the n buffers segs[0..n) (each len a non-zero multiple of
+ * 512, at most 4 GiB - 512 and size_max if the device sets one), data
+ * moving to or from consecutive sectors from `sector`: one request per
+ * qsize - 2 buffers. Returns 0, -EINVAL (a length out of those bounds,
+ * nothing moved) or -EIO. */
+int virtio_blk_host_rwv(struct virtio_blk_host *h, bool write,
+                        uint64_t sector, const struct vblk_host_seg *segs,
+                        unsigned n);
 
 /* VIRTIO_BLK_T_FLUSH: returns once the device reports the writes it
  * completed are on stable storage. 0 or -EIO; -ENOTSUP without

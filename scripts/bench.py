@@ -9,6 +9,11 @@ that boot and workload by reason and by port/MSR; the cost of each exit
 reason in host TSC cycles (min / median / max, from the trace). Then a
 guest `sleep 10` in host time and a fork loop with two vCPUs, bare -smp 2
 and under Keel, with how long a vCPU woken by the other waited to enter.
+Then the instructions Keel runs per CPUID exit under Bochs VMX and SVM
+(scripts/bench_cpuid.py), sequential dd on virtio-blk bare and under Keel
+(scripts/bench_blk.py) and a 16 MiB HTTP fetch over virtio-net bare and
+under Keel (scripts/bench_net.py), and last issue 12's one table with
+every figure: bare, Keel, ratio, goal.
 Nothing here is asserted: these are measurements (docs/bench.md)."""
 import re
 import statistics
@@ -19,6 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "test" / "boot"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_blk  # noqa: E402
+import bench_cpuid  # noqa: E402
+import bench_net  # noqa: E402
 import exit_breakdown  # noqa: E402
 import keelrun  # noqa: E402
 from console import Console  # noqa: E402
@@ -135,6 +143,46 @@ def smp_keel(work, memory):
     return t, woken, slept
 
 
+def total_exits(summary):
+    """The exits of Keel's summary lines ("vcpu0: 28011 exits IO=..."),
+    all vCPUs together; None if there is none."""
+    counts = [int(m.group(1)) for line in summary
+              for m in [re.search(r"vcpu\d+: (\d+) exits", line)] if m]
+    return sum(counts) if counts else None
+
+
+def summary_rows(bare_efi, keel, exits, cpuid, blk, net):
+    """Issue 12's table: (what, unit, bare, Keel, goal) rows; a figure not
+    measured is None. bare_efi and keel are (boot s, workload s); cpuid is
+    bench_cpuid.measure()'s result, blk bench_blk.measure()'s, net
+    bench_net.measure_all()'s."""
+    rows = [("boot to KEEL-GUEST-READY", "s", bare_efi[0], keel[0], ""),
+            ("workload (dd | md5sum, loop)", "s", bare_efi[1], keel[1], ""),
+            ("exits, boot + workload", "", None, exits, "")]
+    for vendor in ("VMX", "SVM"):
+        r = cpuid.get(vendor)
+        rows.append((f"CPUID exit, Bochs {vendor}", "insns", None,
+                     r[2] if r else None, "<= 300"))
+    for name, (b, k) in blk.items():
+        rows.append((f"virtio-blk dd {name}", "MB/s", b, k, ">= 0.9x"))
+    for name, (b, k) in net.items():
+        rows.append((f"virtio-net {name}", "MiB/s", b, k, ">= 0.8x"))
+    return rows
+
+
+def format_rows(rows):
+    """The lines of the table: ratio is Keel / bare where both exist."""
+    def num(x):
+        return "-" if x is None else f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+    lines = [f"{'':34}{'unit':>6}{'bare':>9}{'Keel':>9}{'ratio':>7}"
+             f"  goal"]
+    for what, unit, b, k, goal in rows:
+        ratio = f"{k / b:.2f}" if b and k is not None else "-"
+        lines.append(f"{what:34}{unit:>6}{num(b):>9}{num(k):>9}{ratio:>7}"
+                     f"  {goal}".rstrip())
+    return lines
+
+
 def main():
     memory = "256M"
     work = Path(tempfile.mkdtemp(prefix="keel-bench-"))
@@ -168,6 +216,25 @@ def main():
     print("Keel: wake-ups of one vCPU by the other, until it entered:")
     for line in woken:
         print("  " + line)
+
+    cpuid = bench_cpuid.measure()
+    print()
+    for vendor, c in cpuid.items():
+        if c:
+            (p3, p7), lo, med = c
+            print(f"CPUID round trip under Bochs {vendor}: {lo:.0f} "
+                  f"instructions at the min, {med:.0f} at the median "
+                  f"(TSC ticks per instruction {p3:.3f} / {p7:.3f})")
+    blk = bench_blk.measure(memory)
+    net = bench_net.measure_all()
+    print()
+    print("issue 12, every figure (bare: QEMU TCG without Keel, OVMF for "
+          "the boot; CPUID: Keel's instructions per exit, median; ratio: "
+          "Keel / bare):")
+    for line in format_rows(summary_rows(
+            bare_efi, (r["boot"], r["workload"]), total_exits(r["summary"]),
+            cpuid, blk, net)):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,9 @@ def run_keel(work, port, want):
         con.kill()
 
 
-def main():
+def measure_all():
+    """Serve the blob and fetch it bare and under Keel: {"wget -O
+    /dev/null": (bare MiB/s, Keel MiB/s), "wget | sha256sum": (...)}."""
     work = Path(tempfile.mkdtemp(prefix="keel-bench-net-"))
     www = work / "www"
     www.mkdir()
@@ -98,21 +100,23 @@ def main():
     want = hashlib.sha256(data).hexdigest()
     server = serve(www)
     port = server.server_address[1]
-    print(f"keel bench (net): {BLOB_MIB} MiB HTTP fetch from 127.0.0.1, "
-          f"QEMU TCG, best of {RUNS}")
     (bare_dir := work / "bare").mkdir()
     (keel_dir := work / "keel").mkdir()
     bare = run_bare(bare_dir, port, want)
     keel = run_keel(keel_dir, port, want)
     server.shutdown()
+    return {"wget -O /dev/null": (BLOB_MIB / bare[0], BLOB_MIB / keel[0]),
+            "wget | sha256sum": (BLOB_MIB / bare[1], BLOB_MIB / keel[1])}
 
+
+def main():
+    print(f"keel bench (net): {BLOB_MIB} MiB HTTP fetch from 127.0.0.1, "
+          f"QEMU TCG, best of {RUNS}")
     print()
     print(f"{'':22}{'bare QEMU':>15}{'under Keel':>15}{'ratio':>8}")
     print(f"{'':22}{'virtio-net':>15}{'virtio-net':>15}")
-    for name, b, k in (("wget -O /dev/null", bare[0], keel[0]),
-                       ("wget | sha256sum", bare[1], keel[1])):
-        print(f"{name:22}{BLOB_MIB / b:>9.2f} MiB/s{BLOB_MIB / k:>9.2f} MiB/s"
-              f"{b / k:>8.2f}")
+    for name, (b, k) in measure_all().items():
+        print(f"{name:22}{b:>9.2f} MiB/s{k:>9.2f} MiB/s{k / b:>8.2f}")
     print("(MiB/s of host time; ratio: Keel's rate / bare)")
 
 

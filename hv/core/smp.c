@@ -16,6 +16,7 @@ void smp_set_startup_state(struct vcpu *v, unsigned vector)
     const uint16_t data = 0x03 | SEG_ATTR_S | SEG_ATTR_P;
 
     memset(st, 0, sizeof(*st));
+    v->state_replaced = true;
     for (int i = 0; i < SEG_COUNT; i++)
         st->seg[i] = (struct segment){ 0, data, 0xffff, 0 };
     st->seg[SEG_CS] = (struct segment){ (uint16_t)(vector << 8), code,

@@ -3,6 +3,7 @@
  * register dump, and whose x87/SSE/AVX state the CPU holds. The run loop
  * that enters the guest is hv/run.c. */
 #include "arch/x86/fpu.h"
+#include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/emulate/emulate.h"
 #include "lib/errno.h"
@@ -58,6 +59,7 @@ static int emu_phys_write(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 
 void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops)
 {
+    vendor->fetch_state(v);      /* the emulator reads all of v->state */
     *ops = (struct emu_ops){
         .ctx = v,
         .read_ram = emu_read_ram,

@@ -74,6 +74,12 @@ struct vcpu {
     struct vm *vm;
     unsigned id;                  /* 0 = bootstrap processor */
     struct vcpu_state state;
+    /* The core set the whole of state outside this vCPU's own exit
+     * (reset, INIT/SIPI): the vendor writes every field at the next
+     * entry, not only those that changed (arch/x86/vmx/vmx_state.c).
+     * Code that changes segments, GDTR or IDTR otherwise does so only
+     * after vcpu_emu_ops, i.e. vendor->fetch_state. */
+    bool state_replaced;
     struct event event;           /* consumed by the vendor run() */
     bool want_intr_window;        /* exit when the guest can take an IRQ */
     bool want_nmi_window;         /* exit when the guest can take an NMI */
@@ -144,7 +150,9 @@ void vcpu_complete_insn(struct vcpu *v);
 void vcpu_inject_emu_fault(struct vcpu *v, const struct emu_result *res);
 
 /* Fill ops so the emulator (hv/emulate/emulate.h) reaches v's VM: guest RAM
- * through its memory map, every other GPA through its MMIO bus. */
+ * through its memory map, every other GPA through its MMIO bus. Brings all
+ * of v->state up to date first (vendor->fetch_state): v must be the vCPU
+ * whose exit is being handled. */
 void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops);
 
 /* Give the CPU v's x87/SSE/AVX state and XCR0 (arch/x86/fpu.c): save the

@@ -10,7 +10,7 @@ const struct vendor_ops *vendor;
 static bool ops_complete(const struct vendor_ops *o)
 {
     return o->name && o->npt_format && o->detect && o->hw_enable &&
-           o->vm_init && o->vcpu_init && o->run && o->flush_guest_tlb &&
+           o->vm_init && o->vcpu_init && o->run && o->fetch_state && o->flush_guest_tlb &&
            o->dump && o->breakpoints_armed;
 }
 

@@ -28,6 +28,11 @@ struct vendor_ops {
     /* Enter the guest with v->state (and v->event, v->want_intr_window),
      * return at the next VM exit with v->state updated and *exit decoded. */
     void (*run)(struct vcpu *v, struct vm_exit *exit);
+    /* Make every field of v->state the guest's, for the vCPU whose exit
+     * is being handled: run() may leave some of it unread until needed
+     * (VMX: segments other than CS/SS, GDTR, IDTR; SVM reads all). The
+     * emulator's way in (vcpu_emu_ops) calls it. */
+    void (*fetch_state)(struct vcpu *v);
     /* Flush this VM's guest-physical TLB entries after an NPT/EPT change. */
     void (*flush_guest_tlb)(struct vcpu *v);
     /* Print the VMCB/VMCS with field names (monitor, crash reports). */

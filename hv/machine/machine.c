@@ -282,6 +282,7 @@ int machine_reset(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = vm->vcpus[i];
         memset(&v->state, 0, sizeof(v->state));
+        v->state_replaced = true;
         v->event.valid = false;
         v->want_intr_window = false;
         v->tsc_offset = 0;

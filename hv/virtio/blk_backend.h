@@ -8,6 +8,14 @@
 
 #include "lib/types.h"
 
+/* One buffer of a vectored request: a host pointer (into guest RAM, any
+ * alignment) and its length in bytes, a multiple of 512. */
+struct blk_seg {
+    void *buf;
+    uint64_t len;
+};
+#define BLK_MAX_SEGS 256    /* buffers per rwv call */
+
 struct blk_backend {
     const char *kind;       /* "in-memory image", for logs */
     uint64_t size;          /* bytes */
@@ -19,6 +27,13 @@ struct blk_backend {
     int (*write)(struct blk_backend *b, uint64_t off, const void *buf,
                  uint64_t len);
     int (*flush)(struct blk_backend *b);   /* NULL unless stable_flush */
+    /* Optional: read (write false) or write the n buffers segs[0..n)
+     * (1 <= n <= BLK_MAX_SEGS, each at most VIRTIO_BLK_SIZE_MAX bytes) in
+     * place, as one request over consecutive bytes from off. With it the
+     * device moves guest buffers without its bounce buffer. 0 or a
+     * negative error. */
+    int (*rwv)(struct blk_backend *b, bool write, uint64_t off,
+               const struct blk_seg *segs, unsigned n);
     void *ctx;
 };
 

@@ -16,6 +16,18 @@ static int ram_write(struct blk_backend *b, uint64_t off, const void *buf,
     return 0;
 }
 
+int blk_ram_rwv(struct blk_backend *b, bool write, uint64_t off,
+                const struct blk_seg *segs, unsigned n)
+{
+    for (unsigned i = 0; i < n; off += segs[i].len, i++) {
+        if (write)
+            ram_write(b, off, segs[i].buf, segs[i].len);
+        else
+            ram_read(b, off, segs[i].buf, segs[i].len);
+    }
+    return 0;
+}
+
 void blk_ram_init(struct blk_backend *b, void *data, uint64_t size,
                   bool read_only)
 {

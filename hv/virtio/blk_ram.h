@@ -11,4 +11,12 @@
 void blk_ram_init(struct blk_backend *b, void *data, uint64_t size,
                   bool read_only);
 
+/* The in-place variant (blk_backend.rwv) over the same memory. Not set by
+ * blk_ram_init: here every byte of a step is a copy by Keel, and a
+ * VIRTIO_BLK_STEP of 1 MiB would be eight times the byte budget of one
+ * exit (hv/virtio/virtio.h); the unit tests use it to test the in-place
+ * steps. Returns 0. */
+int blk_ram_rwv(struct blk_backend *b, bool write, uint64_t off,
+                const struct blk_seg *segs, unsigned n);
+
 #endif

@@ -20,7 +20,7 @@ struct guest_mem;
 /* The work one notification (or one later poll) may do on a queue: take
  * at most VIRTIO_BUDGET_CHAINS chains and move at most VIRTIO_BUDGET_BYTES
  * bytes between guest memory and a back end (a device may overshoot by one
- * step of its own, at most VIRTIO_BLK_BOUNCE or one console chain). What is
+ * step of its own, at most VIRTIO_BLK_STEP or one console chain). What is
  * left stays pending and continues at virtio_dev_poll, which the machine
  * calls before every entry of the VM and in the scheduler's pass, so no
  * guest can hold Keel inside one exit (DESIGN.md: work done for a guest

@@ -2,6 +2,7 @@
 #include "hv/virtio/virtio_blk.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "mm/guest_mem.h"
 
 #define REQ_QUEUE 0
 
@@ -14,17 +15,57 @@ static bool in_range(const struct virtio_blk *blk, uint64_t sector,
            bytes / VIRTIO_BLK_SECTOR_SIZE <= cap - sector;
 }
 
-/* Move the next piece (at most one bounce buffer) of a read or write of
- * `total` data bytes. Returns -EAGAIN while bytes remain, else a status. */
+/* The next pieces of the request's data, if the back end takes guest
+ * buffers in place (be->rwv): consecutive buffers from byte `done`, whole
+ * sectors each, at most BLK_MAX_SEGS of them and VIRTIO_BLK_STEP bytes,
+ * into blk->segs[] and blk->gpas[]. Returns how many (0: none, the bounce
+ * buffer it is) and their bytes in *bytes. */
+static unsigned direct_pieces(struct virtio_blk *blk, struct virtq *q,
+                              uint64_t total, bool write, uint64_t *bytes)
+{
+    struct blk_seg *segs = blk->segs;
+    gpa_t *gpas = blk->gpas;
+    uint64_t off = write ? sizeof(blk->hdr) + blk->done : blk->done;
+    uint64_t left = MIN(total - blk->done, (uint64_t)VIRTIO_BLK_STEP);
+    unsigned n = 0;
+
+    *bytes = 0;
+    while (blk->be->rwv && left && n < BLK_MAX_SEGS) {
+        uint64_t len;
+        if (virtq_chain_piece(&blk->chain, !write, off, &gpas[n], &len))
+            break;
+        len = MIN(len, left);
+        void *p = gmem_ptr(q->mem, gpas[n], len);
+        if (!p || len % VIRTIO_BLK_SECTOR_SIZE)
+            break;
+        segs[n++] = (struct blk_seg){ p, len };
+        off += len;
+        left -= len;
+        *bytes += len;
+    }
+    return n;
+}
+
+/* Move the next piece of a read or write of `total` data bytes: up to
+ * BLK_MAX_SEGS guest buffers in place where the back end allows, else at
+ * most one bounce buffer through it. Returns -EAGAIN while bytes remain,
+ * else a status. */
 static int transfer(struct virtio_blk *blk, struct virtq *q, uint64_t total,
                     bool write)
 {
     struct blk_backend *be = blk->be;
     uint64_t disk = blk->hdr.sector * VIRTIO_BLK_SECTOR_SIZE + blk->done;
-    uint64_t n = MIN(total - blk->done, sizeof(blk->bounce));
+    uint64_t n;
+    unsigned k = direct_pieces(blk, q, total, write, &n);
     int rc;
 
-    if (write) {
+    if (!k)
+        n = MIN(total - blk->done, sizeof(blk->bounce));
+    if (k) {
+        rc = be->rwv(be, write, disk, blk->segs, k);
+        for (unsigned i = 0; !write && i < k; i++)      /* the device's DMA */
+            gmem_wrote(q->mem, blk->gpas[i], blk->segs[i].len);
+    } else if (write) {
         rc = virtq_chain_read(q, &blk->chain, sizeof(blk->hdr) + blk->done,
                               blk->bounce, n);
         rc = rc ? rc : be->write(be, disk, blk->bounce, n);

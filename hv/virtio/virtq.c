@@ -258,6 +258,23 @@ static int chain_copy(const struct virtq *q, const struct virtq_buf *bufs,
     return len ? -EFAULT : 0;
 }
 
+int virtq_chain_piece(const struct virtq_chain *c, bool writable,
+                      uint64_t off, gpa_t *gpa, uint64_t *len)
+{
+    const struct virtq_buf *b = writable ? c->buf + c->nr_out : c->buf;
+    unsigned n = writable ? c->nr_in : c->nr_out;
+
+    for (unsigned i = 0; i < n; i++, b++) {
+        if (off < b->len) {
+            *gpa = b->gpa + off;
+            *len = b->len - off;
+            return 0;
+        }
+        off -= b->len;
+    }
+    return -EFAULT;
+}
+
 int virtq_chain_read(const struct virtq *q, const struct virtq_chain *c,
                      uint64_t off, void *buf, uint64_t len)
 {

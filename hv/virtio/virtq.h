@@ -101,6 +101,12 @@ bool virtq_should_interrupt(struct virtq *q);
 int virtq_chain_read(const struct virtq *q, const struct virtq_chain *c,
                      uint64_t off, void *buf, uint64_t len);
 
+/* The buffer at byte `off` of the chain's readable (writable = false) or
+ * writable part: *gpa where that byte is, *len the bytes from there to the
+ * end of its buffer. Returns 0 or -EFAULT (off beyond the part). */
+int virtq_chain_piece(const struct virtq_chain *c, bool writable,
+                      uint64_t off, gpa_t *gpa, uint64_t *len);
+
 /* Copy len bytes from buf into the chain's writable part at byte `off`.
  * Returns 0 or -EFAULT (beyond the writable part). */
 int virtq_chain_write(const struct virtq *q, const struct virtq_chain *c,

@@ -20,6 +20,7 @@ static void fake_run(struct vcpu *v, struct vm_exit *exit)
     (void)v, (void)exit;
     abort();   /* host tests dispatch exits themselves */
 }
+static void fake_fetch(struct vcpu *v) { (void)v; }   /* state is all there */
 static void fake_flush(struct vcpu *v) { (void)v; fake_vendor_flushes++; }
 static void fake_dump(const struct vcpu *v) { (void)v; fake_vendor_dumps++; }
 static bool fake_breakpoints(const struct vcpu *v)
@@ -34,6 +35,7 @@ static bool fake_breakpoints(const struct vcpu *v)
     .name = n, .npt_format = &pt_format_npt, .detect = fake_ok,          \
     .hw_enable = fake_ok, .vm_init = fake_vm_init,                       \
     .vcpu_init = fake_vcpu_init, .run = fake_run,                        \
+    .fetch_state = fake_fetch,                                           \
     .flush_guest_tlb = fake_flush, .dump = fake_dump,                    \
     .breakpoints_armed = fake_breakpoints }
 const struct vendor_ops svm_ops = FAKE_OPS("FAKE");

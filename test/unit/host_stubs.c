@@ -16,6 +16,7 @@
 #include "drivers/timer.h"
 #include "drivers/hostpci.h"
 #include "drivers/virtio_blk_host.h"
+#include "hv/core/vendor.h"
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "mm/heap.h"
@@ -185,6 +186,14 @@ int virtio_blk_host_rw(struct virtio_blk_host *h, bool write,
     unreachable("virtio_blk_host_rw");
     return -1;
 }
+int virtio_blk_host_rwv(struct virtio_blk_host *h, bool write,
+                        uint64_t sector, const struct vblk_host_seg *segs,
+                        unsigned n)
+{
+    (void)h, (void)write, (void)sector, (void)segs, (void)n;
+    unreachable("virtio_blk_host_rwv");
+    return -1;
+}
 int virtio_blk_host_flush(struct virtio_blk_host *h)
 {
     (void)h;
@@ -230,3 +239,9 @@ void platform_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     else if (leaf == 0x80000000) out[0] = 0x8000001f;
     else if (leaf == 0x80000001) { out[2] = 0x35c233ff; out[3] = 0x2fd3fbff; }
 }
+
+/* The vendor tables hv/core/vendor.c names, for tests that reach it only
+ * through vcpu.c and select no vendor; weak, so the fake vendor
+ * (fake_vm.c) and test_machine_reset.c bring their own. */
+__attribute__((weak)) const struct vendor_ops svm_ops;
+__attribute__((weak)) const struct vendor_ops vmx_ops;

@@ -42,11 +42,13 @@ static int ok_vm(struct vm *vm UNUSED) { return 0; }
 static int ok_vcpu(struct vcpu *v UNUSED) { return 0; }
 static void run_none(struct vcpu *v UNUSED, struct vm_exit *e UNUSED) {}
 static void flush_none(struct vcpu *v UNUSED) {}
+static void fetch_none(struct vcpu *v UNUSED) {}
 static void dump_none(const struct vcpu *v UNUSED) {}
 static const struct vendor_ops stub_ops = {
     .name = "stub", .npt_format = &pt_format_npt, .detect = ok_void,
     .hw_enable = ok_void, .vm_init = ok_vm, .vcpu_init = ok_vcpu,
-    .run = run_none, .flush_guest_tlb = flush_none, .dump = dump_none,
+    .run = run_none, .fetch_state = fetch_none,
+    .flush_guest_tlb = flush_none, .dump = dump_none,
 };
 const struct vendor_ops svm_ops, vmx_ops;   /* vendor.c names them */
 

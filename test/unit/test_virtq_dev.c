@@ -320,9 +320,10 @@ static uint8_t *make_big_device(void)
     return big;
 }
 
-/* A 2 MiB read (32 segments of size_max): one notification moves at most
- * the byte budget; polls finish it; the data and used length are right
- * and the driver hears once, at the end. */
+/* A 2 MiB read (32 segments of size_max) through the bounce buffer (the
+ * in-memory back end has no rwv by default): one notification moves at most the byte budget;
+ * polls finish it; the data and used length are right and the driver
+ * hears once, at the end. */
 static void test_large_read_over_several_polls(void **state UNUSED)
 {
     uint8_t *big = make_big_device();
@@ -348,6 +349,27 @@ static void test_large_read_over_several_polls(void **state UNUSED)
         }
     }
     assert_int_equal(polls, BIG_SIZE / VIRTIO_BUDGET_BYTES - 1);
+    assert_false(virtio_dev_poll(&blk->vdev));
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+    assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
+    assert_int_equal(used()->ring[0].len, BIG_SIZE + 1);
+    assert_int_equal(irqs[0], 1);
+    free(big);
+}
+
+/* The same read with buffers taken in place (rwv): VIRTIO_BLK_STEP bytes
+ * per step, the first at the notification, the next at a poll. */
+static void test_large_read_in_place(void **state UNUSED)
+{
+    uint8_t *big = make_big_device();
+    be.rwv = blk_ram_rwv;
+    big_request(VIRTIO_BLK_T_IN, BIG_SIZE / VIRTIO_BLK_SIZE_MAX,
+                VIRTIO_BLK_SIZE_MAX);
+    assert_int_equal(used()->idx, 0);
+    assert_memory_equal(ram + BIG_GPA, big, VIRTIO_BLK_STEP);
+    assert_int_equal(ram[BIG_GPA + VIRTIO_BLK_STEP], 0);
+    virtio_dev_poll(&blk->vdev);
+    assert_int_equal(used()->idx, 1);
     assert_false(virtio_dev_poll(&blk->vdev));
     assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
     assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
@@ -412,6 +434,46 @@ static void test_segment_over_size_max(void **state UNUSED)
     free(big);
 }
 
+/* Data in buffers that are not whole sectors (100, then 924 bytes, a
+ * page apart), with and without the back end taking buffers in place:
+ * those pieces go through the bounce buffer, and the bytes land (and are
+ * taken) where the chain says either way. */
+static void split_request(uint32_t type)
+{
+    struct virtio_blk_req_hdr h = { type, 0, 2 };
+    uint16_t data = VIRTQ_DESC_F_NEXT |
+                    (type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0);
+    memcpy(ram + HDR_GPA, &h, sizeof(h));
+    ram[STATUS_GPA] = 0xff;
+    *desc(0) = (struct virtq_desc){ HDR_GPA, 16, VIRTQ_DESC_F_NEXT, 1 };
+    *desc(1) = (struct virtq_desc){ DATA_GPA, 100, data, 2 };
+    *desc(2) = (struct virtq_desc){ DATA_GPA + 0x1000, 924, data, 3 };
+    *desc(3) = (struct virtq_desc){ STATUS_GPA, 1, VIRTQ_DESC_F_WRITE, 0 };
+    avail()->ring[avail()->idx % QSIZE] = 0;
+    avail()->idx++;
+    virtio_queue_notify(&blk->vdev, 0);
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+}
+
+static void test_buffers_not_whole_sectors(void **state UNUSED)
+{
+    for (int direct = 0; direct < 2; direct++) {
+        make_device(false);
+        be.rwv = direct ? blk_ram_rwv : NULL;
+        split_request(VIRTIO_BLK_T_IN);
+        assert_memory_equal(ram + DATA_GPA, disk + 1024, 100);
+        assert_memory_equal(ram + DATA_GPA + 0x1000, disk + 1124, 924);
+        memset(ram + DATA_GPA, 0x3c + direct, 100);
+        memset(ram + DATA_GPA + 0x1000, 0x4d + direct, 924);
+        split_request(VIRTIO_BLK_T_OUT);
+        assert_int_equal(disk[1024], 0x3c + direct);
+        assert_int_equal(disk[1123], 0x3c + direct);
+        assert_int_equal(disk[1124], 0x4d + direct);
+        assert_int_equal(disk[2047], 0x4d + direct);
+        assert_int_equal(disk[2048], (uint8_t)(2048 * 7));
+    }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -427,8 +489,10 @@ int main(void)
         T(test_wrong_direction_needs_reset),
         T(test_ring_outside_ram_needs_reset),
         T(test_large_read_over_several_polls),
+        T(test_large_read_in_place),
         T(test_large_write_and_many_requests),
         T(test_segment_over_size_max),
+        T(test_buffers_not_whole_sectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -375,6 +375,13 @@ static bool svm_breakpoints_armed(const struct vcpu *v)
     return s->vmcb->save.dr7 & 0xff;
 }
 
+/* svm_run copies the whole VMCB state save area to v->state at every exit
+ * (plain memory reads, cheap): nothing is left to fetch. */
+static void svm_fetch_state(struct vcpu *v)
+{
+    (void)v;
+}
+
 const struct vendor_ops svm_ops = {
     .name = "SVM",
     .npt_format = &pt_format_npt,
@@ -383,6 +390,7 @@ const struct vendor_ops svm_ops = {
     .vm_init = svm_vm_init,
     .vcpu_init = svm_vcpu_init,
     .run = svm_run,
+    .fetch_state = svm_fetch_state,
     .flush_guest_tlb = svm_flush_guest_tlb,
     .dump = svm_dump,
     .breakpoints_armed = svm_breakpoints_armed,

@@ -274,6 +274,22 @@ static void flush_now(struct vcpu *v)
               : "VMfailInvalid");
 }
 
+/* Exits whose handlers (hv/exit/) and the run loop read no more of
+ * v->state than the eager fields of vmx_state_from_vmcs; where they call
+ * the emulator, vcpu_emu_ops fetches the rest. Every other exit reads all
+ * of the state. */
+static bool exit_reads_eager_state_only(enum exit_reason r)
+{
+    switch (r) {
+    case EXIT_INTR: case EXIT_INTR_WINDOW: case EXIT_NMI_WINDOW:
+    case EXIT_NMI: case EXIT_CPUID: case EXIT_HLT: case EXIT_PAUSE:
+    case EXIT_MSR_READ: case EXIT_MSR_WRITE: case EXIT_IO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void vmx_run(struct vcpu *v, struct vm_exit *exit)
 {
     struct vmx_vcpu *x = v->vendor;
@@ -320,6 +336,8 @@ static void vmx_run(struct vcpu *v, struct vm_exit *exit)
     }
     vmx_state_from_vmcs(v);
     vmx_decode_exit(v, exit);
+    if (!exit_reads_eager_state_only(exit->reason))
+        vmx_state_fetch(v);
     /* A VM exit that reports a failed entry (bit 31, 26.8) leaves the VMCS
      * not launched; any other exit means VMLAUNCH succeeded. */
     if (!(exit->raw_reason & EXIT_REASON_FAILED_ENTRY))
@@ -347,6 +365,7 @@ const struct vendor_ops vmx_ops = {
     .vm_init = vmx_vm_init,
     .vcpu_init = vmx_vcpu_init,
     .run = vmx_run,
+    .fetch_state = vmx_state_fetch,
     .flush_guest_tlb = vmx_flush_guest_tlb,
     .dump = vmx_dump,
     .breakpoints_armed = vmx_breakpoints_armed,

@@ -40,6 +40,16 @@ struct vmx_vcpu {
     /* Interruptibility bits other than STI/MOV-SS and NMI blocking (SMI
      * blocking) carried from one exit to the next entry (24.4.2). */
     uint32_t intr_other;
+    /* The guest-state fields as the VMCS holds them, in v->state's form
+     * (24.4), for vmx_state_to_vmcs to write only what differs: valid once
+     * cache_valid (after the first entry). lazy_valid: v->state's lazy
+     * group (segments other than CS and SS, GDTR, IDTR) was read since
+     * the last exit (vmx_state_fetch). */
+    struct vcpu_state cache;
+    bool cache_valid;
+    bool lazy_valid;
+    uint64_t intr_state;     /* interruptibility state in the VMCS */
+    uint64_t tsc_offset;     /* TSC offset in the VMCS */
     /* Guest values of the pass-through MSRs the VMCS does not switch,
      * indexed like msr_passthrough[] (hv/exit/msr.h; the slots of MSRs the
      * VMCS switches stay unused); loaded when this vCPU's VMCS becomes
@@ -153,9 +163,16 @@ int vmx_vmcs_init(struct vcpu *v);
  * guest MSRs if another vCPU ran last. */
 void vmx_make_current(struct vcpu *v);
 /* vmx_state.c: copy v->state, v->event and v->want_intr_window into the
- * current VMCS, and back after the exit (SDM 3C 24.4, 24.8.3). */
+ * current VMCS, and back after the exit (SDM 3C 24.4, 24.8.3). To the
+ * VMCS: only the fields that differ from what it holds (all of them on
+ * the first entry or after v->state_replaced). Back: the eager fields
+ * only (RIP, RSP, RFLAGS, CR0/CR3/CR4, EFER, PAT, CS, SS, the
+ * interruptibility state); vmx_state_fetch reads the rest (other
+ * segments, GDTR, IDTR) once per exit, from v's VMCS, which must be
+ * current (v is the vCPU whose exit is being handled). */
 void vmx_state_to_vmcs(struct vcpu *v);
 void vmx_state_from_vmcs(struct vcpu *v);
+void vmx_state_fetch(struct vcpu *v);
 /* vmx_exit.c: decode the exit of the current VMCS into *exit (Appendix
  * C) and re-queue an event whose delivery it interrupted (27.2.4). */
 void vmx_decode_exit(struct vcpu *v, struct vm_exit *exit);
