@@ -113,6 +113,11 @@ void sched_run(struct vm **vms, unsigned n)
              * included) goes on, a budget per pass; no idling meanwhile. */
             if (vm_running(vm) && virtio_devices_poll(vm))
                 ran = true;
+            /* Its timers fall due whether or not it ran: a halted vCPU
+             * whose LAPIC timer has expired must be ready now, not when
+             * the CPU next idles (another VM may never let it idle). */
+            if (vm_running(vm))
+                pc_update(vm, timer_now_ns());
             for (unsigned c = 0; c < vm->nr_vcpus && vm_running(vm) &&
                                  !vm->reset_pending; c++) {
                 alive = true;

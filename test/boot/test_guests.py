@@ -23,6 +23,9 @@ GUESTS = {
     # Two VMs at once with different values: the FPU isolation test.
     "fpu-a": ("fpu.elf", "multiboot", "pass", "cmdline = 1234\n"),
     "fpu-b": ("fpu.elf", "multiboot", "pass", "cmdline = 9876\n"),
+    # A halted VM's LAPIC timer wakes it while another VM never idles.
+    "spinner": ("timerwake.elf", "multiboot", "pass", "cmdline = spin\n"),
+    "sleeper": ("timerwake.elf", "multiboot", "pass", "cmdline = sleep\n"),
 }
 
 
@@ -169,3 +172,15 @@ def test_summary_counts_exits(run):
     # Every VM reports its exits per reason; the UART guest made IO exits.
     uart = text[text.index("keel: vm uart: debug-exit"):]
     assert "IO=" in uart.splitlines()[1], uart
+
+
+def test_halted_vm_wakes_beside_a_busy_one(run):
+    """A halted vCPU's one-shot LAPIC timer (20 ms) wakes it within 1 s
+    while another VM spins for 3 s without halting, so Keel's CPU is never
+    idle: device timers of every VM are brought up to date between
+    slices, not only when a VM's own vCPU runs or the CPU idles."""
+    assert_lines(run, "sleeper", [
+        "timerwake: woken by the timer within 1 s beside a busy VM ok"])
+    assert_lines(run, "spinner", ["timerwake: spun 3 s"])
+    for name in ("sleeper", "spinner"):
+        assert_ended(run, name, "debug-exit status 0 (pass)")
