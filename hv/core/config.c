@@ -26,7 +26,7 @@ enum section { SECT_NONE, SECT_KEEL, SECT_VM };
 enum key_id {
     KEY_LOG, KEY_TEST_EXIT, KEY_TRACE, KEY_X2APIC,
     KEY_MEMORY, KEY_VCPUS, KEY_FORMAT, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE,
-    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT,
+    KEY_LOAD_ADDR, KEY_ENTRY, KEY_DEVICE, KEY_EXPECT, KEY_CPUS,
     NR_KEYS,
 };
 
@@ -232,6 +232,47 @@ static int set_vcpus(struct parser *p, struct span v)
     return 0;
 }
 
+/* "cpus = LIST": CPU numbers and ranges "a-b" separated by commas, each
+ * below 64 (a minimal form for issue 13's pinning; the full parser comes
+ * with issue 13's configuration work). */
+static int set_cpus(struct parser *p, struct span v)
+{
+    uint64_t mask = 0;
+    while (v.n) {
+        size_t item = 0, dash = 0;
+        while (item < v.n && v.s[item] != ',') {
+            if (v.s[item] == '-' && !dash)
+                dash = item;
+            item++;
+        }
+        struct span a = { v.s, dash ? dash : item };
+        struct span b = dash ? (struct span){ v.s + dash + 1, item - dash - 1 }
+                             : a;
+        uint64_t lo, hi;
+        int rc = number(p, "cpus", trim(a), &lo);
+        if (!rc)
+            rc = number(p, "cpus", trim(b), &hi);
+        if (rc)
+            return rc;
+        if (lo > hi || hi >= 64)
+            return fail(p, "cpus: CPUs are 0..63, a range low-high: "
+                        "'%.*s'", QUOTE(v));
+        for (uint64_t c = lo; c <= hi; c++)
+            mask |= 1ULL << c;
+        v.s += item;
+        v.n -= item;
+        if (v.n) {          /* the comma */
+            v.s++;
+            v.n--;
+        }
+    }
+    if (!mask)
+        return fail(p, "cpus: no CPU listed");
+    p->vm->cpus = mask;
+    p->vm->cpus_line = p->line;
+    return 0;
+}
+
 static int set_format(struct parser *p, struct span v)
 {
     for (int f = FMT_LINUX; f <= FMT_FLAT; f++) {
@@ -406,6 +447,7 @@ static const struct {
     [KEY_ENTRY]     = { "entry",     SECT_VM,   false, set_entry },
     [KEY_DEVICE]    = { "device",    SECT_VM,   true,  set_device },
     [KEY_EXPECT]    = { "expect",    SECT_VM,   false, set_expect },
+    [KEY_CPUS]      = { "cpus",      SECT_VM,   false, set_cpus },
 };
 
 /* ---------------------------------------------------------------------- */

@@ -175,6 +175,11 @@ static const struct {
       "keel.cfg:3: memory: bad size: '64M # comment'" },
     { "[vm a]\nkernel=k\nvcpus = 0\n", "keel.cfg:3: vcpus must be 1..8: '0'" },
     { "[vm a]\nkernel=k\nvcpus = 9\n", "keel.cfg:3: vcpus must be 1..8: '9'" },
+    { "[vm a]\nkernel=k\ncpus = 2-1\n",
+      "keel.cfg:3: cpus: CPUs are 0..63, a range low-high: '2-1'" },
+    { "[vm a]\nkernel=k\ncpus = 64\n",
+      "keel.cfg:3: cpus: CPUs are 0..63, a range low-high: '64'" },
+    { "[vm a]\nkernel=k\ncpus = x\n", "keel.cfg:3: cpus: bad number: 'x'" },
     { "[vm a]\nkernel=k\nvcpus = two\n",
       "keel.cfg:3: vcpus: bad number: 'two'" },
     { "[vm a]\nformat=flat\nkernel=k\nload-addr=0x10000000000000000\n",
@@ -427,6 +432,19 @@ static void test_format_names(void **state)
     assert_string_equal(payload_format_name(FMT_FLAT), "flat");
 }
 
+/* cpus = LIST (issue 13's pinning): numbers and ranges; none: 0. */
+static void test_cpus(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[vm a]\nkernel=k\ncpus = 1-2\n"), 0);
+    assert_int_equal(cfg.vms[0].cpus, 0x6);
+    assert_int_equal(cfg.vms[0].cpus_line, 3);
+    assert_int_equal(parse("[vm a]\nkernel=k\ncpus = 0, 3-4,63\n"), 0);
+    assert_int_equal(cfg.vms[0].cpus, 0x8000000000000019ULL);
+    assert_int_equal(parse("[vm a]\nkernel=k\n"), 0);
+    assert_int_equal(cfg.vms[0].cpus, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_small_error_buffer),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_cpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
