@@ -3,6 +3,7 @@
  * register dump, and whose x87/SSE/AVX state the CPU holds. The run loop
  * that enters the guest is hv/run.c. */
 #include "arch/x86/fpu.h"
+#include "arch/x86/percpu.h"
 #include "hv/core/vm.h"
 #include "hv/emulate/emulate.h"
 #include "lib/errno.h"
@@ -135,11 +136,20 @@ void vcpu_dump(const struct vcpu *v)
             (unsigned long long)s->efer);
 }
 
-/* The vCPU whose x87/SSE/AVX state and XCR0 are in the CPU now. */
-static struct vcpu *fpu_owner;
+void vcpu_kick(struct vcpu *v)
+{
+    if (v->pcpu != percpu_index())
+        percpu_kick(v->pcpu);
+}
+
+/* Per physical CPU: the vCPU whose x87/SSE/AVX state and XCR0 are in that
+ * CPU now (each vCPU only ever runs on its own CPU, v->pcpu). */
+static struct vcpu *fpu_owners[PERCPU_MAX];
 
 void vcpu_fpu_load(struct vcpu *v)
 {
+    struct vcpu **owner = &fpu_owners[v->pcpu];
+    struct vcpu *fpu_owner = *owner;
     if (fpu_owner == v)
         return;
     if (!v->fpu) {
@@ -154,34 +164,36 @@ void vcpu_fpu_load(struct vcpu *v)
     }
     fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
                         fpu_owner ? &fpu_owner->xcr0 : NULL, v->fpu, v->xcr0);
-    fpu_owner = v;
+    *owner = v;
 }
 
 void vcpu_fpu_reset(struct vcpu *v)
 {
-    if (fpu_owner == v)
-        fpu_owner = NULL;     /* what the CPU holds is stale now */
+    if (fpu_owners[v->pcpu] == v)
+        fpu_owners[v->pcpu] = NULL;  /* what the CPU holds is stale now */
     if (v->fpu)
         fpu_init_area(v->fpu, &v->xcr0);
 }
 
-/* The vCPU whose DR0-DR3 and DR6 are in the CPU now. A vCPU never run
- * has dreg all zero: it gets the power-on values on its first load. */
-static struct vcpu *dreg_owner;
+/* Per physical CPU: the vCPU whose DR0-DR3 and DR6 are in it now. A
+ * vCPU never run has dreg all zero: it gets the power-on values on its
+ * first load. */
+static struct vcpu *dreg_owners[PERCPU_MAX];
 
 void vcpu_dreg_load(struct vcpu *v)
 {
+    struct vcpu *dreg_owner = dreg_owners[v->pcpu];
     if (dreg_owner == v)
         return;
     if (!v->dreg.dr6)
         dreg_init_state(&v->dreg);
     dreg_switch(dreg_owner ? &dreg_owner->dreg : NULL, &v->dreg);
-    dreg_owner = v;
+    dreg_owners[v->pcpu] = v;
 }
 
 void vcpu_dreg_reset(struct vcpu *v)
 {
-    if (dreg_owner == v)
-        dreg_owner = NULL;    /* what the CPU holds is stale now */
+    if (dreg_owners[v->pcpu] == v)
+        dreg_owners[v->pcpu] = NULL;  /* what the CPU holds is stale now */
     dreg_init_state(&v->dreg);
 }

@@ -120,7 +120,7 @@ def kvm_nested():
 
 
 def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
-                 extra=(), cpu=None, serial=True, monitor=None):
+                 extra=(), cpu=None, serial=True, monitor=None, smp=1):
     """The QEMU command line for booting esp under OVMF (esp None: no
     disk; extra then names the boot device).
 
@@ -130,6 +130,7 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     serial=False: a machine without a serial port (Keel's console is then
     the screen and the PS/2 keyboard; test_screen.py). monitor: the path
     of a Unix socket for QEMU's human monitor (screendump, sendkey).
+    smp: the number of host CPUs (OVMF lists them in the MADT; test_smp).
     """
     workdir = Path(workdir)
     vars_copy = workdir / "OVMF_VARS.fd"
@@ -141,7 +142,7 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
         cpu = "host" if accel == "kvm" else "qemu64,+svm,+npt"
     cmd = [
         "qemu-system-x86_64", "-machine", "q35", "-accel", accel,
-        "-cpu", cpu, "-m", memory, "-smp", "1",
+        "-cpu", cpu, "-m", memory, "-smp", str(smp),
         "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
         "-drive", f"if=pflash,format=raw,file={vars_copy}",
         *(["-drive", f"format=raw,file={esp}"] if esp else []),
