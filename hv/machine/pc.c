@@ -88,9 +88,13 @@ static void lapic_kick(void *ctx)
     }
 }
 
+/* The 8259 pair reaches vCPU 0 only (through LINT0, pic_reaches): on
+ * another physical CPU it needs a kick too. */
 static void pic_kick(void *ctx)
 {
-    (void)ctx;
+    struct vm *vm = ctx;
+    if (vm->nr_vcpus)
+        vcpu_kick(vm->vcpus[0]);
 }
 
 static const struct vlapic_host_ops lapic_ops = {
