@@ -33,6 +33,34 @@ static int emu_write_ram(void *ctx, gpa_t gpa, const void *buf, size_t len)
     return gmem_write(&((struct vcpu *)ctx)->vm->mem, gpa, buf, len);
 }
 
+/* A locked compare-and-exchange on guest RAM (the page walk's A/D bits):
+ * guest RAM is host memory, so a host atomic is atomic for the guest too. */
+static int emu_cmpxchg_ram(void *ctx, gpa_t gpa, uint64_t old,
+                           uint64_t new_val, unsigned size)
+{
+    const struct guest_mem *mem = &((struct vcpu *)ctx)->vm->mem;
+    void *p = (size == 4 || size == 8) && !(gpa & (size - 1))
+                  ? gmem_ptr(mem, gpa, size) : NULL;
+    bool done;
+    if (!p)
+        return -EFAULT;
+    if (size == 4) {
+        uint32_t expect = (uint32_t)old;
+        done = __atomic_compare_exchange_n((uint32_t *)p, &expect,
+                                           (uint32_t)new_val, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    } else {
+        uint64_t expect = old;
+        done = __atomic_compare_exchange_n((uint64_t *)p, &expect, new_val,
+                                           false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    if (!done)
+        return -EAGAIN;
+    gmem_wrote(mem, gpa, size);
+    return 0;
+}
+
 static int emu_phys_read(void *ctx, gpa_t gpa, unsigned size, uint64_t *val)
 {
     struct vm *vm = ((struct vcpu *)ctx)->vm;
@@ -63,6 +91,7 @@ void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops)
         .ctx = v,
         .read_ram = emu_read_ram,
         .write_ram = emu_write_ram,
+        .cmpxchg_ram = emu_cmpxchg_ram,
         .phys_read = emu_phys_read,
         .phys_write = emu_phys_write,
     };
