@@ -81,7 +81,7 @@ def test_fork_exec_mmap_stress(guest):
     assert out.strip() == "clean", out
 
 
-@pytest.mark.xfail(strict=False, reason="known: about 1 stress run in 4 on "
+@pytest.mark.xfail(strict=False, reason="known: about 1 stress run in 3 on "
                    "the shared 2-core machine has the guest report a soft "
                    "lockup / RCU stall (docs/architecture.md, Several CPUs, "
                    "Known limits)")
