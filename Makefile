@@ -45,7 +45,7 @@ FONT ?= /usr/share/consolefonts/Lat15-VGA16.psf.gz
 HOST_C   := $(filter-out lib/string.c,$(filter hv/% mm/% lib/%,$(HV_C))) \
 	arch/x86/exception.c arch/x86/svm/svm_assist.c \
 	arch/x86/svm/svm_check.c drivers/nvme.c drivers/nvme_queue.c \
-	drivers/lapic_regs.c drivers/psf.c drivers/fbcon.c drivers/scancode.c
+	drivers/lapic_regs.c drivers/acpi_host_madt.c drivers/psf.c drivers/fbcon.c drivers/scancode.c
 HOST_OBJ := $(HOST_C:%.c=$(BUILD)/host/%.o)
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DKEEL_HOST_TEST \
 	-fsanitize=address,undefined -fno-omit-frame-pointer

@@ -124,6 +124,19 @@ static void hold_error_on_screen(void)
     uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key);
 }
 
+/* One page below 1 MiB for the other CPUs' start-up code: a start-up IPI
+ * names a 4 KiB page under 1 MiB (SDM 3A 9.4.4.1), and after
+ * ExitBootServices only pages Keel allocated now are its own. 0 when the
+ * firmware has none free (Keel then runs on the boot CPU alone). */
+static hpa_t reserve_ap_trampoline(void)
+{
+    EFI_PHYSICAL_ADDRESS addr = MiB(1) - 1;
+    EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4,
+                                      AllocateMaxAddress, EfiLoaderData, 1,
+                                      &addr);
+    return EFI_ERROR(st) ? 0 : (hpa_t)addr;
+}
+
 static hpa_t find_rsdp(void)
 {
     EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
@@ -297,6 +310,7 @@ static EFI_STATUS boot(EFI_HANDLE image)
     }
     find_framebuffer();
     bi.rsdp = find_rsdp();
+    bi.ap_trampoline = reserve_ap_trampoline();
     boot_msg("keel: ACPI RSDP %s, exiting boot services\n",
              bi.rsdp ? "found" : "not found");
 

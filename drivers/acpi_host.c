@@ -37,6 +37,7 @@ struct PACKED acpi_rsdp {
 #define FADT_X_DSDT        140
 #define PM1_SLP_EN         BIT(13)
 
+static const struct acpi_sdt_header *madt;
 static uint16_t pm1a_cnt;
 static uint16_t slp_typ_s5;
 static bool s5_ok;
@@ -100,6 +101,7 @@ void acpi_host_init(hpa_t rsdp_hpa)
         log_info("host ACPI: no valid RSDP (power-off will halt)");
         return;
     }
+    madt = find_table(rsdp, "APIC");
     const struct acpi_sdt_header *fadt = find_table(rsdp, "FACP");
     if (!fadt) {
         log_warn("host ACPI: no FADT (power-off will halt)");
@@ -125,4 +127,10 @@ void acpi_host_poweroff(void)
 {
     if (s5_ok)
         outw(pm1a_cnt, (uint16_t)((slp_typ_s5 << 10) | PM1_SLP_EN));
+}
+
+const void *acpi_host_madt(uint32_t *len)
+{
+    *len = madt ? madt->length : 0;
+    return madt;
 }

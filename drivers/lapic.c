@@ -60,6 +60,16 @@ int lapic_init(bool force_x2apic)
     return 0;
 }
 
+void lapic_init_ap(void)
+{
+    uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+    uint64_t want = base | APIC_BASE_EN;
+    if (mode == LAPIC_MODE_X2APIC)
+        want |= APIC_BASE_EXTD;
+    if (want != base)
+        wrmsr(MSR_IA32_APIC_BASE, want);
+}
+
 enum lapic_mode lapic_mode(void)
 {
     return mode;

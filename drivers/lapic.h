@@ -66,6 +66,12 @@ uint32_t lapic_regs_icr_xapic_high(uint32_t dest);
  * -EINVAL/-ENOMEM (the LAPIC is then unusable). */
 int lapic_init(bool force_x2apic);
 
+/* On an AP (after lapic_init on the boot CPU): the global enable, and
+ * x2APIC mode if the boot CPU's LAPIC is in it (firmware normally hands
+ * every CPU over in one mode; "x2apic = force" switched only the boot
+ * CPU). SDM 3A 11.12.5: xAPIC -> x2APIC is EN and EXTD set together. */
+void lapic_init_ap(void);
+
 /* The mode lapic_init found (or set). */
 enum lapic_mode lapic_mode(void);
 

@@ -21,17 +21,30 @@ static void timer_irq(struct trap_frame *f)
     lapic_eoi();
 }
 
-void lapic_timer_init(void)
+/* The calling CPU's LAPIC: priority, software enable, LINT0/1 and the
+ * timer masked, divide by 1. */
+static void setup_cpu(void)
 {
-    /* The legacy 8259s stay masked: Keel takes no interrupt from them. */
-    outb(0x21, 0xff);
-    outb(0xa1, 0xff);
     lapic_write(APIC_REG_TPR, 0);                  /* accept every class */
     lapic_write(APIC_REG_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
     lapic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
     lapic_write(APIC_LVT_LINT1, APIC_LVT_MASKED);
     lapic_write(APIC_REG_TDCR, DCR_DIVIDE_BY_1);
     lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_TIMER_VECTOR);
+}
+
+void lapic_timer_init_ap(void)
+{
+    setup_cpu();
+    lapic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR);   /* one-shot */
+}
+
+void lapic_timer_init(void)
+{
+    /* The legacy 8259s stay masked: Keel takes no interrupt from them. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    setup_cpu();
 
     /* Count the timer against the calibrated TSC for 10 ms. */
     uint64_t tsc_hz = timer_tsc_hz();

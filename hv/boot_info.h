@@ -27,6 +27,9 @@ struct boot_info {
     struct mem_range mem[BOOT_MAX_MEM_RANGES];
     unsigned nr_mem;
     hpa_t rsdp;               /* host ACPI RSDP, 0 if the firmware has none */
+    /* A 4 KiB page below 1 MiB for the APs' real-mode start-up code
+     * (arch/x86/smp_boot.c), EfiLoaderData; 0 if the firmware had none. */
+    hpa_t ap_trampoline;
     hpa_t image_base;         /* where UEFI loaded keel.efi (for gdb) */
     uint64_t image_size;
     struct fb_info fb;        /* GOP framebuffer (UEFI 12.9); base NULL if none */

@@ -1,7 +1,9 @@
 /* hv_main: the vendor-neutral core's start. Brings up memory, the CPU and
  * the host drivers, picks the vendor, creates every configured VM, runs
  * them to the end, prints the summary and ends the machine. */
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/smp_boot.h"
 #include "arch/x86/trap.h"
 #include "drivers/acpi_host.h"
 #include "drivers/console.h"
@@ -10,6 +12,7 @@
 #include "drivers/lapic.h"
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
+#include "hv/core/pin.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/debug/stats.h"
@@ -18,6 +21,7 @@
 #include "hv/machine/vconsole.h"
 #include "hv/main.h"
 #include "hv/net/net.h"
+#include "hv/run.h"
 #include "hv/sched.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -83,12 +87,92 @@ static void start_host(const struct boot_info *bi)
         panic("cannot map the host LAPIC page");
     lapic_timer_init();
     trap_set_eoi(lapic_eoi);   /* stray host IRQs: ack at the LAPIC */
+    percpu_set_online(0, lapic_id());
+    percpu_kick_init();
     acpi_host_init(bi->rsdp);
     if (i8042_init() == 0)
         log_info("keyboard: PS/2 (i8042), polled");
     struct net_uplink *nic = e1000_probe();
     if (nic && net_uplink_register(nic) < 0)
         log_err("net: cannot attach %s as the uplink", nic->name);
+}
+
+/* An AP's life after smp_boot_start_ap brought it to long mode: its own
+ * LAPIC timer and hardware virtualization, then the vCPUs pinned to it.
+ * Halts when they have all ended. */
+static NORETURN void ap_main(unsigned cpu)
+{
+    lapic_timer_init_ap();
+    int err = vendor->hw_enable();
+    if (err) {
+        log_err("smp: CPU %u: cannot enable %s (%s)", cpu, vendor->name,
+                err_name(err));
+        smp_boot_ap_report(false);
+        platform_halt();
+    }
+    percpu_set_online(cpu, lapic_id());
+    smp_boot_ap_report(true);
+    sched_run_ap(cpu);
+    platform_halt();
+}
+
+/* Start the other processors the host's MADT lists (Keel's numbering:
+ * the boot CPU is 0, the rest in table order). Without a MADT (OVMF
+ * under Bochs has no ACPI tables) or a trampoline page Keel runs on the
+ * boot CPU alone. A CPU that does not start is logged and left out. */
+static void start_cpus(const struct boot_info *bi)
+{
+    uint32_t len, ids[PERCPU_MAX];
+    const void *madt = acpi_host_madt(&len);
+    if (!madt) {
+        log_info("smp: no ACPI MADT from the firmware: 1 CPU (the boot "
+                 "CPU) used");
+        return;
+    }
+    int n = acpi_host_madt_cpus(madt, len, lapic_id(), ids, PERCPU_MAX);
+    if (n < 0) {
+        log_warn("smp: the MADT does not parse (%s): 1 CPU used",
+                 err_name(n));
+        return;
+    }
+    unsigned started = 1;
+    for (int i = 1; i < n; i++) {
+        int err = -EINVAL;
+        if (!bi->ap_trampoline)
+            log_err("smp: no page below 1 MiB for the start-up code");
+        else if (lapic_mode() == LAPIC_MODE_XAPIC && ids[i] > 0xfe)
+            log_err("smp: APIC ID %u needs x2APIC mode", ids[i]);
+        else
+            err = smp_boot_start_ap((unsigned)i, ids[i], bi->ap_trampoline,
+                                    ap_main);
+        if (err)
+            log_err("smp: CPU %d (APIC ID %u) did not start (%s); left out",
+                    i, ids[i], err_name(err));
+        else
+            started++;
+    }
+    log_info("smp: %d CPU%s found (MADT), %u started", n, n == 1 ? "" : "s",
+             started);
+}
+
+/* May vm's vCPUs run where its cpus mask says? Every CPU named must be
+ * running Keel; on VMX only the boot CPU (a VMCS is made on the boot CPU
+ * and cannot move to another one without a VMCLEAR there: not done yet). */
+static bool pinning_ok(const struct vm_config *c)
+{
+    int missing = pin_missing(c->cpus, percpu_online_mask());
+    if (missing >= 0) {
+        log_err("vm %s: cpus names CPU %d, which Keel did not start "
+                "(online: %#llx); VM not created", c->name, missing,
+                (unsigned long long)percpu_online_mask());
+        return false;
+    }
+    if ((c->cpus & ~1ULL) && vendor == &vmx_ops) {
+        log_err("vm %s: pinning to a CPU other than the boot CPU is not "
+                "supported with VMX yet; VM not created", c->name);
+        return false;
+    }
+    return true;
 }
 
 /* Did vm end the way its configuration expects (keel.cfg "expect")? By
@@ -134,13 +218,21 @@ void hv_main(struct boot_info *bi)
     if (vendor_select() || vendor->hw_enable())
         panic("cannot enable hardware virtualization");
     log_info("%s enabled", vendor->name);
+    start_cpus(bi);
 
     for (unsigned i = 0; i < bi->cfg.nr_vms; i++) {
+        if (!pinning_ok(&bi->cfg.vms[i])) {
+            failed++;
+            continue;
+        }
         struct vm *vm = machine_create(i, &bi->cfg.vms[i], &bi->files[i]);
         if (vm)
             vms[nr++] = vm;
         else
             failed++;
+        for (unsigned c = 0; vm && vm->cfg->cpus && c < vm->nr_vcpus; c++)
+            log_info("vm %s: vCPU %u pinned to CPU %u", vm->name, c,
+                     vm->vcpus[c]->pcpu);
     }
     vconsole_set_raw(nr == 1 && bi->cfg.nr_vms == 1);
     int in = vconsole_input_vm(vms, nr);
@@ -160,6 +252,10 @@ void hv_main(struct boot_info *bi)
         failed += !ok;
     }
     net_report();
+    for (unsigned c = 0; percpu_online_mask() != 1 && c < PERCPU_MAX; c++)
+        if (percpu_online_mask() & (1ULL << c))
+            kprintf("keel: smp: CPU %u: %llu guest entries\n", c,
+                    (unsigned long long)run_cpu_entries(c));
     if (failed)
         kprintf("keel: %u VM%s did not pass (not created, crashed, or "
                 "non-zero status)\n", failed, failed == 1 ? "" : "s");

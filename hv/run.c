@@ -2,6 +2,7 @@
  * continue its virtio devices' pending work, poll the network uplink,
  * choose the event to inject, enter the guest, record and dispatch the
  * exit, and count what it cost. */
+#include "arch/x86/percpu.h"
 #include "drivers/timer.h"
 #include "hv/core/inject.h"
 #include "hv/core/vendor.h"
@@ -12,6 +13,16 @@
 #include "hv/machine/virtio_devices.h"
 #include "hv/net/net.h"
 #include "hv/run.h"
+#include "hv/sched.h"
+#include "lib/spinlock.h"
+
+/* Guest entries per physical CPU (each CPU counts its own). */
+static uint64_t entries[PERCPU_MAX];
+
+uint64_t run_cpu_entries(unsigned cpu)
+{
+    return cpu < PERCPU_MAX ? entries[cpu] : 0;
+}
 
 void run_once(struct vcpu *v)
 {
@@ -19,8 +30,10 @@ void run_once(struct vcpu *v)
 
     v->vm->current = v;
     pc_update(v->vm, timer_now_ns());
-    virtio_devices_poll(v->vm);   /* device work left by earlier exits */
-    net_poll();       /* the uplink NIC has no interrupt (hv/net/net.h) */
+    if (v->pcpu == 0) {   /* device polling stays on the boot CPU */
+        virtio_devices_poll(v->vm);   /* work left by earlier exits */
+        net_poll();   /* the uplink NIC has no interrupt (hv/net/net.h) */
+    }
     inject_prepare_entry(v);
     if (v->woken_tsc) {         /* another vCPU woke this one: how fast? */
         uint64_t waited = timer_rdtsc() - v->woken_tsc;
@@ -29,7 +42,16 @@ void run_once(struct vcpu *v)
         v->wake_max = MAX(v->wake_max, waited);
         v->woken_tsc = 0;
     }
+    /* The guest runs without the hypervisor lock: other CPUs' guests run
+     * and their exits are handled meanwhile (docs/architecture.md,
+     * "Several CPUs"). */
+    v->in_guest = true;
+    entries[v->pcpu]++;
+    spin_unlock(&sched_lock);
     vendor->run(v, &exit);
+    spin_lock(&sched_lock);
+    v->in_guest = false;
+    v->vm->current = v;       /* another CPU's exit of this VM set it */
     inject_after_exit(v);     /* an EOI the guest did without an exit */
 
     uint64_t t0 = timer_rdtsc();

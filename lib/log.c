@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define RING_LINES 32
@@ -19,10 +20,30 @@ static const char *const level_tag[] = {
 
 void log_set_output(log_output_fn write) { output = write; }
 
+/* The console lock: one CPU's line (a log line or one kprintf) goes out
+ * whole before another's. A CPU that cannot take it within CONSOLE_SPINS
+ * tries (the holder faulted inside the output, or stopped in a panic)
+ * prints anyway: a mixed line is better than a silent hang. */
+#define CONSOLE_SPINS 50000000u
+static struct spinlock console_lock = SPINLOCK_INIT;
+
+static bool console_take(void)
+{
+    for (uint32_t i = 0; i < CONSOLE_SPINS; i++) {
+        if (spin_trylock(&console_lock))
+            return true;
+        spin_pause();
+    }
+    return false;
+}
+
 static void emit(const char *s, size_t n)
 {
+    bool locked = console_take();
     if (output)
         output(s, n);
+    if (locked)
+        spin_unlock(&console_lock);
 }
 
 void log_set_level(enum log_level level) { cur_level = level; }
@@ -37,7 +58,9 @@ void log_printf(enum log_level level, const char *fmt, ...)
     kvsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
     va_end(ap);
 
-    strlcpy(ring[ring_next++ % RING_LINES], line, LINE_MAX);
+    /* Two CPUs may log at once: each takes its own ring slot. */
+    unsigned slot = __atomic_fetch_add(&ring_next, 1, __ATOMIC_RELAXED);
+    strlcpy(ring[slot % RING_LINES], line, LINE_MAX);
     if (level > cur_level)
         return;
     size_t len = strlen(line);

@@ -63,7 +63,8 @@ def main():
     print(f"{'both done':22}{slow['time-sliced']:>13.2f}s"
           f"{slow['pinned']:>9.2f}s")
     print(f"ratio time-sliced / pinned: {slow['time-sliced'] / slow['pinned']:.2f}"
-          " (about 1 until host SMP pins the VMs)")
+          " (2 at best: each pinned VM has a CPU of its own, given free host"
+          " cores for QEMU's threads)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
  * bits the hypervisor relies on, and identity-mapped page tables. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vcpu_state.h"
 #include "lib/errno.h"
@@ -10,7 +11,8 @@
 
 void arch_cpu_init(void)
 {
-    arch_gdt_init();
+    arch_gdt_init(0, NULL);
+    percpu_set(0, 0);      /* the APIC ID once the LAPIC is up */
     arch_idt_init();
     /* CR4.OSXSAVE lets Keel execute XSETBV on a guest's behalf (VMX exits
      * on every guest XSETBV; SDM 3C 25.1.2). Keel itself never uses XSAVE

@@ -3,6 +3,7 @@
  * harness whether every guest passed. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "drivers/acpi_host.h"
 #include "drivers/serial.h"
@@ -67,6 +68,7 @@ void platform_poweroff(int status)
 
 void platform_fatal(void)
 {
+    percpu_stop_others();
     test_mode_exit(KEEL_STATUS_FATAL);
     platform_halt();
 }

@@ -54,9 +54,10 @@ NORETURN void platform_halt(void);
  * port 0x8900), otherwise ACPI S5 power-off; falls back to platform_halt(). */
 NORETURN void platform_poweroff(int status);
 
-/* After a fatal error: in test mode leave QEMU with a failure status (so a
- * test never waits for a timeout), otherwise halt so the screen stays
- * readable. */
+/* After a fatal error: stop the other CPUs (an NMI each,
+ * percpu_stop_others), then in test mode leave QEMU with a failure status
+ * (so a test never waits for a timeout), otherwise halt so the screen
+ * stays readable. */
 NORETURN void platform_fatal(void);
 
 #endif

@@ -5,6 +5,8 @@
  * IDT". */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/platform.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vcpu_state.h"
 #include "lib/log.h"
@@ -38,6 +40,11 @@ void arch_idt_init(void)
             .offset_hi = off >> 32,
         };
     }
+    arch_idt_load();
+}
+
+void arch_idt_load(void)
+{
     struct dt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
     lidt(&p);
 }
@@ -103,6 +110,9 @@ static void dump_frame(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+    /* Another CPU had a fatal error (percpu_stop_others): stop here. */
+    if (f->vector == VEC_NMI && percpu_stopping())
+        platform_halt();
     if (f->vector >= 32 && irq_handlers[f->vector]) {
         irq_handlers[f->vector](f);
         return;

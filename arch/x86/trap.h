@@ -26,7 +26,11 @@ struct trap_frame {
  * crash dumps. */
 extern uint64_t keel_image_base, keel_image_size;
 
+/* Fill Keel's IDT (one for every CPU) and load it on the boot CPU. */
 void arch_idt_init(void);
+
+/* Load the IDT arch_idt_init filled on the calling CPU (an AP). */
+void arch_idt_load(void);
 
 /* Called by isr.asm for every vector. */
 void trap_dispatch(struct trap_frame *f);

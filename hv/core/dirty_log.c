@@ -24,11 +24,15 @@ static uint64_t bitmap_bytes(const struct mem_slot *slot)
 
 /* After an NPT/EPT change: every vCPU of the VM flushes its guest-physical
  * TLB entries before it next enters (a stale writable entry would let
- * writes past the log). */
+ * writes past the log); one in its guest on another CPU is kicked out so
+ * that happens soon (not waited for: see docs/architecture.md, "Several
+ * CPUs"). */
 static void flush_all(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         vendor->flush_guest_tlb(vm->vcpus[i]);
+        vcpu_kick(vm->vcpus[i]);
+    }
 }
 
 /* Map pages [first, first + n) of slot with perms. Returns 0 or -ENOMEM. */

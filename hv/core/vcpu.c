@@ -3,6 +3,7 @@
  * register dump, and whose x87/SSE/AVX state the CPU holds. The run loop
  * that enters the guest is hv/run.c. */
 #include "arch/x86/fpu.h"
+#include "arch/x86/percpu.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/emulate/emulate.h"
@@ -31,6 +32,34 @@ static int emu_read_ram(void *ctx, gpa_t gpa, void *buf, size_t len)
 static int emu_write_ram(void *ctx, gpa_t gpa, const void *buf, size_t len)
 {
     return gmem_write(&((struct vcpu *)ctx)->vm->mem, gpa, buf, len);
+}
+
+/* A locked compare-and-exchange on guest RAM (the page walk's A/D bits):
+ * guest RAM is host memory, so a host atomic is atomic for the guest too. */
+static int emu_cmpxchg_ram(void *ctx, gpa_t gpa, uint64_t old,
+                           uint64_t new_val, unsigned size)
+{
+    const struct guest_mem *mem = &((struct vcpu *)ctx)->vm->mem;
+    void *p = (size == 4 || size == 8) && !(gpa & (size - 1))
+                  ? gmem_ptr(mem, gpa, size) : NULL;
+    bool done;
+    if (!p)
+        return -EFAULT;
+    if (size == 4) {
+        uint32_t expect = (uint32_t)old;
+        done = __atomic_compare_exchange_n((uint32_t *)p, &expect,
+                                           (uint32_t)new_val, false,
+                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    } else {
+        uint64_t expect = old;
+        done = __atomic_compare_exchange_n((uint64_t *)p, &expect, new_val,
+                                           false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    if (!done)
+        return -EAGAIN;
+    gmem_wrote(mem, gpa, size);
+    return 0;
 }
 
 static int emu_phys_read(void *ctx, gpa_t gpa, unsigned size, uint64_t *val)
@@ -64,6 +93,7 @@ void vcpu_emu_ops(struct vcpu *v, struct emu_ops *ops)
         .ctx = v,
         .read_ram = emu_read_ram,
         .write_ram = emu_write_ram,
+        .cmpxchg_ram = emu_cmpxchg_ram,
         .phys_read = emu_phys_read,
         .phys_write = emu_phys_write,
     };
@@ -137,11 +167,20 @@ void vcpu_dump(const struct vcpu *v)
             (unsigned long long)s->efer);
 }
 
-/* The vCPU whose x87/SSE/AVX state and XCR0 are in the CPU now. */
-static struct vcpu *fpu_owner;
+void vcpu_kick(struct vcpu *v)
+{
+    if (v->pcpu != percpu_index())
+        percpu_kick(v->pcpu);
+}
+
+/* Per physical CPU: the vCPU whose x87/SSE/AVX state and XCR0 are in that
+ * CPU now (each vCPU only ever runs on its own CPU, v->pcpu). */
+static struct vcpu *fpu_owners[PERCPU_MAX];
 
 void vcpu_fpu_load(struct vcpu *v)
 {
+    struct vcpu **owner = &fpu_owners[v->pcpu];
+    struct vcpu *fpu_owner = *owner;
     if (fpu_owner == v)
         return;
     if (!v->fpu) {
@@ -156,34 +195,36 @@ void vcpu_fpu_load(struct vcpu *v)
     }
     fpu_switch(fpu_owner ? fpu_owner->fpu : NULL,
                         fpu_owner ? &fpu_owner->xcr0 : NULL, v->fpu, v->xcr0);
-    fpu_owner = v;
+    *owner = v;
 }
 
 void vcpu_fpu_reset(struct vcpu *v)
 {
-    if (fpu_owner == v)
-        fpu_owner = NULL;     /* what the CPU holds is stale now */
+    if (fpu_owners[v->pcpu] == v)
+        fpu_owners[v->pcpu] = NULL;  /* what the CPU holds is stale now */
     if (v->fpu)
         fpu_init_area(v->fpu, &v->xcr0);
 }
 
-/* The vCPU whose DR0-DR3 and DR6 are in the CPU now. A vCPU never run
- * has dreg all zero: it gets the power-on values on its first load. */
-static struct vcpu *dreg_owner;
+/* Per physical CPU: the vCPU whose DR0-DR3 and DR6 are in it now. A
+ * vCPU never run has dreg all zero: it gets the power-on values on its
+ * first load. */
+static struct vcpu *dreg_owners[PERCPU_MAX];
 
 void vcpu_dreg_load(struct vcpu *v)
 {
+    struct vcpu *dreg_owner = dreg_owners[v->pcpu];
     if (dreg_owner == v)
         return;
     if (!v->dreg.dr6)
         dreg_init_state(&v->dreg);
     dreg_switch(dreg_owner ? &dreg_owner->dreg : NULL, &v->dreg);
-    dreg_owner = v;
+    dreg_owners[v->pcpu] = v;
 }
 
 void vcpu_dreg_reset(struct vcpu *v)
 {
-    if (dreg_owner == v)
-        dreg_owner = NULL;    /* what the CPU holds is stale now */
+    if (dreg_owners[v->pcpu] == v)
+        dreg_owners[v->pcpu] = NULL;  /* what the CPU holds is stale now */
     dreg_init_state(&v->dreg);
 }

@@ -87,6 +87,14 @@ struct vcpu {
                                      vCPU has work (an IPI sent, a PAUSE
                                      loop); hv/sched.c clears it */
     enum vcpu_run_state run_state;
+    /* The physical CPU that runs this vCPU (Keel's numbering, 0 = boot
+     * CPU; pin_cpu of its VM's cpus mask), fixed when the VM is built: a
+     * vCPU never moves, so its VMCB/VMCS stays on one CPU. */
+    unsigned pcpu;
+    /* Between the entry and the exit (set and cleared under the
+     * hypervisor lock, hv/sched.h): another CPU must not touch its state
+     * (reset) and must kick it to make it see a change. */
+    volatile bool in_guest;
     struct vlapic *lapic;
     void *vendor;                 /* VMCB / VMCS bookkeeping */
     uint64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
@@ -107,6 +115,12 @@ struct vcpu {
     uint64_t wakes, wake_cycles, wake_max;
     struct trace_ring *trace;     /* last exits (hv/debug/trace.h); lazily made */
 };
+
+/* Make v's physical CPU look at v again: a host IPI (HOST_KICK_VECTOR)
+ * that ends its guest run or wakes its idle HLT, when v runs on another
+ * CPU than the caller's. Called wherever another CPU changes what v must
+ * do: an interrupt made pending in its vLAPIC, its VM's end or reset. */
+void vcpu_kick(struct vcpu *v);
 
 /* Queue an exception for the guest (replaces a pending external interrupt,
  * which is re-requested later; SDM 3A 6.9 priorities are kept simple: the

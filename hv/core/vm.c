@@ -28,6 +28,9 @@ void vm_request_reset(struct vm *vm, const char *why)
         vm->console_flush(vm);
     log_info("vm %s: reset (%s): restarting it", vm->name, why);
     vm->reset_pending = true;
+    /* vCPUs in the guest on other CPUs leave it: the reset waits for them. */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vcpu_kick(vm->vcpus[i]);
 }
 
 static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
@@ -40,8 +43,10 @@ static void vm_vstop(struct vm *vm, enum vm_end end, const char *fmt,
     vm->end = end;
     vm->end_ns = timer_now_ns();
     kvsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
-    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         vm->vcpus[i]->run_state = VCPU_STOPPED;
+        vcpu_kick(vm->vcpus[i]);   /* out of the guest on another CPU */
+    }
     log_info("vm %s: ended (%s): %s", vm->name, vm_end_name(end),
              vm->end_reason);
 }

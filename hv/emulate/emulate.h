@@ -17,6 +17,15 @@ struct emu_ops {
      * fetch). Return 0, or -EFAULT if [gpa, gpa+len) is not RAM. */
     int (*read_ram)(void *ctx, gpa_t gpa, void *buf, size_t len);
     int (*write_ram)(void *ctx, gpa_t gpa, const void *buf, size_t len);
+    /* Compare and exchange the naturally aligned 4- or 8-byte word of
+     * guest RAM at gpa: if it still holds old, write new, atomically
+     * against the guest's other vCPUs running on other CPUs (the walk's
+     * accessed/dirty updates, SDM 3A 4.8: "the processor uses locked
+     * operations"). Return 0, -EAGAIN when it no longer holds old (nothing
+     * written), -EFAULT if it is not RAM. May be NULL: write_ram then
+     * writes the entry plainly (one vCPU at a time, as in the tests). */
+    int (*cmpxchg_ram)(void *ctx, gpa_t gpa, uint64_t old, uint64_t new_val,
+                       unsigned size);
     /* A data access of size 1, 2, 4 or 8 bytes (never crossing a page) at a
      * guest-physical address that may be RAM or MMIO; the core routes it.
      * Return 0, or a negative error (the VM is then stopped). */

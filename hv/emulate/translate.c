@@ -156,10 +156,12 @@ const char *emulate_level_name(unsigned level)
 /* Linear to physical, in one of two modes.
  * rec == NULL, the CPU's walk: reads the paging structures with
  * ops->read_ram, checks reserved bits and access rights, and writes back
- * accessed/dirty bits with ops->write_ram (not atomically: the vCPU is
- * stopped, other vCPUs may race, as SDM 3A 4.8 allows only for a locked
- * update; good enough for an educational hypervisor). Returns 0, -EFAULT
- * with #PF in res->fault, or -EIO if a paging structure is not in RAM.
+ * accessed/dirty bits with ops->cmpxchg_ram (a locked update, as SDM 3A
+ * 4.8 says the processor makes: the VM's other vCPUs may run on other
+ * CPUs and change the same entry, e.g. Linux write-protecting it for
+ * copy-on-write) or, without it, ops->write_ram. Returns 0, -EFAULT with
+ * #PF in res->fault, -EAGAIN when an entry changed under the walk (the
+ * caller walks again), or -EIO if a paging structure is not in RAM.
  * rec != NULL, looking only: every entry read is recorded in rec, nothing
  * is checked but the present bit and nothing is written. Returns 0,
  * -ENOENT at a not-present entry, or -EIO.
@@ -264,8 +266,15 @@ static int walk(const struct vcpu_state *st, const struct emu_ops *ops,
             continue; /* PAE PDPTEs have no A bit */
         if (i == n - 1 && acc == EMU_ACC_WRITE)
             ne |= PTE_D;
-        if (ne != entries[i] &&
-            ops->write_ram(ops->ctx, entry_gpa[i], &ne, g.esize))
+        if (ne == entries[i])
+            continue;
+        int rc = ops->cmpxchg_ram
+                     ? ops->cmpxchg_ram(ops->ctx, entry_gpa[i], entries[i],
+                                        ne, g.esize)
+                     : ops->write_ram(ops->ctx, entry_gpa[i], &ne, g.esize);
+        if (rc == -EAGAIN)
+            return rc;    /* another vCPU changed the entry: walk again */
+        if (rc)
             return -EIO;
     }
 
@@ -285,11 +294,20 @@ static int walk(const struct vcpu_state *st, const struct emu_ops *ops,
     return 0;
 }
 
+/* Walks again after an entry changed under the A/D update: a few times,
+ * then the access fails as if a structure were not in RAM. */
+#define WALK_RETRIES 8
+
 int emulate_translate(const struct vcpu_state *st, const struct emu_ops *ops,
                       gva_t gva, enum emu_access acc, gpa_t *gpa,
                       struct emu_result *res)
 {
-    return walk(st, ops, gva, acc, NULL, gpa, res);
+    for (int i = 0; i < WALK_RETRIES; i++) {
+        int rc = walk(st, ops, gva, acc, NULL, gpa, res);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    return -EIO;
 }
 
 int emulate_translate_record(const struct vcpu_state *st,

@@ -4,6 +4,7 @@
 #include "drivers/timer.h"
 #include "hv/acpi/acpi.h"
 #include "hv/core/dirty_log.h"
+#include "hv/core/pin.h"
 #include "hv/core/vendor.h"
 #include "hv/core/vm.h"
 #include "hv/loader/bda.h"
@@ -178,6 +179,7 @@ struct vm *machine_create(unsigned id, const struct vm_config *cfg,
         }
         v->vm = vm;
         v->id = i;
+        v->pcpu = pin_cpu(cfg->cpus, i);   /* 0 unless pinned */
         v->run_state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
         for (int e = 0; e < EXIT_REASON_COUNT; e++)
             v->stats.min[e] = ~0ULL;

@@ -72,12 +72,15 @@ static uint64_t lapic_guest_tsc(void *ctx)
 
 static void lapic_kick(void *ctx)
 {
-    /* One physical CPU: the scheduler looks at every vCPU's pending
-     * interrupts before it runs or idles, so a wake-up needs no IPI. But
-     * when the vCPU running now made another one's interrupt pending (an
-     * IPI), it ends its slice after this exit, so the target runs within
-     * microseconds instead of after a whole slice. */
+    /* On its own CPU the scheduler looks at every vCPU's pending
+     * interrupts before it runs or idles. A vCPU on another physical CPU
+     * (a pinned VM) may be in its guest or idle there: a host IPI makes
+     * it look (vcpu_kick). And when the vCPU running here made another
+     * one's interrupt pending (an IPI), it ends its slice after this
+     * exit, so a target on this CPU runs within microseconds instead of
+     * after a whole slice. */
     struct vcpu *target = ctx, *cur = target->vm->current;
+    vcpu_kick(target);
     if (cur && cur != target) {
         cur->yield = true;
         if (!target->woken_tsc)
@@ -85,9 +88,13 @@ static void lapic_kick(void *ctx)
     }
 }
 
+/* The 8259 pair reaches vCPU 0 only (through LINT0, pic_reaches): on
+ * another physical CPU it needs a kick too. */
 static void pic_kick(void *ctx)
 {
-    (void)ctx;
+    struct vm *vm = ctx;
+    if (vm->nr_vcpus)
+        vcpu_kick(vm->vcpus[0]);
 }
 
 static const struct vlapic_host_ops lapic_ops = {

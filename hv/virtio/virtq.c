@@ -22,10 +22,10 @@ const char *virtq_error_name(enum virtq_error e)
     return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "?";
 }
 
-/* The driver and device share the rings; Keel only touches them while the
- * guest's vCPUs are stopped, but the compiler must still keep the order
- * of our ring writes (2.7.13.3.1: the device writes the used element
- * before the index). */
+/* The driver and device share the rings; a pinned VM's vCPUs run on
+ * other CPUs while Keel touches them, so the order of our ring accesses
+ * matters to the CPU as well as to the compiler (2.7.13.3.1: the device
+ * writes the used element before the index). */
 static inline void ring_fence(void)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -178,8 +178,21 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
     if (read16(q, q->avail + 2, &avail_idx))
         return -EIO;
     uint16_t pending = (uint16_t)(avail_idx - q->last_avail);
-    if (pending == 0)
-        return publish_avail_event(q) ? -EIO : 0;
+    if (pending == 0) {
+        if (publish_avail_event(q))
+            return -EIO;
+        if (!q->event_idx)
+            return 0;
+        /* A driver on another CPU may have added an entry after our read
+         * and checked avail_event before our write, and so not notify:
+         * look once more after the fence (2.7.10). */
+        ring_fence();
+        if (read16(q, q->avail + 2, &avail_idx))
+            return -EIO;
+        pending = (uint16_t)(avail_idx - q->last_avail);
+        if (pending == 0)
+            return 0;
+    }
     /* 2.7.6: idx only grows, by at most the entries that exist. */
     if (pending > q->size)
         return fail(q, VIRTQ_ERR_AVAIL_IDX);

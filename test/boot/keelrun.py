@@ -130,7 +130,7 @@ def qemu_command(esp, workdir, memory="1G", interactive=False, accel=None,
     serial=False: a machine without a serial port (Keel's console is then
     the screen and the PS/2 keyboard; test_screen.py). monitor: the path
     of a Unix socket for QEMU's human monitor (screendump, sendkey).
-    smp: how many CPUs the machine has.
+    smp: the number of host CPUs (OVMF lists them in the MADT; test_smp).
     """
     workdir = Path(workdir)
     vars_copy = workdir / "OVMF_VARS.fd"

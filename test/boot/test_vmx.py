@@ -98,6 +98,15 @@ def test_vendor_path_and_features_are_logged(run):
                 "assists)") in text, con.tail()
 
 
+def test_no_madt_means_one_cpu(run):
+    """OVMF under Bochs installs no ACPI tables, so Keel finds no MADT and
+    says it runs on the boot CPU alone (issue 13; test_smp.py has the
+    QEMU runs with several CPUs)."""
+    con, _ = run
+    assert ("keel: smp: no ACPI MADT from the firmware: 1 CPU (the boot "
+            "CPU) used") in con.text(), con.tail()
+
+
 def test_summary_counts_exits_per_vm(run):
     con, _ = run
     text = con.text()

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "arch/x86/dreg.h"
 #include "arch/x86/fpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "drivers/lapic_timer.h"
 #include "drivers/console.h"
@@ -155,6 +156,11 @@ int platform_xsetbv(uint32_t index, uint64_t value)
 }
 void lapic_timer_arm(uint64_t deadline_ns) { (void)deadline_ns; }
 void lapic_timer_idle(void) { unreachable("lapic_timer_idle"); }
+
+/* arch/x86/percpu.h: the tests run on the boot CPU alone. */
+unsigned percpu_index(void) { return 0; }
+void percpu_kick(unsigned index) { (void)index; }
+uint64_t percpu_online_mask(void) { return 1; }
 size_t fpu_area_size(void) { return 4096; }
 void fpu_init_area(void *area, uint64_t *xcr0)
 {

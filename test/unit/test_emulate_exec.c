@@ -936,6 +936,53 @@ static void test_protected32(void **state UNUSED)
     assert_int_equal(rd32(0x8), 0xcafef00d);
 }
 
+/* Another vCPU, on another CPU, writes race_val to race_gpa just before
+ * the walk's first A/D update of that entry (a copy-on-write
+ * write-protect racing the walk). */
+static gpa_t race_gpa;
+static uint32_t race_val;
+static unsigned cmpxchg_calls;
+
+static int f_cmpxchg_ram(void *ctx UNUSED, gpa_t gpa, uint64_t old,
+                         uint64_t new_val, unsigned size)
+{
+    assert_int_equal(size, 4);
+    cmpxchg_calls++;
+    if (gpa == race_gpa) {
+        wr32(gpa, race_val);
+        race_gpa = 0;
+    }
+    if (rd32(gpa) != (uint32_t)old)
+        return -EAGAIN;
+    wr32(gpa, (uint32_t)new_val);
+    return 0;
+}
+
+static void test_walk_ad_update_is_locked(void **state UNUSED)
+{
+    gpa_t gpa;
+    struct emu_ops locked = ops;
+    locked.cmpxchg_ram = f_cmpxchg_ram;
+
+    setup32();
+    st.cr0 |= CR0_PG | CR0_WP;
+    st.cr3 = 0x1000;
+    wr32(0x1000 + 4 * 1, 0x2000 | 7);             /* PDE for 4-8 MiB */
+    wr32(0x2000 + 4 * 3, 0x30000 | 3);            /* P, RW; A clear */
+    race_gpa = 0x2000 + 4 * 3;
+    race_val = 0x30000 | 1;                       /* RW taken away */
+    cmpxchg_calls = 0;
+    assert_int_equal(emulate_translate(&st, &locked, 0x403123, EMU_ACC_READ,
+                                       &gpa, &res), 0);
+    /* The walk saw the change and walked again: A set, RW stays clear (a
+     * plain write of the entry it first read would have put RW back). */
+    assert_int_equal(rd32(0x2000 + 4 * 3), 0x30000 | 0x21);
+    assert_true(cmpxchg_calls >= 3);
+    assert_int_equal(emulate_translate(&st, &locked, 0x403123, EMU_ACC_WRITE,
+                                       &gpa, &res), -EFAULT);
+    assert_int_equal(res.fault.error_code, 3);    /* P, W: write-protected */
+}
+
 static void test_paging32_and_pae(void **state UNUSED)
 {
     gpa_t gpa;
@@ -1148,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_unhandled_and_lengths),
         cmocka_unit_test(test_protected32),
         cmocka_unit_test(test_paging32_and_pae),
+        cmocka_unit_test(test_walk_ad_update_is_locked),
         cmocka_unit_test(test_real_mode),
     };
     ram = calloc(1, RAM_SIZE);

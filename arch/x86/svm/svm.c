@@ -4,6 +4,7 @@
  * 15.5 "VMRUN", 15.9-15.13 intercepts, 15.20 "Event Injection", 15.25
  * "Nested Paging". */
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
@@ -49,8 +50,10 @@
      | SVM_INTERCEPT_WBINVD                                                 \
      | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT)
 
-static hpa_t host_save_area;
-static struct vmcb *host_vmcb;   /* VMSAVE area for host-only state */
+/* Per physical CPU (arch/x86/percpu.h): the host save area VMRUN uses
+ * (VM_HSAVE_PA) and the VMSAVE area for host-only state (FS/GS/TR...). */
+static hpa_t host_save_area[PERCPU_MAX];
+static struct vmcb *host_vmcb[PERCPU_MAX];
 static uint32_t max_asid;
 struct svm_assists svm_assists;
 
@@ -80,13 +83,15 @@ static int svm_detect(void)
 
 static int svm_hw_enable(void)
 {
-    host_save_area = frame_alloc(1, PAGE_SIZE);
-    host_vmcb = kzalloc(sizeof(struct vmcb));
-    if (!host_save_area || !host_vmcb)
+    unsigned cpu = percpu_index();
+    hpa_t save = frame_alloc(1, PAGE_SIZE);
+    host_vmcb[cpu] = kzalloc(sizeof(struct vmcb));
+    if (!save || !host_vmcb[cpu])
         return -ENOMEM;
-    memset(hpa_ptr(host_save_area), 0, PAGE_SIZE);
+    host_save_area[cpu] = save;
+    memset(hpa_ptr(save), 0, PAGE_SIZE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, host_save_area);
+    wrmsr(MSR_VM_HSAVE_PA, save);
     return 0;
 }
 
@@ -262,13 +267,14 @@ static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
  * implements the MSR whatever the CPU model. */
 static void svm_load_tsc_aux(struct vcpu *v)
 {
-    static struct vcpu *aux_of;    /* whose TSC_AUX the CPU holds */
-    if (aux_of == v)
+    static struct vcpu *aux_of[PERCPU_MAX];  /* whose TSC_AUX each CPU holds */
+    struct vcpu **of = &aux_of[percpu_index()];
+    if (*of == v)
         return;
-    if (aux_of)
-        ((struct svm_vcpu *)aux_of->vendor)->tsc_aux = rdmsr(MSR_TSC_AUX);
+    if (*of)
+        ((struct svm_vcpu *)(*of)->vendor)->tsc_aux = rdmsr(MSR_TSC_AUX);
     wrmsr(MSR_TSC_AUX, ((struct svm_vcpu *)v->vendor)->tsc_aux);
-    aux_of = v;
+    *of = v;
 }
 
 /* The NMI window on SVM, which has no NMI-window intercept: while an NMI
@@ -355,7 +361,8 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
         s->flush = false;
     }
 
-    svm_vmrun(ptr_hpa(vmcb), v->state.gpr, ptr_hpa(host_vmcb));
+    svm_vmrun(ptr_hpa(vmcb), v->state.gpr,
+              ptr_hpa(host_vmcb[percpu_index()]));
 
     c->tlb_control = SVM_TLB_CONTROL_DO_NOTHING;
     state_from_vmcb(v, vmcb);

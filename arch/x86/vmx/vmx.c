@@ -7,6 +7,7 @@
  * Information". The control table with the reason for each bit is in
  * docs/vmx.md. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
@@ -20,7 +21,8 @@
 #include "mm/heap.h"
 
 struct vmx_caps vmx_caps;
-static hpa_t vmxon_region;
+/* Per physical CPU (arch/x86/percpu.h): its VMXON region. */
+static hpa_t vmxon_region[PERCPU_MAX];
 
 /* The controls Keel wants (docs/vmx.md has the table with reasons).
  * Pin-based (24.6.1): */
@@ -219,12 +221,13 @@ static int vmx_hw_enable(void)
     w_cr0(cr0);
     w_cr4(cr4);
 
-    vmxon_region = frame_alloc(1, PAGE_SIZE);
-    if (!vmxon_region)
+    hpa_t region = frame_alloc(1, PAGE_SIZE);
+    if (!region)
         return -ENOMEM;
-    memset(hpa_ptr(vmxon_region), 0, PAGE_SIZE);
-    *(uint32_t *)hpa_ptr(vmxon_region) = VMX_BASIC_REVISION(c->basic);
-    enum vmx_result r = vmxon(vmxon_region);
+    vmxon_region[percpu_index()] = region;
+    memset(hpa_ptr(region), 0, PAGE_SIZE);
+    *(uint32_t *)hpa_ptr(region) = VMX_BASIC_REVISION(c->basic);
+    enum vmx_result r = vmxon(region);
     if (r != VMX_OK) {
         log_err("VMX: VMXON failed (%s)", r == VMX_FAIL_INVALID ?
                 "VMfailInvalid: bad region or CR0/CR4 fixed bits" :
