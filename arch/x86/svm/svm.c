@@ -55,6 +55,12 @@
 static hpa_t host_save_area[PERCPU_MAX];
 static struct vmcb *host_vmcb[PERCPU_MAX];
 static uint32_t max_asid;
+/* Per physical CPU: the vCPU that last ran there. The ASID is the VM's,
+ * shared by its vCPUs, so another vCPU of the same VM on this CPU finds
+ * the TLB entries of the first one's address space under the same tag
+ * (VMRUN loading another guest CR3 flushes nothing, 15.16): svm_run then
+ * flushes the ASID. */
+static struct vcpu *last_run[PERCPU_MAX];
 struct svm_assists svm_assists;
 
 static int svm_detect(void)
@@ -356,13 +362,16 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
     */
     /* LAB 6 END */
     svm_nmi_window(v, c);
+    unsigned cpu = percpu_index();
+    if (last_run[cpu] != v && v->vm->nr_vcpus > 1)
+        s->flush = true;
+    last_run[cpu] = v;
     if (s->flush) {
         c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
         s->flush = false;
     }
 
-    svm_vmrun(ptr_hpa(vmcb), v->state.gpr,
-              ptr_hpa(host_vmcb[percpu_index()]));
+    svm_vmrun(ptr_hpa(vmcb), v->state.gpr, ptr_hpa(host_vmcb[cpu]));
 
     c->tlb_control = SVM_TLB_CONTROL_DO_NOTHING;
     state_from_vmcb(v, vmcb);
