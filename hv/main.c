@@ -156,8 +156,7 @@ static void start_cpus(const struct boot_info *bi)
 }
 
 /* May vm's vCPUs run where its cpus mask says? Every CPU named must be
- * running Keel; on VMX only the boot CPU (a VMCS is made on the boot CPU
- * and cannot move to another one without a VMCLEAR there: not done yet). */
+ * running Keel. */
 static bool pinning_ok(const struct vm_config *c)
 {
     int missing = pin_missing(c->cpus, percpu_online_mask());
@@ -165,11 +164,6 @@ static bool pinning_ok(const struct vm_config *c)
         log_err("vm %s: cpus names CPU %d, which Keel did not start "
                 "(online: %#llx); VM not created", c->name, missing,
                 (unsigned long long)percpu_online_mask());
-        return false;
-    }
-    if ((c->cpus & ~1ULL) && vendor == &vmx_ops) {
-        log_err("vm %s: pinning to a CPU other than the boot CPU is not "
-                "supported with VMX yet; VM not created", c->name);
         return false;
     }
     return true;

@@ -5,6 +5,7 @@
  * Fields", 24.11.3 "Initializing a VMCS", 26.2 "Checks on VMX Controls and
  * Host-State Area". */
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vmx/vmx.h"
 #include "hv/core/vm.h"
 #include "hv/exit/msr.h"
@@ -19,7 +20,10 @@
  * one would share linear-address TLB entries (28.1 "Virtual Processor
  * Identifiers"). 0 is the host's. */
 static uint16_t next_vpid = 1;
-static struct vcpu *current_vcpu;
+/* Per physical CPU: the vCPU whose VMCS is current there, and the vCPU
+ * whose lazily switched MSRs that CPU holds (vmx_make_current). */
+static struct vcpu *current_vcpu[PERCPU_MAX];
+static struct vcpu *msrs_of[PERCPU_MAX];
 
 uint64_t vmcs_read_named(uint32_t field, const char *name)
 {
@@ -182,20 +186,31 @@ int vmx_vmcs_init(struct vcpu *v)
                          msr_passthrough[i].flags);
     memset(hpa_ptr(x->vapic_page), 0, PAGE_SIZE);
 
-    /* 24.11.3: VMCLEAR initialises the region and makes it inactive and
-     * clear; VMPTRLD makes it current. */
+    x->cpu = -1;    /* no CPU has it yet: vmx_make_current activates it */
+    v->vendor = x;
+    return 0;
+}
+
+/* The first vmx_make_current of v, on the CPU that will run it (a pinned
+ * vCPU never moves): VMCLEAR initialises the region and makes it clear,
+ * VMPTRLD makes it current (24.11.3), then the one-time fields. The host
+ * state is this CPU's own (its GDT, TSS and GS base differ from the other
+ * CPUs'), which is why the VMCS is not filled on the CPU that created the
+ * vCPU: a VMCS active on one CPU must not be loaded on another without a
+ * VMCLEAR there first (24.1, 24.11.1). */
+static void vmcs_activate(struct vcpu *v, struct vmx_vcpu *x, unsigned cpu)
+{
     enum vmx_result r = vmclear(x->vmcs);
     if (r == VMX_OK)
         r = vmptrld(x->vmcs);
-    if (r != VMX_OK) {
-        log_err("VMX: VMCLEAR/VMPTRLD of a new VMCS failed (%s)",
-                r == VMX_FAIL_VALID ?
-                vmx_insn_error_name((uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR))
-                : "VMfailInvalid");
-        return -EIO;
-    }
-    v->vendor = x;
-    current_vcpu = v;
+    if (r != VMX_OK)
+        panic("VMX: VMCLEAR/VMPTRLD of the new VMCS of vm %s vcpu%u on "
+              "CPU %u failed (%s)", v->vm->name, v->id, cpu,
+              r == VMX_FAIL_VALID ? vmx_insn_error_name(
+              (uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR)) :
+              "VMfailInvalid");
+    x->cpu = (int)cpu;
+    current_vcpu[cpu] = v;
     write_controls(v, x);
     write_host_state();
     write_guest_constants();
@@ -205,7 +220,6 @@ int vmx_vmcs_init(struct vcpu *v)
     struct invvpid_desc d = { x->vpid, 0 };
     if (invvpid(INVVPID_SINGLE_CONTEXT, &d) != VMX_OK)
         log_warn("VMX: INVVPID for VPID %u failed", x->vpid);
-    return 0;
 }
 
 /* Pass-through MSRs the VMCS switches itself on entry and exit: the
@@ -219,31 +233,42 @@ static bool vmcs_switches_msr(uint32_t msr)
            msr == MSR_IA32_SYSENTER_EIP;
 }
 
+bool vmx_is_here(const struct vcpu *v)
+{
+    const struct vmx_vcpu *x = v->vendor;
+    return x && x->cpu == (int)percpu_index();
+}
+
 void vmx_make_current(struct vcpu *v)
 {
     struct vmx_vcpu *x = v->vendor;
-    static struct vcpu *msrs_of;   /* whose lazy MSRs are loaded */
+    unsigned cpu = percpu_index();
 
-    if (current_vcpu != v) {
+    if (x->cpu < 0) {
+        vmcs_activate(v, x, cpu);
+    } else if (x->cpu != (int)cpu) {
+        panic("VMX: vm %s vcpu%u's VMCS is active on CPU %d, not on CPU "
+              "%u (a vCPU never moves)", v->vm->name, v->id, x->cpu, cpu);
+    } else if (current_vcpu[cpu] != v) {
         enum vmx_result r = vmptrld(x->vmcs);
         if (r != VMX_OK)
             panic("VMX: VMPTRLD of vm %s vcpu%u failed (%s)", v->vm->name,
                   v->id, r == VMX_FAIL_VALID ? vmx_insn_error_name(
                   (uint32_t)vmcs_read(VMCS_VM_INSTRUCTION_ERROR)) :
                   "VMfailInvalid");
-        current_vcpu = v;
+        current_vcpu[cpu] = v;
     }
-    if (msrs_of != v) {
+    if (msrs_of[cpu] != v) {
         bool has_aux = vmx_caps.proc2 & SECONDARY_ENABLE_RDTSCP;
         for (unsigned i = 0; i < MSR_PASSTHROUGH_COUNT; i++) {
             uint32_t msr = msr_passthrough[i].index;
             if (vmcs_switches_msr(msr) || (msr == MSR_TSC_AUX && !has_aux))
                 continue;
-            if (msrs_of)
-                ((struct vmx_vcpu *)msrs_of->vendor)->lazy_msr[i] =
+            if (msrs_of[cpu])
+                ((struct vmx_vcpu *)msrs_of[cpu]->vendor)->lazy_msr[i] =
                     rdmsr(msr);
             wrmsr(msr, x->lazy_msr[i]);
         }
-        msrs_of = v;
+        msrs_of[cpu] = v;
     }
 }

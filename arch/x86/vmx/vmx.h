@@ -33,6 +33,10 @@ struct vmx_vcpu {
     hpa_t vapic_page;        /* virtual-APIC page for the TPR shadow */
     uint16_t vpid;           /* 24.6.12; 0 is the host's */
     bool launched;           /* VMLAUNCH done: VMRESUME from now on */
+    /* The physical CPU (arch/x86/percpu.h) on which the VMCS is active
+     * and whose host state it holds, or -1 before its first
+     * vmx_make_current. */
+    int cpu;
     bool flush;              /* INVEPT this VM's EPTP before the next entry */
     bool checked;            /* the software entry checks ran once */
     uint32_t proc;           /* primary controls as last written */
@@ -156,12 +160,21 @@ void vmcs_write_named(uint32_t field, const char *name, uint64_t val);
 const char *vmx_insn_error_name(uint32_t err);
 
 /* ---- Per-file entry points. */
-/* vmcs.c: allocate and fill v's VMCS (controls, host state, bitmaps, the
- * constant guest fields). Leaves it current. Returns 0 or -ENOMEM/-EIO. */
+/* vmcs.c: allocate v's VMCS region and bitmaps (4 KiB frames; the I/O
+ * bitmaps 8 KiB) and its VPID. No VMX instruction runs: the VMCS is
+ * initialised and filled (controls, host state, constant guest fields) by
+ * its first vmx_make_current, on the CPU that runs v. Returns 0 or
+ * -ENOMEM (frames or VPIDs used up). */
 int vmx_vmcs_init(struct vcpu *v);
-/* vmcs.c: make v's VMCS current (VMPTRLD) and switch the lazily loaded
- * guest MSRs if another vCPU ran last. */
+/* vmcs.c: make v's VMCS current on the calling CPU (VMPTRLD; the first
+ * time also VMCLEAR and the one-time fields, SDM 3C 24.11.3) and switch
+ * the lazily loaded guest MSRs if another vCPU ran last on this CPU.
+ * Panics if the VMCS is active on another CPU: a vCPU never moves. */
 void vmx_make_current(struct vcpu *v);
+/* vmcs.c: is v's VMCS active on the calling CPU, so VMREAD may reach it
+ * after vmx_make_current? False before v first ran and for a vCPU pinned
+ * to another CPU (the monitor on CPU 0 looking at it). */
+bool vmx_is_here(const struct vcpu *v);
 /* vmx_state.c: copy v->state, v->event and v->want_intr_window into the
  * current VMCS, and back after the exit (SDM 3C 24.4, 24.8.3). To the
  * VMCS: only the fields that differ from what it holds (all of them on

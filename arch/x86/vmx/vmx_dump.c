@@ -52,6 +52,15 @@ void vmx_dump(const struct vcpu *v)
         kprintf("keel: vm %s vcpu%u has no VMCS\n", v->vm->name, v->id);
         return;
     }
+    if (!vmx_is_here(v)) {
+        if (x->cpu < 0)
+            kprintf("keel: vm %s vcpu%u has not run yet: its VMCS is not "
+                    "filled\n", v->vm->name, v->id);
+        else
+            kprintf("keel: vm %s vcpu%u's VMCS is active on CPU %d; VMREAD "
+                    "reaches it only there\n", v->vm->name, v->id, x->cpu);
+        return;
+    }
     vmx_make_current((struct vcpu *)v);
     kprintf("keel: VMCS of vm %s vcpu%u at %#llx (VPID %u, %s; "
             "SDM 3C App. B)\n",

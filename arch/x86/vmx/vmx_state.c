@@ -293,6 +293,13 @@ void vmx_state_fetch(struct vcpu *v)
 
     if (x->lazy_valid)
         return;
+    /* The monitor may ask for a vCPU whose VMCS is not current here:
+     * another vCPU's on this CPU (then load it), or one active on another
+     * CPU or not run yet (then v->state as of its last fetch is all there
+     * is). */
+    if (!vmx_is_here(v))
+        return;
+    vmx_make_current(v);
     for (int i = 0; i < SEG_COUNT; i++) {
         if (is_lazy_seg(i)) {
             get_seg(i, &st->seg[i]);
