@@ -65,7 +65,11 @@ def bare(work, memory):
     from bench import bare_command   # bench imports this module
     cmd = bare_command(work, memory, "seabios", "console=ttyS0")
     cmd += ["-drive", f"file={image(work)},if=virtio,format=raw"]
-    con = Console(cmd, cwd=work)
+    return boot_and_measure(Console(cmd, cwd=work))
+
+
+def boot_and_measure(con):
+    """Wait for the guest's shell on con, run the dd workload, stop it."""
     try:
         con.expect("KEEL-GUEST-READY", timeout=300)
         con.expect(re.escape(PROMPT), timeout=60)
@@ -77,15 +81,9 @@ def bare(work, memory):
 def keel(work, memory):
     esp = keelrun.make_esp(work, linux_config(
         memory=memory, extra="device = virtio-blk-host:0\n"), linux_files())
-    con = Console(keelrun.qemu_command(esp, work, memory="1G", accel="tcg",
-                                       extra=host_disk(image(work))),
-                  cwd=work)
-    try:
-        con.expect("KEEL-GUEST-READY", timeout=300)
-        con.expect(re.escape(PROMPT), timeout=60)
-        return workload(con)
-    finally:
-        con.kill()
+    return boot_and_measure(Console(
+        keelrun.qemu_command(esp, work, memory="1G", accel="tcg",
+                             extra=host_disk(image(work))), cwd=work))
 
 
 def measure(memory="256M"):

@@ -7,11 +7,11 @@ Linux VMs at once, in two Keel boots side by side:
 
 Each loop is typed to its VM (Ctrl-] n between them) and timed in host
 seconds from the first keystroke to its end marker; the table gives both
-VMs' times and the ratio time-sliced / pinned of the slower one. Until
-host SMP lands (branch smp) Keel runs pinned VMs time-sliced on CPU 0
-too, so the ratio is about 1; with pinning and a multi-threaded TCG it
-should approach 2 (on a host with 3 free cores). Nothing is asserted
-(docs/bench.md)."""
+VMs' times and the ratio time-sliced / pinned of the slower one. With
+each VM on a CPU of its own and QEMU's multi-threaded TCG the ratio
+approaches 2 when the host has a free core for each QEMU CPU thread;
+on fewer host cores the threads share them and it stays lower.
+Nothing is asserted (docs/bench.md)."""
 import sys
 import tempfile
 import time

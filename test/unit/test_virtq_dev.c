@@ -320,6 +320,19 @@ static uint8_t *make_big_device(void)
     return big;
 }
 
+/* The end of a large read: nothing left to poll, status OK, every byte of
+ * the device in guest memory, the used length (data + status byte) and one
+ * interrupt. Frees big. */
+static void big_read_done(uint8_t *big)
+{
+    assert_false(virtio_dev_poll(&blk->vdev));
+    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
+    assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
+    assert_int_equal(used()->ring[0].len, BIG_SIZE + 1);
+    assert_int_equal(irqs[0], 1);
+    free(big);
+}
+
 /* A 2 MiB read (32 segments of size_max) through the bounce buffer (the
  * in-memory back end has no rwv by default): one notification moves at most the byte budget;
  * polls finish it; the data and used length are right and the driver
@@ -349,12 +362,7 @@ static void test_large_read_over_several_polls(void **state UNUSED)
         }
     }
     assert_int_equal(polls, BIG_SIZE / VIRTIO_BUDGET_BYTES - 1);
-    assert_false(virtio_dev_poll(&blk->vdev));
-    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
-    assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
-    assert_int_equal(used()->ring[0].len, BIG_SIZE + 1);
-    assert_int_equal(irqs[0], 1);
-    free(big);
+    big_read_done(big);
 }
 
 /* The same read with buffers taken in place (rwv): VIRTIO_BLK_STEP bytes
@@ -370,12 +378,7 @@ static void test_large_read_in_place(void **state UNUSED)
     assert_int_equal(ram[BIG_GPA + VIRTIO_BLK_STEP], 0);
     virtio_dev_poll(&blk->vdev);
     assert_int_equal(used()->idx, 1);
-    assert_false(virtio_dev_poll(&blk->vdev));
-    assert_int_equal(ram[STATUS_GPA], VIRTIO_BLK_S_OK);
-    assert_memory_equal(ram + BIG_GPA, big, BIG_SIZE);
-    assert_int_equal(used()->ring[0].len, BIG_SIZE + 1);
-    assert_int_equal(irqs[0], 1);
-    free(big);
+    big_read_done(big);
 }
 
 /* The same for a 2 MiB write, then many small requests: the chain budget
