@@ -142,6 +142,8 @@ void timer_init(void)
 uint64_t timer_tsc_hz(void) { return tsc_hz; }
 uint64_t timer_rdtsc(void) { return rdtsc(); }
 
+uint64_t timer_tsc_at_boot(void) { return tsc_at_boot; }
+
 uint64_t timer_now_ns(void)
 {
     /* Split the division so tsc * 1e9 never overflows 64 bits. */

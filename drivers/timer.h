@@ -17,6 +17,9 @@ uint64_t timer_tsc_hz(void);
 /* Read the host time-stamp counter. */
 uint64_t timer_rdtsc(void);
 
+/* The TSC value at which timer_now_ns() was 0. */
+uint64_t timer_tsc_at_boot(void);
+
 /* Wall-clock time from the host RTC, seconds since 1970-01-01 UTC. */
 uint64_t timer_wall_seconds(void);
 

@@ -35,14 +35,20 @@ static int write_system_time(const struct guest_mem *mem, gpa_t gpa,
     uint32_t mul;
     int8_t shift;
     pvclock_scale(timer_tsc_hz(), &mul, &shift);
-    /* Keel's TSC is constant-rate and shared by every vCPU, so one
-     * snapshot stays valid: the stable bit tells the guest so. */
+    /* Keel's TSC is constant-rate and shared by every vCPU, and the stable
+     * bit tells the guest it may compare clock readings made on different
+     * vCPUs without a guard (Linux then skips its last_value check). So
+     * every vCPU gets the same snapshot, Keel's time origin (TSC
+     * tsc_at_boot = 0 ns), as KVM's master clock does: each vCPU's clock
+     * is then one and the same function of the VM's TSC. A snapshot of
+     * "now" per vCPU, taken at different times from two separate reads
+     * (rdtsc, then timer_now_ns), left the vCPUs' clocks apart by the
+     * time between the reads and the rounding of mul/shift, so time could
+     * step back when a task went from one vCPU to the other. */
     ti->version |= 1;
     __asm__ volatile("" ::: "memory");
-    uint64_t tsc = timer_rdtsc();
-    uint64_t now = timer_now_ns();
-    ti->tsc_timestamp = tsc + tsc_offset;
-    ti->system_time = now;
+    ti->tsc_timestamp = timer_tsc_at_boot() + tsc_offset;
+    ti->system_time = 0;
     ti->tsc_to_system_mul = mul;
     ti->tsc_shift = shift;
     ti->flags = PVCLOCK_TSC_STABLE_BIT;

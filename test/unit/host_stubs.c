@@ -107,6 +107,8 @@ uint64_t timer_now_ns(void)
 }
 uint64_t timer_tsc_hz(void) { return stub_tsc_hz; }
 uint64_t timer_rdtsc(void) { return stub_now_ns * (stub_tsc_hz / 1000000000ULL); }
+uint64_t stub_tsc_at_boot;
+uint64_t timer_tsc_at_boot(void) { return stub_tsc_at_boot; }
 uint64_t timer_wall_seconds(void) { return stub_wall_seconds; }
 
 void platform_halt(void)

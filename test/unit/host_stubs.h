@@ -8,6 +8,7 @@ extern uint64_t stub_now_ns;       /* timer_now_ns() */
  * driver's wait loop takes its step (and moves stub_now_ns) here. */
 extern void (*stub_timer_hook)(void);
 extern uint64_t stub_tsc_hz;       /* timer_tsc_hz() */
+extern uint64_t stub_tsc_at_boot;  /* timer_tsc_at_boot() */
 extern uint64_t stub_wall_seconds; /* timer_wall_seconds() */
 
 /* serial_write() output between begin and end goes to a buffer; end

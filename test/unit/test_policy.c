@@ -218,6 +218,38 @@ static void test_pvclock_scale(void **state)
     }
 }
 
+/* Every vCPU's kvmclock snapshot is the same (Keel's time origin), whenever
+ * its MSR was written: with the stable bit the guest compares readings of
+ * different vCPUs unguarded, so they must be one function of the TSC. */
+static void test_pvclock_one_snapshot_for_every_vcpu(void **state)
+{
+    static uint8_t ram[8192] __attribute__((aligned(4096)));
+    struct guest_mem mem = { .nr_slots = 1 };
+    mem.slots[0] = (struct mem_slot){ .gpa = 0, .size = sizeof(ram),
+                                      .hpa = (hpa_t)(uintptr_t)ram };
+    struct pvclock a = { 0 }, b = { 0 };
+    uint64_t saved_now = stub_now_ns, saved_boot = stub_tsc_at_boot;
+    stub_tsc_at_boot = 12345;
+    stub_now_ns = 1000000;
+    assert_int_equal(pvclock_wrmsr(&a, &mem, 500, MSR_KVM_SYSTEM_TIME_NEW,
+                                   0x100 | 1), 0);
+    stub_now_ns = 7777777777ULL;      /* the second vCPU starts later */
+    assert_int_equal(pvclock_wrmsr(&b, &mem, 500, MSR_KVM_SYSTEM_TIME_NEW,
+                                   0x200 | 1), 0);
+    const struct pvclock_vcpu_time_info *ta = (void *)(ram + 0x100);
+    const struct pvclock_vcpu_time_info *tb = (void *)(ram + 0x200);
+    assert_int_equal(ta->tsc_timestamp, 12345 + 500);
+    assert_int_equal(ta->system_time, 0);
+    assert_int_equal(tb->tsc_timestamp, ta->tsc_timestamp);
+    assert_int_equal(tb->system_time, ta->system_time);
+    assert_int_equal(tb->tsc_to_system_mul, ta->tsc_to_system_mul);
+    assert_int_equal(tb->tsc_shift, ta->tsc_shift);
+    assert_true(tb->flags & PVCLOCK_TSC_STABLE_BIT);
+    assert_int_equal(ta->version & 1, 0);
+    stub_now_ns = saved_now;
+    stub_tsc_at_boot = saved_boot;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_tsc_offset),
         cmocka_unit_test(test_passthrough_list_is_guest_state_only),
         cmocka_unit_test(test_pvclock_scale),
+        cmocka_unit_test(test_pvclock_one_snapshot_for_every_vcpu),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
