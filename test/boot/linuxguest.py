@@ -108,12 +108,18 @@ class Partitions:
         return lines, int(m.group(1))
 
     def start(self, vm, cmd):
-        """Type cmd to vm and return at once (other VMs' commands can run
-        meanwhile); finish() waits for it. Returns its tag."""
+        """Type cmd to vm and return once the shell has echoed it (other
+        VMs' commands can run meanwhile); finish() waits for it. Returns
+        its tag."""
         self.switch_to(vm)
         self.serial += 1
         tag = f"{vm}{self.serial}"
         self.con.sendline(f"{cmd}; echo @@EN''D-{tag}:$?@@")
+        # The shell's echo of the line's end: the VM has taken every typed
+        # byte, so moving the input on (which drops bytes a VM has not
+        # taken yet) cannot cut the command short. (A line longer than the
+        # terminal is echoed wrapped: keep cmd short.)
+        self.con.expect(re.escape(f"@@EN''D-{tag}:$?@@"), timeout=60)
         return tag
 
     def finish(self, tags, timeout=600):
