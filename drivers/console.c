@@ -5,6 +5,7 @@
 #include "drivers/i8042.h"
 #include "drivers/psf.h"
 #include "drivers/serial.h"
+#include "drivers/timer.h"
 #include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/string.h"
@@ -20,6 +21,11 @@ static bool screen_on;
 static bool held;               /* console_screen_hold .. _map */
 static char held_text[2048];
 static size_t held_len;
+/* During a burst of scrolling lines the screen is redrawn at most this
+ * many times a second (fbcon.h, stale); console_screen_flush draws the
+ * rest when the burst is over. */
+#define SCREEN_REDRAWS_PER_S 20
+static uint64_t last_redraw_tsc;
 
 static bool above_4g(void)
 {
@@ -71,6 +77,23 @@ void console_write_screen(const char *s, size_t n)
         return;
     }
     fbcon_write(&screen, s, n);
+    if (fbcon_stale(&screen)) {
+        /* Before the TSC is calibrated (early boot, a few lines) every
+         * write is drawn at once. */
+        uint64_t hz = timer_tsc_hz(), now = timer_rdtsc();
+        if (!hz || now - last_redraw_tsc >= hz / SCREEN_REDRAWS_PER_S) {
+            fbcon_flush(&screen);
+            last_redraw_tsc = now;
+        }
+    }
+}
+
+void console_screen_flush(void)
+{
+    if (screen_on && !held && fbcon_stale(&screen)) {
+        fbcon_flush(&screen);
+        last_redraw_tsc = timer_rdtsc();
+    }
 }
 
 void console_write(const char *s, size_t n)

@@ -41,6 +41,11 @@ void console_write_raw(const char *s, size_t n);
  * the boot messages printed before ExitBootServices). */
 void console_write_screen(const char *s, size_t n);
 
+/* Draw what a burst of scrolling output left undrawn on the screen
+ * (drivers/fbcon.h, stale): writes redraw the screen at most 20 times a
+ * second. Called when Keel idles or waits, and before it stops. */
+void console_screen_flush(void);
+
 /* The next typed byte: from the serial port if one is waiting there,
  * else from the PS/2 keyboard (drivers/i8042.h, which must have been
  * started by i8042_init); -1 when none is waiting. */

@@ -108,7 +108,7 @@ static void scroll_up(struct fbcon *con)
     memmove(con->cells[0], con->cells[1],
             sizeof(con->cells[0]) * (con->rows - 1));
     clear_cells(con, con->rows - 1, 0, con->cols);
-    redraw(con);
+    con->stale = true;      /* drawn by fbcon_flush */
 }
 
 static void newline(struct fbcon *con)
@@ -125,7 +125,7 @@ static void put_char(struct fbcon *con, uint8_t c)
     if (con->col >= con->cols)
         newline(con);        /* wrap: the line was full */
     con->cells[con->row][con->col] = c;
-    if (con->shown[con->row][con->col] != c)
+    if (!con->stale && con->shown[con->row][con->col] != c)
         draw_cell(con, con->row, con->col);
     con->col++;
 }
@@ -162,7 +162,8 @@ static void csi(struct fbcon *con, uint8_t final)
     default:    /* colours (m) and the rest: ignored */
         return;
     }
-    redraw(con);
+    if (!con->stale)
+        redraw(con);
 }
 
 /* One byte inside an escape sequence. */
@@ -231,6 +232,21 @@ void fbcon_write(struct fbcon *con, const char *s, size_t n)
             break;      /* other control bytes (BEL, XON, ...) draw nothing */
         }
     }
+    if (!con->stale)
+        cursor_show(con);
+}
+
+bool fbcon_stale(const struct fbcon *con)
+{
+    return con->stale;
+}
+
+void fbcon_flush(struct fbcon *con)
+{
+    if (!con->stale)
+        return;
+    redraw(con);
+    con->stale = false;
     cursor_show(con);
 }
 
@@ -258,6 +274,7 @@ int fbcon_init(struct fbcon *con, const struct fb_info *fb,
     memset(con->cells, ' ', sizeof(con->cells));
     memset(con->shown, ' ', sizeof(con->shown));
     con->cursor_on = false;
+    con->stale = false;
     cursor_show(con);
     return 0;
 }

@@ -51,6 +51,10 @@ struct fbcon {
      * and never reads video memory. */
     uint8_t cells[FBCON_MAX_ROWS][FBCON_MAX_COLS];
     uint8_t shown[FBCON_MAX_ROWS][FBCON_MAX_COLS];
+    /* A scroll moved the grid and the pixels are not redrawn yet: a
+     * scroll changes nearly every cell (about a million pixel stores at
+     * 1280x800), so a burst of lines is drawn once, by fbcon_flush. */
+    bool stale;
 };
 
 /* Take fb for a console of font's cells (light grey on black), clear it and
@@ -61,7 +65,17 @@ struct fbcon {
 int fbcon_init(struct fbcon *con, const struct fb_info *fb,
                const struct psf_font *font);
 
-/* Draw n bytes of text at the cursor (bytes above 0x7F as '?'). */
+/* Put n bytes of text at the cursor (bytes above 0x7F as '?'). Text on
+ * the current screen is drawn at once; once a line scrolls the screen,
+ * the pixels wait for fbcon_flush (con->stale) so a burst of output costs
+ * one redraw instead of one per line. */
 void fbcon_write(struct fbcon *con, const char *s, size_t n);
+
+/* Has a scroll left the pixels behind the text grid? */
+bool fbcon_stale(const struct fbcon *con);
+
+/* Bring the pixels in line with the grid (only the cells that differ)
+ * and show the cursor. Cheap when nothing is stale. */
+void fbcon_flush(struct fbcon *con);
 
 #endif

@@ -14,6 +14,7 @@
 #include "hv/debug/monitor.h"
 #include "hv/machine/machine.h"
 #include "hv/machine/pc.h"
+#include "drivers/console.h"
 #include "hv/machine/vconsole.h"
 #include "hv/machine/virtio_devices.h"
 #include "hv/net/net.h"
@@ -54,6 +55,7 @@ static int console_key(void)
 static void poll_input(uint64_t now)
 {
     last_poll_ns = now;
+    console_screen_flush();   /* what a burst of output left undrawn */
     if (vconsole_poll_input(all_vms, nr_all_vms, console_key))
         last_input_ns = now;
 }

@@ -1,6 +1,6 @@
 """A smoke run of every libFuzzer target (test/fuzz/fuzz_*.c, built by
 `make fuzz-build`; docs/fuzzing.md): each for KEEL_FUZZ_SECONDS seconds
-(default 60) from its seeds and the corpus earlier runs left in
+(default 20) from its seeds and the corpus earlier runs left in
 build/fuzz/corpus/. A crash, a sanitizer report, a broken invariant or a
 hang is a failure that shows the last lines of the fuzzer's output; the
 input that caused it is in build/fuzz/crashes/<target>/. The long runs
@@ -17,7 +17,7 @@ SPEC = importlib.util.spec_from_file_location("fuzz", ROOT / "scripts" /
                                               "fuzz.py")
 fuzz = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(fuzz)
-SECONDS = int(os.environ.get("KEEL_FUZZ_SECONDS", "60"))
+SECONDS = int(os.environ.get("KEEL_FUZZ_SECONDS", "20"))
 
 
 @pytest.fixture(scope="module")

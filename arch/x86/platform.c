@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/platform.h"
 #include "drivers/acpi_host.h"
+#include "drivers/console.h"
 #include "drivers/serial.h"
 #include "lib/errno.h"
 #include "lib/log.h"
@@ -52,6 +53,7 @@ void platform_set_test_exit(bool on) { test_exit = on; }
 
 void platform_halt(void)
 {
+    console_screen_flush();   /* the last lines stay readable */
     for (;;) {
         cli();
         hlt();
@@ -60,6 +62,7 @@ void platform_halt(void)
 
 void platform_poweroff(int status)
 {
+    console_screen_flush();
     test_mode_exit(status);
     acpi_host_poweroff();
     kprintf("keel: power-off not available here; halted\n");
@@ -69,6 +72,7 @@ void platform_poweroff(int status)
 void platform_fatal(void)
 {
     percpu_stop_others();
+    console_screen_flush();   /* the panic message, on the screen too */
     test_mode_exit(KEEL_STATUS_FATAL);
     platform_halt();
 }

@@ -267,8 +267,10 @@ static bool read_line(char *buf, size_t size)
     size_t len = 0;
     for (;;) {
         int c = console_getc();
-        if (c < 0)
+        if (c < 0) {
+            console_screen_flush();   /* the last output, before waiting */
             continue;
+        }
         if (c == '\r' || c == '\n') {
             console_write("\n", 1);
             buf[len] = '\0';

@@ -7,15 +7,16 @@ lease, fetches a 16 MiB file from an HTTP server this test runs on the
 host's loopback (10.0.2.2 from the guest) and checks its SHA-256, and the
 host reaches an HTTP server in the guest through a QEMU host forward.
 The same checks run on the VMX path under Bochs, whose e1000 and slirp
-network stand in for QEMU's (a 1 MiB file there: Bochs is slow).
+network stand in for QEMU's (a 1 MiB file there: Bochs is slow), in
+test_vmx.py's one Bochs Linux boot.
 
 Only loopback addresses are used; every wait is bounded; failures show the
 last console lines. Needs `make linux`.
 """
+import contextlib
 import functools
 import hashlib
 import http.server
-import os
 import random
 import re
 import socket
@@ -27,7 +28,7 @@ import pytest
 
 import keelrun
 from console import scaled
-from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
+from linuxguest import linux_config, linux_files, sh, wait_shell
 
 MiB = 1 << 20
 BLOB_MIB = 16
@@ -59,11 +60,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def http_blob(tmp_path):
-    """Files of pseudo-random bytes served on 127.0.0.1:<port>: `blob`
-    (16 MiB) and `small` (1 MiB); yields (port, {name: sha256 hex})."""
-    www = tmp_path / "www"
+@contextlib.contextmanager
+def serve_blobs(www):
+    """Files of pseudo-random bytes written to the new directory www and
+    served on 127.0.0.1:<port>: `blob` (16 MiB) and `small` (1 MiB);
+    yields (port, {name: sha256 hex}) until the with block ends."""
     www.mkdir()
     sums = {}
     rnd = random.Random(5)
@@ -75,10 +76,19 @@ def http_blob(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_address[1], sums
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    try:
+        yield server.server_address[1], sums
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def http_blob(tmp_path):
+    """serve_blobs for one test."""
+    with serve_blobs(tmp_path / "www") as served:
+        yield served
 
 
 def quoted(lines):
@@ -172,32 +182,3 @@ def test_dhcp_fetch_and_hostfwd(boot, http_blob, nic):
     net_checks(con, port, sums, hostport, "blob", BLOB_MIB, FETCH_TIMEOUT,
                nic)
     poweroff_and_report(con, 120)
-
-
-BOCHS_TIMEOUT = int(os.environ.get("KEEL_BOCHS_LINUX_TIMEOUT", "1500"))
-
-
-def test_dhcp_fetch_and_hostfwd_under_bochs_vmx(tmp_path, http_blob):
-    """The VMX path, and Bochs' e1000 (82540EM) with its slirp network."""
-    assert (LINUX / "vmlinuz").exists(), "no Linux guest: run make linux"
-    port, sums = http_blob
-    hostport = free_port()
-    slirp = tmp_path / "slirp.conf"
-    # Bochs ignores a slirp file whose first line is not this header.
-    slirp.write_text("# slirp config\n"
-                     f"hostfwd = tcp:127.0.0.1:{hostport}-:{GUEST_PORT}\n")
-    rc = (f"pci: enabled=1, chipset=i440fx, slot1=e1000\n"
-          f"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp, "
-          f"script={slirp}\n")
-    esp = keelrun.make_esp(tmp_path,
-                           linux_config(extra="device = virtio-net\n"),
-                           linux_files())
-    con = keelrun.bochs_console(esp, tmp_path, keelrun.BOCHS_VMX_CPU,
-                                memory_mb=1024, extra_rc=rc)
-    try:
-        con.expect("keel: VMX enabled", timeout=300)
-        wait_shell(con, timeout=BOCHS_TIMEOUT)
-        net_checks(con, port, sums, hostport, "small", SMALL_MIB, 600)
-        poweroff_and_report(con, 300)
-    finally:
-        con.kill()

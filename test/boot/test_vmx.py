@@ -3,7 +3,8 @@ here; QEMU's TCG has none). The foundation test guests run with the same
 expected output as on the SVM path: the test functions of test_guests.py
 are collected here again with a `run` fixture that boots Bochs once per
 vendor (corei7_skylake_x: VMX; ryzen: SVM) -- one test list, two vendors.
-Then Debian's kernel boots under Bochs VMX to its banner and shell.
+Then Debian's kernel boots once under Bochs VMX to its banner and shell,
+with Keel's LAPIC in x2APIC mode and virtio-net over Bochs' e1000.
 
 The conformance guests of test_conformance.py run in the same boots, so
 docs/platform.md's VMX column is tested here.
@@ -18,7 +19,9 @@ import pytest
 import keelrun
 import test_conformance
 import test_guests
+import test_virtio_net
 from linuxguest import LINUX, linux_config, linux_files, sh, wait_shell
+from test_x2apic import X2APIC_LINE, with_x2apic
 # The shared test list: each of these runs once per vendor below.
 from test_guests import (  # noqa: F401
     test_cpuid, test_flat_binary, test_fpu_state_is_per_vm, test_hlt,
@@ -155,28 +158,51 @@ def test_no_vm_entry_failed(run):
 # --- Linux under Bochs VMX ------------------------------------------------
 # Bare Debian Linux needs 2-3 minutes to userspace under Bochs; under Keel
 # on Bochs VMX it reaches the banner in about 4 minutes here (every port and
-# LAPIC access is an exit), and the shell commands and power-off then take
-# seconds, so the full test runs in every `make test`.
+# LAPIC access is an exit). So the suite boots it once, and that one boot
+# carries every Bochs-only Linux check: the VMX path, Keel's own LAPIC in
+# x2APIC mode (test_x2apic.py: `x2apic = force`; corei7_skylake_x has
+# x2APIC), and virtio-net over Bochs' e1000 and slirp network
+# (test_virtio_net.py's checks with a 1 MiB file). The tests below run in
+# file order on that boot; the last one powers it off.
 LINUX_BOOT_TIMEOUT = int(os.environ.get("KEEL_BOCHS_LINUX_TIMEOUT", "1500"))
 
 
 @pytest.fixture(scope="module")
 def linux_vmx(tmp_path_factory):
+    """Keel with one Linux VM (virtio-net) under Bochs VMX, x2APIC forced,
+    an e1000 with slirp forwarding a free host port to the guest's httpd;
+    con.http is (blob server port, {name: sha256}, forwarded host port)."""
     assert (LINUX / "vmlinuz").exists(), "no Linux guest: run make linux"
     tmp = tmp_path_factory.mktemp("bochs-linux")
-    esp = keelrun.make_esp(tmp, linux_config(), linux_files())
-    con = keelrun.bochs_console(esp, tmp, keelrun.BOCHS_VMX_CPU,
-                                memory_mb=1024)
-    yield con
-    con.kill()
+    with test_virtio_net.serve_blobs(tmp / "www") as (port, sums):
+        hostport = test_virtio_net.free_port()
+        slirp = tmp / "slirp.conf"
+        # Bochs ignores a slirp file whose first line is not this header.
+        slirp.write_text("# slirp config\n"
+                         f"hostfwd = tcp:127.0.0.1:{hostport}-:"
+                         f"{test_virtio_net.GUEST_PORT}\n")
+        rc = (f"pci: enabled=1, chipset=i440fx, slot1=e1000\n"
+              f"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=slirp, "
+              f"script={slirp}\n")
+        cfg = with_x2apic(linux_config(extra="device = virtio-net\n"))
+        esp = keelrun.make_esp(tmp, cfg, linux_files())
+        con = keelrun.bochs_console(esp, tmp, keelrun.BOCHS_VMX_CPU,
+                                    memory_mb=1024, extra_rc=rc)
+        con.http = (port, sums, hostport)
+        yield con
+        con.kill()
 
 
 def test_linux_boots_to_banner_under_vmx(linux_vmx):
     linux_vmx.expect("keel: VMX enabled", timeout=300)
+    if not X2APIC_LINE.search(linux_vmx.text()):
+        linux_vmx.fail("Keel did not log its LAPIC in x2APIC mode")
     wait_shell(linux_vmx, timeout=LINUX_BOOT_TIMEOUT)
 
 
-def test_linux_shell_timer_and_poweroff_under_vmx(linux_vmx):
+def test_linux_shell_and_timer_under_vmx(linux_vmx):
+    """The guest's LAPIC timer ticks: Keel's wake-ups and time slices come
+    from the host LAPIC timer, here programmed through x2APIC MSRs."""
     out, rc = sh(linux_vmx, "uname -r", timeout=300)
     release = (LINUX / "kernel-release").read_text().strip()
     assert rc == 0 and out.strip() == release, linux_vmx.tail()
@@ -184,6 +210,17 @@ def test_linux_shell_timer_and_poweroff_under_vmx(linux_vmx):
     sh(linux_vmx, "sleep 1", timeout=300)
     second, _ = sh(linux_vmx, "grep LOC: /proc/interrupts", timeout=300)
     assert int(second.split()[1]) > int(first.split()[1]), (first, second)
+
+
+def test_virtio_net_over_bochs_e1000_under_vmx(linux_vmx):
+    """Bochs' e1000 (82540EM) and slirp network stand in for QEMU's: DHCP,
+    a 1 MiB fetch with its SHA-256, the host reaching the guest's httpd."""
+    port, sums, hostport = linux_vmx.http
+    test_virtio_net.net_checks(linux_vmx, port, sums, hostport, "small",
+                               test_virtio_net.SMALL_MIB, 600)
+
+
+def test_linux_poweroff_under_vmx(linux_vmx):
     linux_vmx.sendline("poweroff -f")
     linux_vmx.expect(r"keel: vm linux: ended \(power-off\): ACPI S5",
                      timeout=300)

@@ -69,6 +69,7 @@ void serial_write_raw(const char *s, size_t n) { serial_write(s, n); }
  * there in host tests. */
 void console_write(const char *s, size_t n) { serial_write(s, n); }
 void console_write_raw(const char *s, size_t n) { serial_write(s, n); }
+void console_screen_flush(void) {}
 
 /* Console input: the bytes of stub_console_input(), then -1 ("nothing
  * waiting"). A reader that polls on after its script ran out (the

@@ -142,10 +142,18 @@ static void test_wrap_and_scroll(void **state UNUSED)
     assert_string_equal(screen_row(0), "0123456789");
     assert_string_equal(screen_row(1), "ab");
     put("\nline3\nline4");             /* the fourth line scrolls */
+    /* The scroll moved the grid; the pixels wait for fbcon_flush (a
+     * burst of lines is drawn once). */
+    assert_true(fbcon_stale(&con));
+    assert_string_equal(screen_row(0), "0123456789");
+    assert_string_equal(screen_row(2), "line3");
+    fbcon_flush(&con);
+    assert_false(fbcon_stale(&con));
     assert_string_equal(screen_row(0), "ab");
     assert_string_equal(screen_row(1), "line3");
     assert_string_equal(screen_row(2), "line4");
     put("\r\n");
+    fbcon_flush(&con);
     assert_string_equal(screen_row(0), "line3");
     assert_string_equal(screen_row(1), "line4");
     assert_string_equal(screen_row(2), "");
