@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/svm.h"
+#include "drivers/lapic.h"
 #include "arch/x86/virt_facts.h"
 #include "hv/core/vendor.h"
 #include "hv/core/virt_check.h"
@@ -319,6 +320,25 @@ static void svm_nmi_after_exit(struct vcpu *v, const struct vmcb *vmcb)
     }
 }
 
+/* QEMU's TCG (the machine without next-RIP save, svm_assist.h) delivers
+ * an EVENTINJ external interrupt inside its VMRUN and leaves the vector
+ * behind as its CPU's pending exception (QEMU 7.2
+ * target/i386/tcg/sysemu/svm_helper.c, helper_vmrun: exception_index is
+ * set and never cleared on that path). The next #VMEXIT overwrites it;
+ * but if QEMU's CPU loop is asked to stop first (another host CPU's TLB
+ * flush or exclusive section, a round-robin switch), it delivers the
+ * vector a second time wherever the guest is, whatever RFLAGS.IF says.
+ * Linux then takes a timer interrupt inside a spin_lock_irqsave section
+ * and deadlocks on that lock, or corrupts what the lock protects: the RCU
+ * stalls and soft lockups of pinned SMP guests here. A host interrupt
+ * pending at VMRUN makes QEMU take an INTR #VMEXIT right after the
+ * delivery, which clears the stale vector: a self-IPI of the kick vector
+ * (percpu.h, handled as a kick) costs one exit per injected interrupt. */
+static void stale_intr_workaround(void)
+{
+    lapic_self_ipi(HOST_KICK_VECTOR);
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *exit)
 {
     struct svm_vcpu *s = v->vendor;
@@ -336,6 +356,8 @@ static void svm_run(struct vcpu *v, struct vm_exit *exit)
             s->iret_seen = false;
         }
         vmcb->save.dr6 |= v->event.dr6;   /* a #DB trap's DR6 bits */
+        if (v->event.type == EVENT_EXT_INT && !svm_assists.nrips)
+            stale_intr_workaround();
         c->eventinj = v->event.vector |
                       ((uint64_t)v->event.type << SVM_EVTINJ_TYPE_SHIFT) |
                       (v->event.has_error ? SVM_EVTINJ_EV : 0) |
