@@ -173,6 +173,14 @@ void vcpu_kick(struct vcpu *v)
         percpu_kick(v->pcpu);
 }
 
+bool vcpu_shares_cpu(const struct vcpu *v)
+{
+    for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
+        if (v->vm->vcpus[i] != v && v->vm->vcpus[i]->pcpu == v->pcpu)
+            return true;
+    return false;
+}
+
 /* Per physical CPU: the vCPU whose x87/SSE/AVX state and XCR0 are in that
  * CPU now (each vCPU only ever runs on its own CPU, v->pcpu). */
 static struct vcpu *fpu_owners[PERCPU_MAX];

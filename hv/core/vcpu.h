@@ -122,6 +122,12 @@ struct vcpu {
  * do: an interrupt made pending in its vLAPIC, its VM's end or reset. */
 void vcpu_kick(struct vcpu *v);
 
+/* Does another vCPU of v's VM run on v's physical CPU (time-sliced with
+ * it)? Only then can a vCPU spinning on PAUSE be waiting for a sibling
+ * that is not running; pinned vCPUs on CPUs of their own never are.
+ * Valid once the VM's vCPUs exist (machine.c sets pcpu first). */
+bool vcpu_shares_cpu(const struct vcpu *v);
+
 /* Queue an exception for the guest (replaces a pending external interrupt,
  * which is re-requested later; SDM 3A 6.9 priorities are kept simple: the
  * fault wins). */

@@ -168,8 +168,11 @@ static int svm_vcpu_init(struct vcpu *v)
      * holder, an IPI's answer) that shares this CPU: exit after
      * PAUSE_FILTER_COUNT of them so the scheduler runs that one (15.14.4
      * "Pause Intercept Filtering"; without the filter feature, as under
-     * QEMU TCG, every PAUSE exits). A one-vCPU VM has nobody to wait for. */
-    if (v->vm->nr_vcpus > 1) {
+     * QEMU TCG, every PAUSE exits). A one-vCPU VM has nobody to wait for,
+     * and a pinned vCPU's siblings run on CPUs of their own: exiting would
+     * only slow the spin (under TCG, an exit per PAUSE through the
+     * hypervisor lock). */
+    if (vcpu_shares_cpu(v)) {
         c->intercept_misc1 |= SVM_INTERCEPT_PAUSE;
         c->pause_filter_count = PAUSE_FILTER_COUNT;
     }
