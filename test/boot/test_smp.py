@@ -2,10 +2,11 @@
 -smp 3 under OVMF) and runs a 2-vCPU Linux VM pinned with `cpus = 1-2`
 on CPUs 1 and 2 in parallel: both vCPUs accumulate time while two
 CPU-bound processes run, and a minute of fork/exec and mmap/munmap across
-the vCPUs leaves no oops or BUG. A soft lockup / RCU stall under that
-stress, sometimes keeping it from finishing, is a known, open problem
-(docs/architecture.md, "Several CPUs", Known limits): both of those
-tests are expected failures, shown as xfailed (or XPASS) in the summary. One Keel boot for the Linux
+the vCPUs leaves no oops, BUG, soft lockup or RCU stall. (Those stalls
+had two causes, both fixed: QEMU 7.2 TCG re-delivering an injected
+interrupt regardless of RFLAGS.IF, and a ticket lock convoying when the
+host deschedules QEMU's threads; docs/architecture.md, "Several CPUs".)
+One Keel boot for the Linux
 tests (module fixture) and one short boot with -smp 1 (fallback and the
 refusal of a VM pinned to a CPU that is not there)."""
 import re
@@ -66,11 +67,6 @@ def test_both_vcpus_accumulate_time(guest):
         assert after[cpu] - before[cpu] >= 100, (before, after)
 
 
-@pytest.mark.xfail(strict=False, reason="known open problem: in about 1 "
-                   "run in 3 on the shared 2-core machine the pinned guest "
-                   "stalls (RCU stall / soft lockup) under this stress and "
-                   "it does not finish (docs/architecture.md, Several CPUs, "
-                   "Known limits)")
 def test_fork_exec_mmap_stress(guest):
     """About 60 s of fork/exec (busybox applets run as new processes) and
     mmap/munmap (dd's 1 MiB buffers) in two loops, on both vCPUs: they
@@ -82,16 +78,12 @@ def test_fork_exec_mmap_stress(guest):
                  timeout=240)
     assert rc == 0 and "stress-done" in out, out
     # Case matters: "BUG:" is the kernel's, "report a bug" is not. The
-    # soft-lockup report is left to the next test.
+    # soft-lockup report ("BUG: soft lockup") is the next test's.
     out, _ = sh(guest, "dmesg | grep -E 'Oops|BUG:|general protection' | "
                        "grep -v 'soft lockup' || echo clean")
     assert out.strip() == "clean", out
 
 
-@pytest.mark.xfail(strict=False, reason="known: about 1 stress run in 3 on "
-                   "the shared 2-core machine has the guest report a soft "
-                   "lockup / RCU stall (docs/architecture.md, Several CPUs, "
-                   "Known limits)")
 def test_no_soft_lockup_or_rcu_stall(guest):
     out, _ = sh(guest, "dmesg | grep -E 'soft lockup|rcu.*stall' || "
                        "echo clean")
