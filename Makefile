@@ -196,7 +196,7 @@ usb: deps all linux
 # busy by design, timeouts are stretched 2x unless KEEL_TIMEOUT_SCALE says
 # otherwise (test/boot/console.py).
 test: deps all unit linux fuzz-build
-	@KEEL_TIMEOUT_SCALE=$${KEEL_TIMEOUT_SCALE:-2} $(PYTEST) -q -n 2 \
+	@KEEL_TIMEOUT_SCALE=$${KEEL_TIMEOUT_SCALE:-2} $(PYTEST) -q -n 2 --durations=15 \
 		--dist loadfile test/
 
 # The same suite beside stress-ng on every CPU, waits stretched 3x
