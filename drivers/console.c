@@ -80,11 +80,9 @@ void console_write_screen(const char *s, size_t n)
     if (fbcon_stale(&screen)) {
         /* Before the TSC is calibrated (early boot, a few lines) every
          * write is drawn at once. */
-        uint64_t hz = timer_tsc_hz(), now = timer_rdtsc();
-        if (!hz || now - last_redraw_tsc >= hz / SCREEN_REDRAWS_PER_S) {
-            fbcon_flush(&screen);
-            last_redraw_tsc = now;
-        }
+        uint64_t hz = timer_tsc_hz();
+        if (!hz || timer_rdtsc() - last_redraw_tsc >= hz / SCREEN_REDRAWS_PER_S)
+            console_screen_flush();
     }
 }
 

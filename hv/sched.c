@@ -6,6 +6,7 @@
  * PAUSE loop), or its VM ends. When nothing can run, the CPU sleeps until
  * the next timer, a kick from another CPU, or a typed key. Everything
  * here runs under sched_lock except the guest itself and the sleep. */
+#include "drivers/console.h"
 #include "drivers/lapic_timer.h"
 #include "drivers/timer.h"
 #include "hv/core/inject.h"
@@ -14,7 +15,6 @@
 #include "hv/debug/monitor.h"
 #include "hv/machine/machine.h"
 #include "hv/machine/pc.h"
-#include "drivers/console.h"
 #include "hv/machine/vconsole.h"
 #include "hv/machine/virtio_devices.h"
 #include "hv/net/net.h"

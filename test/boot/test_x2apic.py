@@ -10,9 +10,9 @@ x2APIC boot runs under Bochs (corei7_skylake_x has x2APIC, and VMX), in
 test_vmx.py's one Bochs Linux boot: Linux boots under Keel to its shell,
 its timer ticks (Keel's idle wake-ups and time slices come from the host
 LAPIC timer, now programmed through MSRs), and power-off ends the machine
-with a pass. Here, on QEMU: the default
-log says xAPIC, and `x2apic = force` on a CPU without x2APIC is refused
-with a message and the boot goes on in xAPIC mode.
+with a pass. Here, on QEMU: the default log says xAPIC, and
+`x2apic = force` on a CPU without x2APIC is refused with a message and the
+boot goes on in xAPIC mode.
 """
 import re
 
