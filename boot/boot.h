@@ -22,6 +22,12 @@ EFI_STATUS boot_volume_open(EFI_HANDLE device, struct boot_volume *vol);
 EFI_STATUS boot_load_file(struct boot_volume *vol, const char *path,
                           struct blob *out);
 
+/* The APIC IDs of the machine's enabled, healthy processors from the
+ * firmware's MP Services protocol (UEFI PI 13.4), the boot CPU's first;
+ * ids has room for max (>= 1) entries. Returns how many it wrote, 0 when
+ * the firmware has no such protocol or it fails (boot/cpus.c). */
+unsigned boot_find_cpus(uint32_t *ids, unsigned max);
+
 /* Printable name of an EFI_STATUS, e.g. "EFI_NOT_FOUND (not found)". */
 const char *efi_status_name(EFI_STATUS st);
 

@@ -311,6 +311,7 @@ static EFI_STATUS boot(EFI_HANDLE image)
     find_framebuffer();
     bi.rsdp = find_rsdp();
     bi.ap_trampoline = reserve_ap_trampoline();
+    bi.nr_fw_cpus = boot_find_cpus(bi.fw_cpus, PERCPU_MAX);
     boot_msg("keel: ACPI RSDP %s, exiting boot services\n",
              bi.rsdp ? "found" : "not found");
 

@@ -5,6 +5,7 @@
 #ifndef KEEL_BOOT_INFO_H
 #define KEEL_BOOT_INFO_H
 
+#include "arch/x86/percpu.h"
 #include "drivers/fbcon.h"
 #include "hv/core/config.h"
 #include "lib/types.h"
@@ -30,6 +31,11 @@ struct boot_info {
     /* A 4 KiB page below 1 MiB for the APs' real-mode start-up code
      * (arch/x86/smp_boot.c), EfiLoaderData; 0 if the firmware had none. */
     hpa_t ap_trampoline;
+    /* The processors' APIC IDs from UEFI's MP Services protocol (boot CPU
+     * first), used where the firmware has no ACPI MADT; nr_fw_cpus 0 if
+     * the firmware has no such protocol. */
+    uint32_t fw_cpus[PERCPU_MAX];
+    unsigned nr_fw_cpus;
     hpa_t image_base;         /* where UEFI loaded keel.efi (for gdb) */
     uint64_t image_size;
     struct fb_info fb;        /* GOP framebuffer (UEFI 12.9); base NULL if none */

@@ -26,6 +26,7 @@
 #include "lib/errno.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 
 /* Keel leaves the first MiB alone (real-mode firmware structures). */
@@ -118,21 +119,30 @@ static NORETURN void ap_main(unsigned cpu)
 
 /* Start the other processors the host's MADT lists (Keel's numbering:
  * the boot CPU is 0, the rest in table order). Without a MADT (OVMF
- * under Bochs has no ACPI tables) or a trampoline page Keel runs on the
- * boot CPU alone. A CPU that does not start is logged and left out. */
+ * under Bochs has no ACPI tables) the list the firmware's MP Services
+ * protocol gave boot/ stands in; without either, or without a trampoline
+ * page, Keel runs on the boot CPU alone. A CPU that does not start is
+ * logged and left out. */
 static void start_cpus(const struct boot_info *bi)
 {
     uint32_t len, ids[PERCPU_MAX];
+    const char *source = "MADT";
+    int n;
     const void *madt = acpi_host_madt(&len);
-    if (!madt) {
-        log_info("smp: no ACPI MADT from the firmware: 1 CPU (the boot "
-                 "CPU) used");
-        return;
-    }
-    int n = acpi_host_madt_cpus(madt, len, lapic_id(), ids, PERCPU_MAX);
-    if (n < 0) {
-        log_warn("smp: the MADT does not parse (%s): 1 CPU used",
-                 err_name(n));
+    if (madt) {
+        n = acpi_host_madt_cpus(madt, len, lapic_id(), ids, PERCPU_MAX);
+        if (n < 0) {
+            log_warn("smp: the MADT does not parse (%s): 1 CPU used",
+                     err_name(n));
+            return;
+        }
+    } else if (bi->nr_fw_cpus > 0 && bi->fw_cpus[0] == lapic_id()) {
+        source = "UEFI MP Services";
+        n = (int)bi->nr_fw_cpus;
+        memcpy(ids, bi->fw_cpus, (size_t)n * sizeof(ids[0]));
+    } else {
+        log_info("smp: no ACPI MADT and no UEFI MP Services list from the "
+                 "firmware: 1 CPU (the boot CPU) used");
         return;
     }
     unsigned started = 1;
@@ -151,8 +161,8 @@ static void start_cpus(const struct boot_info *bi)
         else
             started++;
     }
-    log_info("smp: %d CPU%s found (MADT), %u started", n, n == 1 ? "" : "s",
-             started);
+    log_info("smp: %d CPU%s found (%s), %u started", n, n == 1 ? "" : "s",
+             source, started);
 }
 
 /* May vm's vCPUs run where its cpus mask says? Every CPU named must be

@@ -10,6 +10,9 @@
 #include "hv/dev/pv_eoi.h"
 #include "hv/dev/vlapic.h"
 #include "hv/dev/vpic.h"
+#include "hv/emulate/emulate.h"
+
+#define OPCODE_HLT 0xf4
 
 /* Does the 8259 reach this vCPU? Only the BSP's LINT0 is wired to it. */
 static bool pic_reaches(const struct vcpu *v)
@@ -77,8 +80,38 @@ static void choose_event(struct vcpu *v)
     /* LAB 6 END */
 }
 
+/* "sti; hlt", the way a guest idles, with an interrupt already waiting
+ * behind STI's shadow: the HLT halts and wakes at once, and the interrupt
+ * returns to the instruction after it (SDM 2A "HLT", "STI"). Keel retires
+ * that HLT here, so choose_event can deliver the interrupt on this entry.
+ * It must: QEMU 7.2 TCG's VMRUN drops the VMCB's interrupt shadow
+ * (helper_vmrun never reads control.int_state), so the window Keel would
+ * ask for opens before the HLT, the interrupt returns onto the HLT and the
+ * guest sleeps past its wake-up (a one-shot timer never comes back). On
+ * hardware it saves the HLT exit and the window exit. */
+static void retire_shadowed_hlt(struct vcpu *v)
+{
+    if (!v->lapic || v->event.valid || !v->state.interrupt_shadow ||
+        !(v->state.rflags & RFLAGS_IF))
+        return;
+    if (vlapic_pending_vector(v->lapic) < 0 &&
+        !(pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0))
+        return;
+    struct emu_ops ops;
+    struct emu_result res;
+    vcpu_emu_ops(v, &ops);
+    if (emulate_insn_length(&v->state, &ops, &res) != 1 ||
+        res.bytes[0] != OPCODE_HLT)
+        return;
+    v->state.rip += 1;
+    if (vcpu_state_mode(&v->state) != MODE_LONG64)
+        v->state.rip &= 0xffffffffULL;
+    vcpu_complete_insn(v);   /* ends the shadow; a TF trap goes first */
+}
+
 void inject_prepare_entry(struct vcpu *v)
 {
+    retire_shadowed_hlt(v);
     choose_event(v);
     /* With the vector to inject now in service: may its EOI wait for the
      * next exit (no exit of its own)? */

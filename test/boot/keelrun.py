@@ -404,20 +404,22 @@ def free_tcp_port():
 
 
 def bochs_config(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                 serial_port=None, extra_rc=""):
+                 serial_port=None, extra_rc="", cpus=1):
     """Write workdir/bochsrc for booting esp under OVMF; returns its path.
 
     COM1 listens on localhost:serial_port (a free port if None). `clock:
     sync=none` and a fixed `ips` make runs repeatable; `sound:
     driver=dummy` avoids a crash of Bochs' mixer thread where the host has
-    no sound device. extra_rc: more bochsrc lines (e.g. an e1000).
+    no sound device. extra_rc: more bochsrc lines (e.g. an e1000). cpus:
+    Bochs' `cpu: count` (OVMF then lists them in its MP Services protocol,
+    not in a MADT: it gives no ACPI tables under Bochs).
     """
     workdir = Path(workdir)
     if serial_port is None:
         serial_port = free_tcp_port()
     rc = workdir / "bochsrc"
     rc.write_text(f"""megs: {memory_mb}
-cpu: model={cpu_model}, count=1, ips=200000000
+cpu: model={cpu_model}, count={cpus}, ips=200000000
 romimage: file={BOCHS_OVMF}
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 pci: enabled=1, chipset=i440fx
@@ -434,17 +436,17 @@ speaker: enabled=0
 
 
 def bochs_command(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                  serial_port=None, timeout_s=1800, extra_rc=""):
+                  serial_port=None, timeout_s=1800, extra_rc="", cpus=1):
     """The command line booting esp under Bochs; `timeout -s KILL` is the
     last resort, as Bochs ignores SIGTERM."""
     rc = bochs_config(esp, workdir, cpu_model, memory_mb, serial_port,
-                      extra_rc)
+                      extra_rc, cpus)
     return ["timeout", "-s", "KILL", str(timeout_s), "bochs", "-q", "-f",
             str(rc)]
 
 
 def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
-                  timeout_s=1800, extra_rc=""):
+                  timeout_s=1800, extra_rc="", cpus=1):
     """A Console (test/boot/console.py) on a Bochs booting esp, connected to
     its COM1 socket. wait_exit() returns the status Keel printed, encoded
     as QEMU's isa-debug-exit would ((N << 1) | 1), so tests compare it with
@@ -453,7 +455,7 @@ def bochs_console(esp, workdir, cpu_model=BOCHS_VMX_CPU, memory_mb=512,
     port = free_tcp_port()
     return BochsConsole(bochs_command(esp, workdir, cpu_model, memory_mb,
                                       port, int(scaled(timeout_s)),
-                                      extra_rc),
+                                      extra_rc, cpus),
                         workdir, port)
 
 

@@ -6,6 +6,11 @@ vendor (corei7_skylake_x: VMX; ryzen: SVM) -- one test list, two vendors.
 Then Debian's kernel boots once under Bochs VMX to its banner and shell,
 with Keel's LAPIC in x2APIC mode and virtio-net over Bochs' e1000.
 
+Bochs gives each boot two CPUs (issue 13): OVMF has no ACPI tables there,
+so Keel finds them through UEFI's MP Services protocol, starts the second
+with INIT-SIPI-SIPI and turns on VMX (or SVM) on it, and the `sleeper`
+guest (LAPIC timer wake-ups from HLT) runs pinned to it.
+
 The conformance guests of test_conformance.py run in the same boots, so
 docs/platform.md's VMX column is tested here.
 
@@ -30,6 +35,8 @@ from test_guests import (  # noqa: F401
     test_unmapped_gpa_floats_and_a_fetch_stops_only_that_vm)
 
 VENDORS = {"vmx": keelrun.BOCHS_VMX_CPU, "svm": keelrun.BOCHS_SVM_CPU}
+# The guest pinned to CPU 1 (the AP Keel starts) in the test-guest boots.
+ON_CPU1 = "sleeper"
 # Each vendor's name for a triple fault (SDM 3C Appendix C, APM2 App. C).
 TRIPLE_FAULT_NAME = {"vmx": "EXIT_REASON_TRIPLE_FAULT",
                      "svm": "VMEXIT_SHUTDOWN"}
@@ -52,6 +59,8 @@ def guests_config(vendor):
             continue
         cfg += (f"\n[vm {name}]\nmemory = 16M\nformat = {fmt}\n"
                 f"kernel = \\EFI\\keel\\{f}\nexpect = {expect}\n{extra}")
+        if name == ON_CPU1:
+            cfg += "cpus = 1\n"
         files[f"EFI/keel/{f}"] = test_guests.TESTS / f
         n += 1
     # The conformance guests (test_conformance.py) in the same boot: the
@@ -72,7 +81,7 @@ def run(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"bochs-{vendor}")
     cfg, files, nr_vms = guests_config(vendor)
     esp = keelrun.make_esp(tmp, cfg, files)
-    con = keelrun.bochs_console(esp, tmp, VENDORS[vendor])
+    con = keelrun.bochs_console(esp, tmp, VENDORS[vendor], cpus=2)
     con.vendor = vendor
     con.nr_vms = nr_vms
     con.expect(r"keel: all VMs have ended", timeout=300)
@@ -101,13 +110,22 @@ def test_vendor_path_and_features_are_logged(run):
                 "assists)") in text, con.tail()
 
 
-def test_no_madt_means_one_cpu(run):
-    """OVMF under Bochs installs no ACPI tables, so Keel finds no MADT and
-    says it runs on the boot CPU alone (issue 13; test_smp.py has the
-    QEMU runs with several CPUs)."""
+def test_second_cpu_found_without_madt_and_runs_a_guest(run):
+    """OVMF under Bochs installs no ACPI tables, so there is no MADT: Keel
+    takes the CPU list from UEFI's MP Services protocol (PI 13.4), starts
+    the AP and enables this vendor's virtualization there; the guest
+    pinned to it sleeps in HLT and wakes on its LAPIC timer, on that CPU
+    (issue 13; test_smp.py has the QEMU runs with a MADT)."""
     con, _ = run
-    assert ("keel: smp: no ACPI MADT from the firmware: 1 CPU (the boot "
-            "CPU) used") in con.text(), con.tail()
+    text = con.text()
+    assert "keel: smp: 2 CPUs found (UEFI MP Services), 2 started" in text, \
+        con.tail()
+    assert f"keel: vm {ON_CPU1}: vCPU 0 pinned to CPU 1" in text, con.tail()
+    assert f"keel: vm {ON_CPU1}: ended as expected" in text, con.tail()
+    assert ("timerwake: woken by the timer within 1 s beside a busy VM ok"
+            in text), con.tail()
+    m = re.search(r"keel: smp: CPU 1: (\d+) guest entries", text)
+    assert m and int(m.group(1)) > 0, con.tail()
 
 
 def test_summary_counts_exits_per_vm(run):

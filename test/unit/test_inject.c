@@ -137,6 +137,57 @@ static void test_interrupt_shadow_requests_window(void **state)
     assert_true(lapic_bit(bsp, APIC_REG_IRR, 0x41));
 }
 
+/* "sti; hlt" with the interrupt already waiting in the shadow: the HLT
+ * halts and wakes at once and the interrupt returns past it (SDM 2A
+ * "HLT"), so Keel retires the HLT and injects now. (QEMU TCG's VMRUN
+ * drops the shadow: a window would open before the HLT and the guest
+ * would sleep past its one-shot timer; hv/core/inject.c.) */
+static void test_shadowed_hlt_is_retired_and_interrupt_taken(void **state)
+{
+    (void)state;
+    uint8_t *code = fake_vm_add_ram(vm, 0x1000, 0x1000);
+    code[0x10] = 0xf4;                     /* hlt */
+    bsp->state.rip = 0x1010;
+    bsp->state.interrupt_shadow = true;
+    vlapic_deliver(bsp->lapic, 0x41, false);
+    inject_prepare_entry(bsp);
+    assert_event(bsp, EVENT_EXT_INT, 0x41);
+    assert_int_equal(bsp->state.rip, 0x1011);
+    assert_false(bsp->state.interrupt_shadow);
+    assert_false(bsp->want_intr_window);
+}
+
+/* Any other instruction in the shadow runs first: the window is asked
+ * for and RIP stays; so does a shadowed HLT with nothing waiting, or with
+ * IF=0 (a MOV SS shadow: the HLT must really halt). */
+static void test_shadowed_other_insn_waits_for_window(void **state)
+{
+    (void)state;
+    uint8_t *code = fake_vm_add_ram(vm, 0x1000, 0x1000);
+    code[0x10] = 0x90;                     /* nop */
+    code[0x20] = 0xf4;                     /* hlt */
+    bsp->state.rip = 0x1010;
+    bsp->state.interrupt_shadow = true;
+    vlapic_deliver(bsp->lapic, 0x41, false);
+    inject_prepare_entry(bsp);
+    assert_no_event(bsp, true);
+    assert_int_equal(bsp->state.rip, 0x1010);
+    assert_true(bsp->state.interrupt_shadow);
+
+    bsp->state.rip = 0x1020;
+    bsp->state.rflags &= ~RFLAGS_IF;
+    inject_prepare_entry(bsp);
+    assert_no_event(bsp, true);
+    assert_int_equal(bsp->state.rip, 0x1020);
+
+    bsp->state.rflags |= RFLAGS_IF;
+    ap->state.rip = 0x1020;
+    ap->state.interrupt_shadow = true;     /* nothing waits for the AP */
+    inject_prepare_entry(ap);
+    assert_no_event(ap, false);
+    assert_int_equal(ap->state.rip, 0x1020);
+}
+
 /* Nothing pending: no event, no window, whatever IF says. */
 static void test_nothing_pending_no_window(void **state)
 {
@@ -455,6 +506,8 @@ int main(void)
         T(test_lapic_vector_injected_when_if_set),
         T(test_if_clear_requests_window),
         T(test_interrupt_shadow_requests_window),
+        T(test_shadowed_hlt_is_retired_and_interrupt_taken),
+        T(test_shadowed_other_insn_waits_for_window),
         T(test_nothing_pending_no_window),
         T(test_tpr_masks_vector),
         T(test_pending_exception_not_overwritten),
