@@ -207,8 +207,8 @@ def test_no_vm_entry_failed(run):
 # --- Linux under Bochs VMX ------------------------------------------------
 # Bare Debian Linux needs 2-3 minutes to userspace under Bochs; under Keel
 # on Bochs VMX (two CPUs, two vCPUs) it reaches the shell in about 5
-# minutes here (every port and LAPIC access is an exit). So the suite boots it once, and that one boot
-# carries every Bochs-only Linux check: the VMX path, Keel's own LAPIC in
+# minutes here (every port and LAPIC access is an exit). So the suite
+# boots it once, and that one boot carries every Bochs-only Linux check: the VMX path, Keel's own LAPIC in
 # x2APIC mode (test_x2apic.py: `x2apic = force`; corei7_skylake_x has
 # x2APIC), virtio-net over Bochs' e1000 and slirp network
 # (test_virtio_net.py's checks with a 1 MiB file), and issue 13's SMP boot
