@@ -208,15 +208,15 @@ def test_no_vm_entry_failed(run):
 # Bare Debian Linux needs 2-3 minutes to userspace under Bochs; under Keel
 # on Bochs VMX (two CPUs, two vCPUs) it reaches the shell in about 5
 # minutes here (every port and LAPIC access is an exit). So the suite
-# boots it once, and that one boot carries every Bochs-only Linux check: the VMX path, Keel's own LAPIC in
-# x2APIC mode (test_x2apic.py: `x2apic = force`; corei7_skylake_x has
-# x2APIC), virtio-net over Bochs' e1000 and slirp network
-# (test_virtio_net.py's checks with a 1 MiB file), and issue 13's SMP boot
-# test on Bochs' two CPUs: two vCPUs pinned one per CPU (`cpus = 0-1`),
-# nproc, both accumulating time, a clean kernel log (the fork/mmap stress
-# stays on QEMU, test_smp.py: Bochs is too slow for it).
-# The tests below run in file order on that boot; the last one powers it
-# off.
+# boots it once, and that one boot carries every Bochs-only Linux check:
+# the VMX path, Keel's own LAPIC in x2APIC mode (test_x2apic.py:
+# `x2apic = force`; corei7_skylake_x has x2APIC), virtio-net over Bochs'
+# e1000 and slirp network (test_virtio_net.py's checks with a 1 MiB
+# file), and issue 13's SMP boot test on Bochs' two CPUs: two vCPUs pinned
+# one per CPU (`cpus = 0-1`), nproc, both accumulating time, a clean
+# kernel log (the fork/mmap stress stays on QEMU, test_smp.py: Bochs is
+# too slow for it). The tests below run in file order on that boot; the
+# last one powers it off.
 LINUX_BOOT_TIMEOUT = int(os.environ.get("KEEL_BOCHS_LINUX_TIMEOUT", "1500"))
 
 
