@@ -20,6 +20,14 @@ static bool pic_reaches(const struct vcpu *v)
     return v->id == 0 && v->vm->pic && vlapic_accepts_pic(v->lapic);
 }
 
+/* Does a maskable interrupt wait, from the vLAPIC or the 8259? (v has a
+ * vLAPIC.) */
+static bool maskable_pending(const struct vcpu *v)
+{
+    return vlapic_pending_vector(v->lapic) >= 0 ||
+           (pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0);
+}
+
 bool inject_pending(const struct vcpu *v)
 {
     if (!v->lapic)
@@ -27,8 +35,7 @@ bool inject_pending(const struct vcpu *v)
     /* An NMI wakes HLT whatever RFLAGS.IF says (SDM 2A "HLT"). */
     if (vlapic_nmi_pending(v->lapic) && !v->state.nmi_blocked)
         return true;
-    return vlapic_pending_vector(v->lapic) >= 0 ||
-           (pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0);
+    return maskable_pending(v);
 }
 
 /* What inject_prepare_entry decides: the event and the windows. */
@@ -92,10 +99,7 @@ static void choose_event(struct vcpu *v)
 static void retire_shadowed_hlt(struct vcpu *v)
 {
     if (!v->lapic || v->event.valid || !v->state.interrupt_shadow ||
-        !(v->state.rflags & RFLAGS_IF))
-        return;
-    if (vlapic_pending_vector(v->lapic) < 0 &&
-        !(pic_reaches(v) && vpic_pending_vector(v->vm->pic) >= 0))
+        !(v->state.rflags & RFLAGS_IF) || !maskable_pending(v))
         return;
     struct emu_ops ops;
     struct emu_result res;
@@ -103,10 +107,7 @@ static void retire_shadowed_hlt(struct vcpu *v)
     if (emulate_insn_length(&v->state, &ops, &res) != 1 ||
         res.bytes[0] != OPCODE_HLT)
         return;
-    v->state.rip += 1;
-    if (vcpu_state_mode(&v->state) != MODE_LONG64)
-        v->state.rip &= 0xffffffffULL;
-    vcpu_complete_insn(v);   /* ends the shadow; a TF trap goes first */
+    vcpu_retire_insn(v, 1);   /* ends the shadow; a TF trap goes first */
 }
 
 void inject_prepare_entry(struct vcpu *v)

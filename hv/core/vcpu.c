@@ -120,11 +120,16 @@ int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
             return len;
         }
     }
-    v->state.rip += (uint64_t)len;
+    vcpu_retire_insn(v, (unsigned)len);
+    return 0;
+}
+
+void vcpu_retire_insn(struct vcpu *v, unsigned len)
+{
+    v->state.rip += len;
     if (vcpu_state_mode(&v->state) != MODE_LONG64)
         v->state.rip &= 0xffffffffULL;
     vcpu_complete_insn(v);
-    return 0;
 }
 
 void vcpu_inject_emu_fault(struct vcpu *v, const struct emu_result *res)

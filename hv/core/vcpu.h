@@ -156,6 +156,11 @@ static inline void vcpu_inject_ud(struct vcpu *v)
  * result. */
 int vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
 
+/* Complete an instruction of len bytes (1..15) at RIP that Keel carried
+ * out or found done: RIP moves past it (wrapping at 4 GiB outside 64-bit
+ * mode) and vcpu_complete_insn follows. */
+void vcpu_retire_insn(struct vcpu *v, unsigned len);
+
 /* What completing any instruction for the guest does besides moving RIP
  * (called by vcpu_skip_insn and after the emulator finished one): the
  * STI/MOV SS interrupt shadow ends, and with RFLAGS.TF set the single-step
